@@ -1,0 +1,28 @@
+"""What a broker can do; the UI greys out the rest and says why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from desktop_app.domain.types import FundingKind, OrderType
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    order_types: frozenset[OrderType] = frozenset({OrderType.MARKET})
+    stops_and_limits: bool = False
+    close_positions: bool = False
+    working_orders: bool = False
+    funding: frozenset[FundingKind] = frozenset()
+    account_creation: bool = False
+    instrument_search: bool = False
+    market_navigation: bool = False
+    watchlists: bool = False
+    quotes: bool = False
+    account_switching: bool = False
+    preferences: bool = False
+    # Why a capability is missing, shown as a tooltip on the greyed-out control.
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    def why_not(self, name: str) -> str:
+        return self.reasons.get(name, f"Not offered by this broker ({name}).")

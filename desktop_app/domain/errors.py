@@ -1,0 +1,77 @@
+"""Typed errors. Each message is written for a trader: what happened, what to do."""
+
+from __future__ import annotations
+
+
+class BrokerError(Exception):
+    """Base of every error a broker service raises."""
+
+    default_hint = ""
+
+    def __init__(self, message: str, *, code: str = "", broker: str = "", hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.broker = broker
+        self.hint = hint or self.default_hint
+
+    def user_text(self) -> str:
+        prefix = f"{self.broker}: " if self.broker else ""
+        suffix = f" {self.hint}" if self.hint else ""
+        return f"{prefix}{self.message}{suffix}"
+
+    def __str__(self) -> str:
+        return self.user_text()
+
+
+class AuthError(BrokerError):
+    default_hint = "Check the API key, login and password in the profile, then reconnect."
+
+
+class PermissionDenied(BrokerError):
+    default_hint = "This account or action is not enabled for these credentials."
+
+
+class RateLimited(BrokerError):
+    default_hint = "The app slows down by itself; try again in a moment."
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: str) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class Rejected(BrokerError):
+    """The broker understood the request and said no (incl. HTTP-200 business errors)."""
+
+
+class NotFound(BrokerError):
+    pass
+
+
+class Unavailable(BrokerError):
+    default_hint = "The broker could not be reached; the app keeps retrying reads."
+
+
+class ProtocolError(BrokerError):
+    default_hint = "The broker's answer could not be read; please report this."
+
+
+class NotSupported(BrokerError):
+    pass
+
+
+class ValidationError(BrokerError):
+    """Local form validation: nothing was sent."""
+
+    def __init__(self, message: str, *, field: str = "", **kw: str) -> None:
+        super().__init__(message, **kw)
+        self.field = field
+
+
+class OutcomeUnknown(BrokerError):
+    """A write whose result could not be established even after reconciliation."""
+
+    default_hint = (
+        "Nothing was resent. Check the positions and working orders before trying again; "
+        "the journal keeps the request for reconciliation."
+    )

@@ -1,0 +1,266 @@
+"""Broker-neutral value types shared by every layer."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Environment(StrEnum):
+    DEMO = "demo"
+    LIVE = "live"
+    REPLAY = "replay"
+
+
+class AccountStatus(StrEnum):
+    ENABLED = "enabled"
+    DISABLED = "disabled"
+    SUSPENDED = "suspended"
+    UNKNOWN = "unknown"
+
+
+class Side(StrEnum):
+    BUY = "BUY"
+    SELL = "SELL"
+
+    @property
+    def opposite(self) -> Side:
+        return Side.SELL if self is Side.BUY else Side.BUY
+
+
+class OrderType(StrEnum):
+    MARKET = "MARKET"
+    LIMIT = "LIMIT"
+    STOP = "STOP"
+    STOP_LIMIT = "STOP_LIMIT"
+
+
+class OrderStatus(StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    PENDING = "pending"
+    UNKNOWN = "unknown"
+
+
+class InstrumentKind(StrEnum):
+    CURRENCY = "currency"
+    COMMODITY = "commodity"
+    INDEX = "index"
+    SHARE = "share"
+    CRYPTO = "crypto"
+    FUTURE = "future"
+    FUND = "fund"
+    OTHER = "other"
+
+
+class FundingKind(StrEnum):
+    DEMO_TOPUP = "demo_topup"
+    DEPOSIT = "deposit"
+    WITHDRAW = "withdraw"
+    TRANSFER = "transfer"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRef:
+    """Which account: the connection (profile) it belongs to and the broker's id."""
+
+    connection: str
+    broker: str
+    account_id: str
+
+    def __str__(self) -> str:
+        return f"{self.broker}:{self.account_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    balance: Decimal
+    equity: Decimal
+    available: Decimal
+    profit_loss: Decimal
+    currency: str
+    as_of: datetime
+    deposit: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    ref: AccountRef
+    name: str
+    currency: str
+    status: AccountStatus
+    environment: Environment
+    active: bool = False
+    kind: str = ""
+    balance: Balance | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    symbol: str
+    name: str
+    kind: InstrumentKind = InstrumentKind.OTHER
+    currency: str = ""
+    min_size: Decimal = Decimal("0")
+    size_step: Decimal = Decimal("0")
+    tradeable: bool = True
+    stops_allowed: bool = True
+    market_status: str = ""
+    bid: Decimal | None = None
+    offer: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    symbol: str
+    bid: Decimal
+    offer: Decimal
+    as_of: datetime
+    market_status: str = "TRADEABLE"
+
+    @property
+    def tradeable(self) -> bool:
+        return self.market_status == "TRADEABLE"
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    account: AccountRef
+    position_id: str
+    symbol: str
+    name: str
+    side: Side
+    size: Decimal
+    open_level: Decimal
+    current_level: Decimal
+    profit_loss: Decimal
+    currency: str
+    opened_at: datetime
+    stop_level: Decimal | None = None
+    profit_level: Decimal | None = None
+    leverage: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingOrder:
+    account: AccountRef
+    order_id: str
+    symbol: str
+    name: str
+    side: Side
+    size: Decimal
+    order_type: OrderType
+    level: Decimal
+    created_at: datetime
+    stop_level: Decimal | None = None
+    profit_level: Decimal | None = None
+    good_till: datetime | None = None
+    currency: str = ""
+
+
+def new_client_ref() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    account: AccountRef
+    symbol: str
+    side: Side
+    size: Decimal
+    order_type: OrderType = OrderType.MARKET
+    level: Decimal | None = None
+    stop_level: Decimal | None = None
+    profit_level: Decimal | None = None
+    good_till: datetime | None = None
+    client_ref: str = field(default_factory=new_client_ref)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderResult:
+    status: OrderStatus
+    broker_ref: str = ""
+    deal_ids: tuple[str, ...] = ()
+    reason: str = ""
+    level: Decimal | None = None
+    size: Decimal | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.status is OrderStatus.ACCEPTED
+
+
+@dataclass(frozen=True, slots=True)
+class FundingRequest:
+    account: AccountRef
+    kind: FundingKind
+    amount: Decimal
+    currency: str = ""
+    comment: str = ""
+    client_ref: str = field(default_factory=new_client_ref)
+
+
+@dataclass(frozen=True, slots=True)
+class FundingResult:
+    status: OrderStatus
+    broker_ref: str = ""
+    message: str = ""
+    new_balance: Decimal | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.status is OrderStatus.ACCEPTED
+
+
+@dataclass(frozen=True, slots=True)
+class FundingRules:
+    """What the broker allows for a funding kind; the funding panel validates with it."""
+
+    kind: FundingKind
+    currency: str
+    min_amount: Decimal
+    max_amount: Decimal
+    allow_negative: bool = False
+    max_resulting_balance: Decimal | None = None
+    cooldown: timedelta | None = None
+    comment_max_len: int = 0
+    default_comment: str = ""
+    demo_only: bool = True
+    notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CashflowEntry:
+    account: AccountRef
+    at: datetime
+    amount: Decimal
+    currency: str
+    kind: str
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MarketNode:
+    node_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Watchlist:
+    watchlist_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LeverageSetting:
+    current: int
+    available: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountPreferences:
+    hedging_mode: bool
+    leverages: dict[str, LeverageSetting] = field(default_factory=dict)

@@ -1,0 +1,198 @@
+"""One configured httpx.AsyncClient per connection, behind the limiter.
+
+Reads are retried with backoff on transport errors and 5xx. Writes (orders, funding)
+are sent once: if the reply is lost the caller gets ``Unavailable(maybe_sent=True)``
+and must reconcile. A 429 pauses the budget (``Retry-After`` when given) and the
+request waits its turn again: the broker refused it, so resending is not blind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import httpx
+
+from desktop_app.domain.errors import BrokerError, ProtocolError, RateLimited, Unavailable
+from desktop_app.domain.money import utc_now
+from desktop_app.net.limiter import Priority, RateLimiter
+from desktop_app.net.redact import Redactor
+from desktop_app.net.request_log import LogEntry, RequestLog
+
+ErrorMapper = Callable[[httpx.Response], BrokerError | None]
+
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+READ_RETRIES = 3
+RATE_LIMIT_RETRIES = 3
+DEFAULT_429_PAUSE = 1.0
+
+
+class MaybeSent(Unavailable):
+    """The request may have reached the broker; only reconciliation can tell."""
+
+
+def retry_after_seconds(response: httpx.Response, default: float = DEFAULT_429_PAUSE) -> float:
+    value = response.headers.get("Retry-After")
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            pass
+    return default
+
+
+class BrokerHttp:
+    def __init__(
+        self,
+        *,
+        broker: str,
+        connection_id: str,
+        base_url: str,
+        limiter: RateLimiter,
+        error_mapper: ErrorMapper,
+        request_log: RequestLog | None = None,
+        redactor: Redactor | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+        backoff: float = 0.25,
+        sleep: Callable[[float], Any] = asyncio.sleep,
+    ) -> None:
+        self.broker = broker
+        self.connection_id = connection_id
+        self.limiter = limiter
+        self.error_mapper = error_mapper
+        self.request_log = request_log
+        self.redactor = redactor or Redactor()
+        self.backoff = backoff
+        self._sleep = sleep
+        self.client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            timeout=timeout,
+            transport=transport,
+            headers={"Accept": "application/json", "User-Agent": "trading-dashboard"},
+        )
+        self.rate_limited = 0
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        budgets: Iterable[str] = (),
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        write: bool = False,
+        priority: Priority = Priority.VISIBLE,
+    ) -> httpx.Response:
+        budget_names = tuple(budgets)
+        attempt = 0
+        limited = 0
+        while True:
+            await self.limiter.acquire(*budget_names, priority=priority)
+            started = time.perf_counter()
+            request = self.client.build_request(
+                method, path, json=json, params=params, headers=headers
+            )
+            try:
+                response = await self.client.send(request)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                # Never left this machine: safe to retry even a write.
+                self._log(request, None, started, f"not sent: {type(exc).__name__}")
+                if attempt < READ_RETRIES:
+                    attempt += 1
+                    await self._sleep(self.backoff * 2 ** (attempt - 1))
+                    continue
+                raise Unavailable(
+                    f"Cannot reach {self.broker} ({type(exc).__name__}).", broker=self.broker
+                ) from exc
+            except httpx.TransportError as exc:
+                self._log(request, None, started, f"no reply: {type(exc).__name__}")
+                if not write and attempt < READ_RETRIES:
+                    attempt += 1
+                    await self._sleep(self.backoff * 2 ** (attempt - 1))
+                    continue
+                cls = MaybeSent if write else Unavailable
+                raise cls(
+                    f"{self.broker} did not answer ({type(exc).__name__}).", broker=self.broker
+                ) from exc
+            self._log(request, response, started)
+            if response.status_code == 429:
+                self.rate_limited += 1
+                pause = retry_after_seconds(response)
+                self.limiter.pause(pause, *budget_names)
+                if limited < RATE_LIMIT_RETRIES:
+                    limited += 1
+                    continue
+                mapped = self.error_mapper(response)
+                if isinstance(mapped, RateLimited):
+                    mapped.retry_after = pause
+                    raise mapped
+                raise RateLimited(
+                    f"{self.broker} is limiting requests.", retry_after=pause, broker=self.broker
+                )
+            if response.status_code >= 500:
+                if not write and attempt < READ_RETRIES:
+                    attempt += 1
+                    await self._sleep(self.backoff * 2 ** (attempt - 1))
+                    continue
+                mapped = self.error_mapper(response)
+                if mapped is not None and not isinstance(mapped, Unavailable):
+                    raise mapped
+                cls = MaybeSent if write else Unavailable
+                raise cls(
+                    f"{self.broker} had a server error (HTTP {response.status_code}).",
+                    broker=self.broker,
+                )
+            mapped = self.error_mapper(response)
+            if mapped is not None:
+                raise mapped
+            if response.status_code >= 400:
+                raise ProtocolError(
+                    f"Unexpected HTTP {response.status_code} from {self.broker}.",
+                    broker=self.broker,
+                )
+            return response
+
+    def _log(
+        self,
+        request: httpx.Request,
+        response: httpx.Response | None,
+        started: float,
+        note: str = "",
+    ) -> None:
+        if self.request_log is None:
+            return
+        r = self.redactor
+        url = r.text(str(request.url.copy_with(query=None)))
+        if request.url.query:
+            url += "?" + r.text(request.url.query.decode())
+        self.request_log.add(
+            LogEntry(
+                at=utc_now(),
+                connection=self.connection_id,
+                broker=self.broker,
+                method=request.method,
+                url=url,
+                status=response.status_code if response is not None else None,
+                elapsed_ms=(time.perf_counter() - started) * 1000,
+                request_body=r.body(request.content),
+                response_body=r.body(response.content) if response is not None else "",
+                note=note,
+            )
+        )
+
+
+def json_body(response: httpx.Response, broker: str) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise ProtocolError(
+            f"{broker} sent a reply that is not JSON (HTTP {response.status_code}).",
+            broker=broker,
+        ) from exc

@@ -1,0 +1,170 @@
+"""Named request budgets per broker, enforced as sliding windows.
+
+A sliding-window log never lets more than ``limit`` requests into any window of
+``period`` seconds, so it stays inside the broker's limit whether the broker counts
+in fixed or sliding windows. Waiters are served by priority (a click beats polling),
+then in arrival order. A 429 or penalty pauses budgets; the limiter does the waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class Priority(IntEnum):
+    INTERACTIVE = 0  # a person clicked: orders, searches, the ticket's first quote
+    VISIBLE = 1  # polling what is on screen
+    BACKGROUND = 2  # polling what is not
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    name: str
+    limit: int
+    period: float
+    documented: str = ""  # the broker's own words for this limit, shown in the status bar
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetUsage:
+    name: str
+    used: int
+    limit: int
+    period: float
+    paused_for: float
+
+    @property
+    def fraction(self) -> float:
+        return self.used / self.limit if self.limit else 0.0
+
+
+class _Window:
+    __slots__ = ("budget", "granted", "paused_until", "stamps")
+
+    def __init__(self, budget: Budget) -> None:
+        self.budget = budget
+        self.stamps: deque[float] = deque()
+        self.paused_until = 0.0
+        self.granted = 0
+
+    def prune(self, now: float) -> None:
+        edge = now - self.budget.period
+        while self.stamps and self.stamps[0] <= edge:
+            self.stamps.popleft()
+
+    def wait_time(self, now: float) -> float:
+        self.prune(now)
+        wait = max(0.0, self.paused_until - now)
+        if len(self.stamps) >= self.budget.limit:
+            wait = max(wait, self.stamps[0] + self.budget.period - now)
+        return wait
+
+
+class RateLimiter:
+    def __init__(
+        self,
+        budgets: Iterable[Budget],
+        *,
+        default: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._windows = {b.name: _Window(b) for b in budgets}
+        if not self._windows:
+            raise ValueError("a rate limiter needs at least one budget")
+        self.default = default or next(iter(self._windows))
+        self._clock = clock
+        self._waiters: list[tuple[int, int]] = []
+        self._seq = itertools.count()
+        self._changed: asyncio.Future[None] | None = None
+        self.pauses = 0
+
+    @property
+    def budgets(self) -> list[Budget]:
+        return [w.budget for w in self._windows.values()]
+
+    def _names(self, names: Iterable[str]) -> tuple[str, ...]:
+        chosen = tuple(names) or (self.default,)
+        for name in chosen:
+            if name not in self._windows:
+                raise KeyError(f"unknown budget {name!r}")
+        return chosen
+
+    def wait_time(self, *names: str) -> float:
+        """Seconds until one request on these budgets could go, ignoring other waiters."""
+        now = self._clock()
+        return max(self._windows[n].wait_time(now) for n in self._names(names))
+
+    def headroom(self, name: str) -> int:
+        """Requests still allowed in the current window (0 while paused)."""
+        window = self._windows[name]
+        now = self._clock()
+        window.prune(now)
+        if window.paused_until > now:
+            return 0
+        return window.budget.limit - len(window.stamps)
+
+    def _notify(self) -> None:
+        if self._changed is not None and not self._changed.done():
+            self._changed.set_result(None)
+        self._changed = None
+
+    async def acquire(self, *names: str, priority: Priority = Priority.VISIBLE) -> None:
+        chosen = self._names(names)
+        ticket = (int(priority), next(self._seq))
+        heapq.heappush(self._waiters, ticket)
+        try:
+            while True:
+                now = self._clock()
+                wait = max(self._windows[n].wait_time(now) for n in chosen)
+                if self._waiters[0] == ticket and wait <= 0:
+                    heapq.heappop(self._waiters)
+                    for n in chosen:
+                        self._windows[n].stamps.append(now)
+                        self._windows[n].granted += 1
+                    self._notify()
+                    return
+                if self._changed is None:
+                    self._changed = asyncio.get_running_loop().create_future()
+                timeout = wait if self._waiters[0] == ticket else None
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(self._changed), timeout)
+        except BaseException:
+            if ticket in self._waiters:
+                self._waiters.remove(ticket)
+                heapq.heapify(self._waiters)
+                self._notify()
+            raise
+
+    def pause(self, seconds: float, *names: str) -> None:
+        """Stop every named budget (all when none named) for ``seconds``."""
+        until = self._clock() + max(0.0, seconds)
+        targets = self._names(names) if names else tuple(self._windows)
+        for n in targets:
+            w = self._windows[n]
+            w.paused_until = max(w.paused_until, until)
+        self.pauses += 1
+        self._notify()
+
+    def usage(self) -> list[BudgetUsage]:
+        now = self._clock()
+        out = []
+        for w in self._windows.values():
+            w.prune(now)
+            out.append(
+                BudgetUsage(
+                    w.budget.name,
+                    len(w.stamps),
+                    w.budget.limit,
+                    w.budget.period,
+                    max(0.0, w.paused_until - now),
+                )
+            )
+        return out

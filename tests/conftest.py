@@ -1,0 +1,77 @@
+"""Test-wide set-up: offscreen Qt, an isolated config/data/keyring, a qasync loop."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_API", "pyside6")
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Settings, journal and secrets of a test live under its own tmp dir."""
+    home = tmp_path / "app-home"
+    home.mkdir()
+    monkeypatch.setenv("TRADING_DASHBOARD_HOME", str(home))
+    monkeypatch.setenv("TRADING_DASHBOARD_KEYRING", "memory")
+    return home
+
+
+@pytest.fixture
+def aio_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """A plain asyncio loop for tests below the view-models (no Qt)."""
+    loop = asyncio.new_event_loop()
+    errors: list[dict] = []
+    loop.set_exception_handler(lambda _loop, ctx: errors.append(ctx))
+    yield loop
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
+    assert not errors, f"unhandled exceptions in the loop: {errors}"
+
+
+@pytest.fixture
+def run(aio_loop: asyncio.AbstractEventLoop):
+    """run(coro) -> result, on the test's own asyncio loop."""
+
+    def _run(coro, timeout: float = 30.0):
+        return aio_loop.run_until_complete(asyncio.wait_for(coro, timeout))
+
+    return _run
+
+
+@pytest.fixture
+def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
+    """A qasync loop on pytest-qt's QApplication; an unhandled error fails the test."""
+    import PySide6  # noqa: F401  (qasync must see PySide6 first)
+    import qasync
+
+    loop = qasync.QEventLoop(qapp, already_running=False)
+    asyncio.set_event_loop(loop)
+    errors: list[dict] = []
+    loop.set_exception_handler(lambda _loop, ctx: errors.append(ctx))
+    yield loop
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.close()
+    asyncio.set_event_loop(None)
+    assert not errors, f"unhandled exceptions in the loop: {errors}"
+
+
+@pytest.fixture
+def qrun(qloop: asyncio.AbstractEventLoop):
+    """qrun(coro) -> result, driving the qasync loop (and so Qt events) meanwhile."""
+
+    def _run(coro, timeout: float = 30.0):
+        return qloop.run_until_complete(asyncio.wait_for(coro, timeout))
+
+    return _run
