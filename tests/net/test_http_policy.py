@@ -1,0 +1,117 @@
+"""BrokerHttp's policy against httpx's own MockTransport (a transport, not our code)."""
+
+import asyncio
+
+import httpx
+import pytest
+
+from desktop_app.domain import Rejected, Unavailable
+from desktop_app.net.http import BrokerHttp, MaybeSent
+from desktop_app.net.limiter import Budget, RateLimiter
+from desktop_app.net.request_log import RequestLog
+
+
+def make(handler, log: RequestLog | None = None) -> BrokerHttp:
+    def mapper(resp: httpx.Response):
+        if resp.status_code == 400:
+            return Rejected(resp.json()["errorCode"], code=resp.json()["errorCode"])
+        return None
+
+    return BrokerHttp(
+        broker="Test", connection_id="c1", base_url="http://broker.test/api/v1",
+        limiter=RateLimiter([Budget("global", 100, 1.0)]), error_mapper=mapper,
+        request_log=log, transport=httpx.MockTransport(handler), backoff=0.001,
+    )
+
+
+def test_reads_retried_on_5xx_then_succeed() -> None:
+    calls = []
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        calls.append(req)
+        return httpx.Response(503) if len(calls) < 3 else httpx.Response(200, json={"ok": 1})
+
+    async def go():
+        http = make(handler)
+        r = await http.request("GET", "/accounts")
+        await http.aclose()
+        return r
+
+    assert asyncio.run(go()).json() == {"ok": 1}
+    assert len(calls) == 3
+
+
+def test_write_never_resent_after_lost_reply() -> None:
+    calls = []
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        calls.append(req)
+        raise httpx.ReadError("connection reset", request=req)
+
+    async def go():
+        http = make(handler)
+        try:
+            await http.request("POST", "/positions", json={"epic": "GOLD"}, write=True)
+        finally:
+            await http.aclose()
+
+    with pytest.raises(MaybeSent):
+        asyncio.run(go())
+    assert len(calls) == 1
+
+
+def test_read_gives_up_with_unavailable() -> None:
+    def handler(req: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=req)
+
+    async def go():
+        http = make(handler)
+        try:
+            await http.request("GET", "/ping")
+        finally:
+            await http.aclose()
+
+    with pytest.raises(Unavailable):
+        asyncio.run(go())
+
+
+def test_429_pauses_budget_with_retry_after_then_succeeds() -> None:
+    calls = []
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        calls.append(asyncio.get_event_loop().time())
+        if len(calls) == 1:
+            return httpx.Response(429, headers={"Retry-After": "0.2"},
+                                  json={"errorCode": "error.too-many.requests"})
+        return httpx.Response(200, json={})
+
+    async def go():
+        http = make(handler)
+        await http.request("GET", "/accounts")
+        await http.aclose()
+        return http
+
+    http = asyncio.run(go())
+    assert len(calls) == 2 and calls[1] - calls[0] >= 0.19
+    assert http.rate_limited == 1 and http.limiter.pauses == 1
+
+
+def test_mapped_business_error_and_redacted_log() -> None:
+    log = RequestLog()
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json={"errorCode": "error.invalid.from"})
+
+    async def go():
+        http = make(handler, log)
+        http.redactor.add_secret("supersecretpw")
+        try:
+            await http.request("POST", "/session", json={"identifier": "a@b.cd",
+                                                         "password": "supersecretpw"})
+        finally:
+            await http.aclose()
+
+    with pytest.raises(Rejected):
+        asyncio.run(go())
+    entry = log.entries[-1]
+    assert entry.status == 400 and "supersecretpw" not in entry.request_body
