@@ -1,0 +1,1 @@
+"""Broker adapters: one package per broker (client + service) and the registry."""

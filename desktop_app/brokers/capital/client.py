@@ -1,0 +1,514 @@
+"""Async Capital.com REST client: session tokens, transparent renewal, keep-alive.
+
+Every call carries ``CST`` + ``X-SECURITY-TOKEN`` (taken from ``POST /session`` and
+refreshed whenever a reply carries new ones). A session dies 10 minutes after its last
+use; a background task pings before that. When a call finds the session gone (401) the
+client logs in once more, puts back the account that was active, and repeats the call:
+a 401 means the broker did not execute it, so even a write may be repeated. A second
+401 in a row surfaces as ``AuthError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from desktop_app.brokers.capital.budgets import ALL, SESSION, capital_budgets, trading_budgets
+from desktop_app.brokers.capital.crypto import encrypt_password
+from desktop_app.brokers.capital.errors import (
+    BROKER,
+    INVALID_DEAL_REFERENCE,
+    NOT_DIFFERENT_ACCOUNT,
+    SessionExpired,
+    map_error,
+    split_code,
+)
+from desktop_app.domain.errors import (
+    AuthError,
+    BrokerError,
+    NotFound,
+    ProtocolError,
+    RateLimited,
+    Rejected,
+)
+from desktop_app.domain.types import Environment
+from desktop_app.net.http import BrokerHttp, json_body
+from desktop_app.net.limiter import Priority, RateLimiter
+from desktop_app.net.redact import Redactor
+from desktop_app.net.request_log import RequestLog
+
+log = logging.getLogger(__name__)
+
+DEMO_URL = "https://demo-api-capital.backend-capital.com/api/v1"
+LIVE_URL = "https://api-capital.backend-capital.com/api/v1"
+
+# The session expires 10 minutes after its last use; ping after 8 idle minutes.
+KEEPALIVE_AFTER = 480.0
+# BrokerHttp already waits out three 429s per call; a read gets this many more rounds.
+READ_RATE_LIMIT_ROUNDS = 3
+CLOSE_TIMEOUT = 3.0
+MARKETS_PER_CALL = 50  # GET /markets?epics= takes at most 50 epics
+
+
+def base_url_for(environment: Environment, override: str | None = None) -> str:
+    if override:
+        return override.rstrip("/")
+    return LIVE_URL if environment is Environment.LIVE else DEMO_URL
+
+
+def segment(value: str) -> str:
+    """An id or epic as one URL path segment."""
+    return quote(value, safe="")
+
+
+class CapitalClient:
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        identifier: str,
+        password: str,
+        environment: Environment = Environment.DEMO,
+        base_url: str | None = None,
+        encrypted_login: bool = False,
+        connection_id: str = "capital",
+        request_log: RequestLog | None = None,
+        redactor: Redactor | None = None,
+        limiter: RateLimiter | None = None,
+        keepalive_after: float = KEEPALIVE_AFTER,
+        confirm_attempts: int = 15,
+        confirm_interval: float = 0.2,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.environment = environment
+        self.encrypted_login = encrypted_login
+        self.keepalive_after = keepalive_after
+        self.confirm_attempts = confirm_attempts
+        self.confirm_interval = confirm_interval
+        self._api_key = api_key
+        self._identifier = identifier
+        self._password = password
+        self.redactor = redactor or Redactor()
+        self.redactor.add_secret(api_key)
+        self.redactor.add_secret(password)
+        self.limiter = limiter or RateLimiter(capital_budgets(environment), default=ALL)
+        self.http = BrokerHttp(
+            broker=BROKER,
+            connection_id=connection_id,
+            base_url=base_url_for(environment, base_url),
+            limiter=self.limiter,
+            error_mapper=map_error,
+            request_log=request_log,
+            redactor=self.redactor,
+            transport=transport,
+        )
+        self._cst: str | None = None
+        self._xst: str | None = None
+        self._generation = 0
+        self._login_lock = asyncio.Lock()
+        self._auth_failed: AuthError | None = None
+        self._wanted_account: str | None = None
+        self._last_used = time.monotonic()
+        self._keepalive_task: asyncio.Task[None] | None = None
+        self._closed = False
+        # What the last POST /session answered (accounts, currency, ...); no secrets.
+        self.session: dict[str, Any] = {}
+        self.account_id: str | None = None
+        self.logins = 0
+        self.pings = 0
+
+    # ------------------------------------------------------------------ session
+
+    @property
+    def logged_in(self) -> bool:
+        return self._cst is not None
+
+    async def login(self) -> dict[str, Any]:
+        """Start a session (plain or encrypted password) and the keep-alive task."""
+        self._closed = False
+        self._auth_failed = None
+        async with self._login_lock:
+            await self._login_locked()
+        self.start_keepalive()
+        return self.session
+
+    async def close(self) -> None:
+        """Stop the keep-alive, log out (best effort, briefly), close the connection."""
+        self._closed = True
+        task, self._keepalive_task = self._keepalive_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._cst is not None:
+            with contextlib.suppress(BrokerError, TimeoutError):
+                await asyncio.wait_for(
+                    self.http.request(
+                        "DELETE", "/session", headers=self._auth_headers(),
+                        priority=Priority.INTERACTIVE,
+                    ),
+                    CLOSE_TIMEOUT,
+                )
+        self._cst = self._xst = None
+        await self.http.aclose()
+
+    async def _login_locked(self) -> None:
+        try:
+            response = await self._create_session()
+        except AuthError as exc:
+            self._cst = self._xst = None
+            self._auth_failed = exc
+            raise
+        body = json_body(response, BROKER)
+        cst = response.headers.get("CST")
+        xst = response.headers.get("X-SECURITY-TOKEN")
+        if not cst or not xst or not isinstance(body, dict):
+            raise ProtocolError("Capital.com started a session without tokens.", broker=BROKER)
+        self._set_tokens(cst, xst)
+        self._auth_failed = None
+        self.session = body
+        self.account_id = str(body.get("currentAccountId") or "") or None
+        self._generation += 1
+        self.logins += 1
+        self._touch()
+        if self._wanted_account and self._wanted_account != self.account_id:
+            # A new session starts on the preferred account; go back to the chosen one.
+            await self._put_session(self._wanted_account, Priority.INTERACTIVE)
+
+    async def _create_session(self) -> httpx.Response:
+        headers = {"X-CAP-API-KEY": self._api_key}
+        password = self._password
+        if self.encrypted_login:
+            reply = await self.http.request(
+                "GET", "/session/encryptionKey", headers=headers, priority=Priority.INTERACTIVE
+            )
+            data = json_body(reply, BROKER)
+            try:
+                key, stamp = data["encryptionKey"], data["timeStamp"]
+            except (KeyError, TypeError) as exc:
+                raise ProtocolError(
+                    "Capital.com sent no encryption key.", broker=BROKER
+                ) from exc
+            password = await encrypt_password(self._password, stamp, key)
+            self.redactor.add_secret(password)
+        body = {
+            "identifier": self._identifier,
+            "password": password,
+            "encryptedPassword": self.encrypted_login,
+        }
+        return await self.http.request(
+            "POST", "/session", json=body, headers=headers, budgets=(ALL, SESSION),
+            priority=Priority.INTERACTIVE,
+        )
+
+    async def _renew(self, generation: int) -> None:
+        async with self._login_lock:
+            if self._generation != generation and self._cst is not None:
+                return  # another call already logged in again meanwhile
+            log.info("Capital.com session expired; logging in again")
+            await self._login_locked()
+
+    def _set_tokens(self, cst: str, xst: str) -> None:
+        self.redactor.add_secret(cst)
+        self.redactor.add_secret(xst)
+        self._cst, self._xst = cst, xst
+
+    def _capture(self, response: httpx.Response) -> None:
+        cst = response.headers.get("CST")
+        xst = response.headers.get("X-SECURITY-TOKEN")
+        if cst and xst and (cst != self._cst or xst != self._xst):
+            self._set_tokens(cst, xst)
+        self._touch()
+
+    def _auth_headers(self) -> dict[str, str]:
+        return {"CST": self._cst or "", "X-SECURITY-TOKEN": self._xst or ""}
+
+    def _touch(self) -> None:
+        self._last_used = time.monotonic()
+
+    @property
+    def idle_for(self) -> float:
+        return time.monotonic() - self._last_used
+
+    # ------------------------------------------------------------------ requests
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        write: bool = False,
+        priority: Priority = Priority.VISIBLE,
+        budgets: Iterable[str] = (ALL,),
+    ) -> httpx.Response:
+        budget_names = tuple(budgets)
+        renewed = False
+        limited = 0
+        while True:
+            if self._cst is None:
+                failed = self._auth_failed
+                if failed is not None:
+                    # Do not hammer POST /session with credentials already refused.
+                    raise AuthError(failed.message, code=failed.code, broker=BROKER,
+                                    hint=failed.hint)
+                await self._renew(self._generation)
+            generation = self._generation
+            try:
+                response = await self.http.request(
+                    method, path, budgets=budget_names, json=json, params=params,
+                    headers=self._auth_headers(), write=write, priority=priority,
+                )
+            except SessionExpired as exc:
+                if renewed:
+                    raise AuthError(
+                        "Capital.com ended the session again right after a new login.",
+                        code=exc.code, broker=BROKER,
+                    ) from None
+                renewed = True
+                await self._renew(generation)
+                continue
+            except RateLimited:
+                # The limiter has paused the budget; a read simply waits its turn again.
+                if write or limited >= READ_RATE_LIMIT_ROUNDS:
+                    raise
+                limited += 1
+                continue
+            self._capture(response)
+            return response
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        write: bool = False,
+        priority: Priority = Priority.VISIBLE,
+        budgets: Iterable[str] = (ALL,),
+    ) -> Any:
+        response = await self.send(
+            method, path, json=json, params=params, write=write, priority=priority,
+            budgets=budgets,
+        )
+        if not response.content:
+            return {}
+        return json_body(response, BROKER)
+
+    async def get(
+        self, path: str, *, params: Mapping[str, Any] | None = None,
+        priority: Priority = Priority.VISIBLE,
+    ) -> Any:
+        return await self.call("GET", path, params=params, priority=priority)
+
+    # ------------------------------------------------------------------ keep-alive
+
+    def start_keepalive(self) -> None:
+        if self._keepalive_task is None or self._keepalive_task.done():
+            self._keepalive_task = asyncio.get_running_loop().create_task(
+                self._keepalive(), name="capital-keepalive"
+            )
+
+    async def _keepalive(self) -> None:
+        while not self._closed:
+            due = self._last_used + self.keepalive_after - time.monotonic()
+            if due > 0:
+                await asyncio.sleep(due)
+                continue
+            if self._cst is None:
+                await asyncio.sleep(self.keepalive_after)
+                continue
+            try:
+                await self.ping()
+            except BrokerError as exc:
+                log.warning("Capital.com keep-alive ping failed: %s", exc)
+                await asyncio.sleep(min(self.keepalive_after, 30.0))
+            except Exception:
+                log.exception("Capital.com keep-alive ping crashed")
+                await asyncio.sleep(min(self.keepalive_after, 30.0))
+
+    async def ping(self) -> dict[str, Any]:
+        result = await self.get("/ping", priority=Priority.BACKGROUND)
+        self.pings += 1
+        return result
+
+    # ------------------------------------------------------------------ accounts
+
+    async def get_session(self) -> dict[str, Any]:
+        return await self.get("/session")
+
+    async def switch_account(
+        self, account_id: str, *, priority: Priority = Priority.INTERACTIVE
+    ) -> None:
+        """``PUT /session``; an already active account (400 not-different) is success."""
+        if self._cst is not None and account_id == self.account_id:
+            self._wanted_account = account_id
+            return
+        try:
+            await self.send("PUT", "/session", json={"accountId": account_id}, priority=priority)
+        except Rejected as exc:
+            if split_code(exc.code)[0] != NOT_DIFFERENT_ACCOUNT:
+                raise
+        self.account_id = account_id
+        self._wanted_account = account_id
+
+    async def _put_session(self, account_id: str, priority: Priority) -> None:
+        # Used inside a (re-)login: no renewal loop here, the tokens are brand new.
+        try:
+            response = await self.http.request(
+                "PUT", "/session", json={"accountId": account_id},
+                headers=self._auth_headers(), priority=priority,
+            )
+            self._capture(response)
+        except Rejected as exc:
+            if split_code(exc.code)[0] != NOT_DIFFERENT_ACCOUNT:
+                self._wanted_account = None
+                raise
+        self.account_id = account_id
+
+    async def accounts(self, *, priority: Priority = Priority.VISIBLE) -> list[dict[str, Any]]:
+        data = await self.get("/accounts", priority=priority)
+        return list(data.get("accounts") or [])
+
+    async def preferences(
+        self, *, priority: Priority = Priority.INTERACTIVE
+    ) -> dict[str, Any]:
+        return await self.get("/accounts/preferences", priority=priority)
+
+    async def set_preferences(
+        self, *, leverages: Mapping[str, int] | None = None, hedging_mode: bool | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        if leverages:
+            body["leverages"] = dict(leverages)
+        if hedging_mode is not None:
+            body["hedgingMode"] = hedging_mode
+        return await self.call(
+            "PUT", "/accounts/preferences", json=body, priority=Priority.INTERACTIVE
+        )
+
+    async def top_up(self, amount: int | float) -> dict[str, Any]:
+        return await self.call(
+            "POST", "/accounts/topUp", json={"amount": amount}, write=True,
+            priority=Priority.INTERACTIVE,
+        )
+
+    # ------------------------------------------------------------------ markets
+
+    async def search_markets(self, term: str) -> list[dict[str, Any]]:
+        data = await self.get(
+            "/markets", params={"searchTerm": term}, priority=Priority.INTERACTIVE
+        )
+        return list(data.get("markets") or [])
+
+    async def market(
+        self, epic: str, *, priority: Priority = Priority.VISIBLE
+    ) -> dict[str, Any]:
+        return await self.get(f"/markets/{segment(epic)}", priority=priority)
+
+    async def markets(
+        self, epics: Iterable[str], *, priority: Priority = Priority.VISIBLE
+    ) -> list[dict[str, Any]]:
+        wanted = list(dict.fromkeys(epics))
+        details: list[dict[str, Any]] = []
+        for start in range(0, len(wanted), MARKETS_PER_CALL):
+            chunk = wanted[start : start + MARKETS_PER_CALL]
+            data = await self.get(
+                "/markets", params={"epics": ",".join(chunk)}, priority=priority
+            )
+            details.extend(data.get("marketDetails") or [])
+        return details
+
+    async def navigation(self, node_id: str | None = None) -> dict[str, Any]:
+        if node_id is None:
+            return await self.get("/marketnavigation", priority=Priority.INTERACTIVE)
+        return await self.get(
+            f"/marketnavigation/{segment(node_id)}", params={"limit": 500},
+            priority=Priority.INTERACTIVE,
+        )
+
+    async def watchlists(self) -> list[dict[str, Any]]:
+        data = await self.get("/watchlists", priority=Priority.INTERACTIVE)
+        return list(data.get("watchlists") or [])
+
+    async def watchlist(self, watchlist_id: str) -> list[dict[str, Any]]:
+        data = await self.get(
+            f"/watchlists/{segment(watchlist_id)}", priority=Priority.INTERACTIVE
+        )
+        return list(data.get("markets") or [])
+
+    # ------------------------------------------------------------------ trading
+
+    async def positions(self, *, priority: Priority = Priority.VISIBLE) -> list[dict[str, Any]]:
+        data = await self.get("/positions", priority=priority)
+        return list(data.get("positions") or [])
+
+    async def working_orders(
+        self, *, priority: Priority = Priority.VISIBLE
+    ) -> list[dict[str, Any]]:
+        data = await self.get("/workingorders", priority=priority)
+        return list(data.get("workingOrders") or [])
+
+    async def open_position(self, body: Mapping[str, Any]) -> str:
+        """``POST /positions``; returns the dealReference (confirm it before trusting it)."""
+        data = await self.call(
+            "POST", "/positions", json=dict(body), write=True, priority=Priority.INTERACTIVE,
+            budgets=trading_budgets(self.environment),
+        )
+        return self._deal_reference(data)
+
+    async def close_position(self, deal_id: str) -> str:
+        data = await self.call(
+            "DELETE", f"/positions/{segment(deal_id)}", write=True,
+            priority=Priority.INTERACTIVE,
+        )
+        return self._deal_reference(data)
+
+    async def create_working_order(self, body: Mapping[str, Any]) -> str:
+        data = await self.call(
+            "POST", "/workingorders", json=dict(body), write=True,
+            priority=Priority.INTERACTIVE, budgets=trading_budgets(self.environment),
+        )
+        return self._deal_reference(data)
+
+    async def delete_working_order(self, deal_id: str) -> str:
+        data = await self.call(
+            "DELETE", f"/workingorders/{segment(deal_id)}", write=True,
+            priority=Priority.INTERACTIVE,
+        )
+        return self._deal_reference(data)
+
+    async def confirm(
+        self, deal_reference: str, *, attempts: int | None = None
+    ) -> dict[str, Any]:
+        """``GET /confirms/{ref}``, polled while the broker says it is not ready yet."""
+        tries = max(1, attempts or self.confirm_attempts)
+        for attempt in range(tries):
+            try:
+                return await self.get(
+                    f"/confirms/{segment(deal_reference)}", priority=Priority.INTERACTIVE
+                )
+            except (NotFound, Rejected) as exc:
+                not_ready = isinstance(exc, NotFound) or (
+                    split_code(exc.code)[0] == INVALID_DEAL_REFERENCE
+                )
+                if not not_ready or attempt == tries - 1:
+                    raise
+            await asyncio.sleep(self.confirm_interval)
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _deal_reference(data: Any) -> str:
+        ref = data.get("dealReference") if isinstance(data, dict) else None
+        if not isinstance(ref, str) or not ref:
+            raise ProtocolError("Capital.com sent no dealReference.", broker=BROKER)
+        return ref

@@ -1,0 +1,625 @@
+"""Capital.com as a BrokerService: domain values in, domain values out.
+
+Capital.com trades, lists positions and sets preferences on the session's *active*
+account, so every account-scoped call first switches the session (``PUT /session``)
+under one lock: polling and trading never interleave a switch.
+
+Orders are never resent blindly. When a reply is lost (``MaybeSent``) the service
+reconciles: with a dealReference it asks ``GET /confirms``; without one it compares
+the positions / working orders with what existed before the send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import httpx
+
+from desktop_app.brokers.capital import mapping
+from desktop_app.brokers.capital.client import KEEPALIVE_AFTER, CapitalClient
+from desktop_app.brokers.capital.errors import BROKER
+from desktop_app.domain.capabilities import Capabilities
+from desktop_app.domain.config import ConnectionProfile, Credentials
+from desktop_app.domain.errors import (
+    NotFound,
+    NotSupported,
+    OutcomeUnknown,
+    PermissionDenied,
+    Rejected,
+    ValidationError,
+)
+from desktop_app.domain.money import optional_decimal, to_decimal, utc_now
+from desktop_app.domain.types import (
+    Account,
+    AccountPreferences,
+    AccountRef,
+    Environment,
+    FundingKind,
+    FundingRequest,
+    FundingResult,
+    FundingRules,
+    Instrument,
+    MarketNode,
+    OrderRequest,
+    OrderResult,
+    OrderStatus,
+    OrderType,
+    Position,
+    Quote,
+    Watchlist,
+    WorkingOrder,
+)
+from desktop_app.net.http import MaybeSent
+from desktop_app.net.limiter import Priority, RateLimiter
+from desktop_app.net.request_log import RequestLog
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# After a lost reply, how long to look for the order's effect before giving up.
+RECONCILE_ATTEMPTS = 4
+RECONCILE_INTERVAL = 0.5
+# "Created after the send" tolerates this much clock difference with the broker.
+CLOCK_SKEW = timedelta(seconds=60)
+
+TOPUP_NOTES = (
+    "Capital.com's API documentation does not state top-up limits. POST /accounts/topUp "
+    "works on demo accounts only; the amount is added to the active demo account's "
+    "balance in its currency. The minimum, maximum and whether negative amounts are "
+    "accepted are not documented (a third-party client limits amounts to 40,000); the "
+    "broker's answer is shown as it comes."
+)
+TOPUP_MIN = Decimal("1")
+TOPUP_MAX = Decimal("40000")
+
+NO_LIVE_FUNDING = (
+    "Capital.com's API tops up demo accounts only. Live accounts are funded on "
+    "capital.com itself; deposits, withdrawals and transfers are not part of the API."
+)
+NO_ACCOUNT_CREATION = "Capital.com's API cannot open accounts; open them on capital.com."
+NO_STOP_LIMIT = "Capital.com's working orders are LIMIT or STOP only."
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+class CapitalService:
+    broker = mapping.BROKER_ID
+
+    def __init__(
+        self,
+        profile: ConnectionProfile,
+        credentials: Credentials,
+        request_log: RequestLog | None = None,
+        *,
+        keepalive_after: float = KEEPALIVE_AFTER,
+        confirm_interval: float = 0.2,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.profile = profile
+        self.connection_id = profile.connection_id
+        fields = {**profile.fields, **credentials}
+        missing = [n for n in ("identifier", "api_key", "password") if not fields.get(n)]
+        if missing:
+            raise ValidationError(
+                f"Missing {', '.join(missing)} for Capital.com.",
+                field=missing[0], broker=BROKER,
+            )
+        self.client = CapitalClient(
+            api_key=fields["api_key"],
+            identifier=fields["identifier"],
+            password=fields["password"],
+            environment=profile.environment,
+            base_url=profile.base_url,
+            encrypted_login=_truthy(fields.get("encrypted_login")),
+            connection_id=profile.connection_id,
+            request_log=request_log,
+            keepalive_after=keepalive_after,
+            confirm_interval=confirm_interval,
+            transport=transport,
+        )
+        self.limiter: RateLimiter = self.client.limiter
+        self._account_lock = asyncio.Lock()
+        self._currencies: dict[str, str] = {}
+        self._capabilities = self._make_capabilities()
+
+    # ------------------------------------------------------------------ basics
+
+    @property
+    def environment(self) -> Environment:
+        return self.profile.environment
+
+    @property
+    def is_demo(self) -> bool:
+        return self.environment is not Environment.LIVE
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._capabilities
+
+    def _make_capabilities(self) -> Capabilities:
+        reasons = {
+            "account_creation": NO_ACCOUNT_CREATION,
+            "stop_limit": NO_STOP_LIMIT,
+            OrderType.STOP_LIMIT.value: NO_STOP_LIMIT,
+            FundingKind.DEPOSIT.value: NO_LIVE_FUNDING,
+            FundingKind.WITHDRAW.value: NO_LIVE_FUNDING,
+            FundingKind.TRANSFER.value: NO_LIVE_FUNDING,
+        }
+        if not self.is_demo:
+            reasons["funding"] = NO_LIVE_FUNDING
+            reasons[FundingKind.DEMO_TOPUP.value] = NO_LIVE_FUNDING
+        return Capabilities(
+            order_types=frozenset({OrderType.MARKET, OrderType.LIMIT, OrderType.STOP}),
+            stops_and_limits=True,
+            close_positions=True,
+            working_orders=True,
+            funding=frozenset({FundingKind.DEMO_TOPUP}) if self.is_demo else frozenset(),
+            account_creation=False,
+            instrument_search=True,
+            market_navigation=True,
+            watchlists=True,
+            quotes=True,
+            account_switching=True,
+            preferences=True,
+            reasons=reasons,
+        )
+
+    async def connect(self) -> None:
+        await self.client.login()
+
+    async def close(self) -> None:
+        await self.client.close()
+
+    def _check_account(self, account: AccountRef) -> None:
+        if account.connection != self.connection_id or account.broker != self.broker:
+            raise ValidationError(
+                f"Account {account} does not belong to this Capital.com connection.",
+                broker=BROKER,
+            )
+
+    def _require_live_opt_in(self, what: str) -> None:
+        if self.profile.is_live and not self.profile.live_opt_in:
+            raise PermissionDenied(
+                f"{what} on a live Capital.com account is switched off for this connection.",
+                hint=(
+                    "To trade with real money, edit the connection and tick "
+                    "'Allow live trading', then try again."
+                ),
+                broker=BROKER,
+            )
+
+    async def _on_account(
+        self,
+        account: AccountRef,
+        action: Callable[[], Awaitable[T]],
+        priority: Priority = Priority.VISIBLE,
+    ) -> T:
+        """Run ``action`` with ``account`` active; the lock keeps switches from interleaving."""
+        self._check_account(account)
+        async with self._account_lock:
+            await self.client.switch_account(account.account_id, priority=priority)
+            return await action()
+
+    # ------------------------------------------------------------------ accounts
+
+    async def accounts(self) -> list[Account]:
+        raw = await self.client.accounts()
+        result = [
+            mapping.account(
+                item, connection=self.connection_id, environment=self.environment,
+                active_id=self.client.account_id,
+            )
+            for item in raw
+        ]
+        self._currencies = {a.ref.account_id: a.currency for a in result}
+        return result
+
+    async def switch_account(self, account: AccountRef) -> None:
+        self._check_account(account)
+        async with self._account_lock:
+            await self.client.switch_account(account.account_id, priority=Priority.INTERACTIVE)
+
+    async def preferences(self, account: AccountRef) -> AccountPreferences:
+        data = await self._on_account(
+            account, self.client.preferences, priority=Priority.INTERACTIVE
+        )
+        return mapping.preferences(data)
+
+    async def set_preferences(
+        self, account: AccountRef, preferences: AccountPreferences
+    ) -> AccountPreferences:
+        self._require_live_opt_in("Changing leverage or hedging mode")
+
+        async def change() -> dict[str, Any]:
+            await self.client.set_preferences(
+                leverages={k: v.current for k, v in preferences.leverages.items()},
+                hedging_mode=preferences.hedging_mode,
+            )
+            return await self.client.preferences()
+
+        return mapping.preferences(
+            await self._on_account(account, change, priority=Priority.INTERACTIVE)
+        )
+
+    async def positions(self, account: AccountRef) -> list[Position]:
+        raw = await self._on_account(account, self.client.positions)
+        return [mapping.position(item, account) for item in raw]
+
+    async def working_orders(self, account: AccountRef) -> list[WorkingOrder]:
+        raw = await self._on_account(account, self.client.working_orders)
+        return [mapping.working_order(item, account) for item in raw]
+
+    # ------------------------------------------------------------------ markets
+
+    async def quote(self, account: AccountRef, symbol: str) -> Quote:
+        self._check_account(account)
+        return mapping.quote(await self.client.market(symbol))
+
+    async def search_instruments(self, account: AccountRef, text: str) -> list[Instrument]:
+        self._check_account(account)
+        term = text.strip()
+        if not term:
+            return []
+        markets = await self.client.search_markets(term)
+        details = await self._details([m.get("epic") for m in markets])
+        return [mapping.instrument(m, details.get(str(m.get("epic")))) for m in markets]
+
+    async def _details(self, epics: list[object]) -> dict[str, dict[str, Any]]:
+        """Dealing rules (minimum size, step) for up to one call's worth of markets."""
+        wanted = [str(e) for e in epics if e][:50]
+        if not wanted:
+            return {}
+        try:
+            found = await self.client.markets(wanted, priority=Priority.INTERACTIVE)
+        except (Rejected, NotFound) as exc:
+            log.info("Capital.com market details unavailable: %s", exc)
+            return {}
+        return {str((d.get("instrument") or {}).get("epic")): d for d in found}
+
+    async def market_navigation(
+        self, account: AccountRef, node_id: str | None
+    ) -> tuple[list[MarketNode], list[Instrument]]:
+        self._check_account(account)
+        data = await self.client.navigation(node_id)
+        nodes = [mapping.node(n) for n in data.get("nodes") or []]
+        markets = [mapping.instrument(m) for m in data.get("markets") or []]
+        return nodes, markets
+
+    async def watchlists(self, account: AccountRef) -> list[Watchlist]:
+        self._check_account(account)
+        return [mapping.watchlist(w) for w in await self.client.watchlists()]
+
+    async def watchlist_instruments(
+        self, account: AccountRef, watchlist_id: str
+    ) -> list[Instrument]:
+        self._check_account(account)
+        return [mapping.instrument(m) for m in await self.client.watchlist(watchlist_id)]
+
+    # ------------------------------------------------------------------ orders
+
+    def _validate(self, request: OrderRequest) -> None:
+        self._check_account(request.account)
+        if request.order_type is OrderType.STOP_LIMIT:
+            raise NotSupported(NO_STOP_LIMIT, broker=BROKER)
+        if request.size <= 0:
+            raise ValidationError("The size must be above zero.", field="size", broker=BROKER)
+        if request.order_type is not OrderType.MARKET and (
+            request.level is None or request.level <= 0
+        ):
+            raise ValidationError(
+                f"A {request.order_type.value.lower()} order needs a level.",
+                field="level", broker=BROKER,
+            )
+
+    def _order_body(self, request: OrderRequest) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "epic": request.symbol,
+            "direction": request.side.value,
+            "size": mapping.wire_number(request.size),
+        }
+        if request.order_type is not OrderType.MARKET:
+            assert request.level is not None
+            body["level"] = mapping.wire_number(request.level)
+            body["type"] = request.order_type.value
+            if request.good_till is not None:
+                body["goodTillDate"] = mapping.wire_time(request.good_till)
+        if request.stop_level is not None:
+            body["stopLevel"] = mapping.wire_number(request.stop_level)
+        if request.profit_level is not None:
+            body["profitLevel"] = mapping.wire_number(request.profit_level)
+        return body
+
+    async def place_order(self, request: OrderRequest) -> OrderResult:
+        self._validate(request)
+        self._require_live_opt_in("Trading")
+        market = request.order_type is OrderType.MARKET
+        body = self._order_body(request)
+
+        async def send() -> OrderResult:
+            before = await self._existing_ids(market)
+            sent_at = utc_now()
+            try:
+                if market:
+                    ref = await self.client.open_position(body)
+                else:
+                    ref = await self.client.create_working_order(body)
+            except MaybeSent:
+                log.warning("Capital.com order reply lost; reconciling (nothing resent)")
+                return await self._find_new(request, before, sent_at)
+            except (Rejected, NotFound) as exc:
+                return OrderResult(OrderStatus.REJECTED, reason=exc.message)
+            return await self._confirmed(ref, request)
+
+        return await self._on_account(request.account, send, priority=Priority.INTERACTIVE)
+
+    async def reconcile_order(self, request: OrderRequest, broker_ref: str) -> OrderResult:
+        """The true outcome of a journalled order whose reply never arrived (e.g. a crash)."""
+        self._check_account(request.account)
+        market = request.order_type is OrderType.MARKET
+
+        async def check() -> OrderResult:
+            if broker_ref:
+                return await self._confirmed(broker_ref, request)
+            matches = await self._matching(request, market, exclude=set(), since=None)
+            if len(matches) == 1:
+                return OrderResult(
+                    OrderStatus.ACCEPTED, deal_ids=(matches[0],),
+                    reason="Found at Capital.com by reconciliation.",
+                )
+            if not matches:
+                raise OutcomeUnknown(
+                    f"No {request.side.value} {request.size} {request.symbol} "
+                    f"{'position' if market else 'working order'} is open at Capital.com; "
+                    "the order was probably not executed (or has been closed since).",
+                    broker=BROKER,
+                )
+            raise OutcomeUnknown(
+                f"Several open {request.symbol} deals match this order; "
+                "Capital.com cannot tell which one it created.",
+                broker=BROKER,
+            )
+
+        return await self._on_account(request.account, check, priority=Priority.INTERACTIVE)
+
+    async def _confirmed(self, ref: str, request: OrderRequest | None = None) -> OrderResult:
+        try:
+            data = await self.client.confirm(ref)
+        except (NotFound, Rejected):
+            # The broker took the request (it gave a reference) but has no confirm yet.
+            return OrderResult(
+                OrderStatus.UNKNOWN, broker_ref=ref,
+                reason=(
+                    "Capital.com accepted the request but has not confirmed it yet; "
+                    "check the positions and working orders before trying again."
+                ),
+            )
+        return self._result(data, ref)
+
+    @staticmethod
+    def _result(data: dict[str, Any], ref: str) -> OrderResult:
+        status = str(data.get("dealStatus") or "").upper()
+        deals = tuple(
+            str(d.get("dealId")) for d in data.get("affectedDeals") or [] if d.get("dealId")
+        )
+        if not deals and data.get("dealId"):
+            deals = (str(data["dealId"]),)
+        level = optional_decimal(data.get("level"), field="level")
+        size = optional_decimal(data.get("size"), field="size")
+        if status == "ACCEPTED":
+            return OrderResult(
+                OrderStatus.ACCEPTED, broker_ref=ref, deal_ids=deals, level=level, size=size,
+                reason=str(data.get("reason") or ""),
+            )
+        if status == "REJECTED":
+            return OrderResult(
+                OrderStatus.REJECTED, broker_ref=ref, deal_ids=deals,
+                reason=mapping.reason_text(data.get("reason")),
+            )
+        return OrderResult(
+            OrderStatus.PENDING, broker_ref=ref, deal_ids=deals, level=level, size=size,
+            reason=f"Capital.com reports the deal as {status or 'pending'}.",
+        )
+
+    async def _existing_ids(self, market: bool) -> set[str]:
+        if market:
+            items = await self.client.positions(priority=Priority.INTERACTIVE)
+            return {str((i.get("position") or {}).get("dealId")) for i in items}
+        items = await self.client.working_orders(priority=Priority.INTERACTIVE)
+        return {str((i.get("workingOrderData") or {}).get("dealId")) for i in items}
+
+    async def _matching(
+        self, request: OrderRequest, market: bool, *, exclude: set[str],
+        since: datetime | None,
+    ) -> list[str]:
+        """Deal ids of open positions / working orders that look like this request."""
+        found: list[str] = []
+        if market:
+            for item in await self.client.positions(priority=Priority.INTERACTIVE):
+                pos, mkt = item.get("position") or {}, item.get("market") or {}
+                candidate = (
+                    str(pos.get("dealId")), mkt.get("epic"), pos.get("direction"),
+                    pos.get("size"), mapping.parse_time(pos.get("createdDateUTC")),
+                )
+                if self._same(request, candidate, exclude, since):
+                    found.append(candidate[0])
+        else:
+            for item in await self.client.working_orders(priority=Priority.INTERACTIVE):
+                data = item.get("workingOrderData") or {}
+                candidate = (
+                    str(data.get("dealId")), data.get("epic"), data.get("direction"),
+                    data.get("orderSize"), mapping.parse_time(data.get("createdDateUTC")),
+                )
+                level = optional_decimal(data.get("orderLevel"))
+                if self._same(request, candidate, exclude, since) and level == request.level:
+                    found.append(candidate[0])
+        return found
+
+    @staticmethod
+    def _same(
+        request: OrderRequest, candidate: tuple[str, Any, Any, Any, datetime | None],
+        exclude: set[str], since: datetime | None,
+    ) -> bool:
+        deal_id, epic, direction, size, created = candidate
+        if deal_id in exclude or epic != request.symbol:
+            return False
+        if str(direction).upper() != request.side.value:
+            return False
+        if size is None or to_decimal(size) != request.size:
+            return False
+        return since is None or created is None or created >= since - CLOCK_SKEW
+
+    async def _find_new(
+        self, request: OrderRequest, before: set[str], sent_at: datetime
+    ) -> OrderResult:
+        market = request.order_type is OrderType.MARKET
+        for attempt in range(RECONCILE_ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(RECONCILE_INTERVAL)
+            matches = await self._matching(request, market, exclude=before, since=sent_at)
+            if len(matches) == 1:
+                return OrderResult(
+                    OrderStatus.ACCEPTED, deal_ids=(matches[0],),
+                    reason="The reply was lost; the deal was found at Capital.com.",
+                )
+            if len(matches) > 1:
+                raise OutcomeUnknown(
+                    f"The reply was lost and {len(matches)} new {request.symbol} deals "
+                    "appeared; check them on the positions panel.",
+                    broker=BROKER,
+                )
+        raise OutcomeUnknown(
+            "The reply was lost and no new deal appeared at Capital.com.", broker=BROKER
+        )
+
+    async def close_position(self, account: AccountRef, position_id: str) -> OrderResult:
+        self._require_live_opt_in("Closing positions")
+
+        async def close() -> OrderResult:
+            try:
+                ref = await self.client.close_position(position_id)
+            except MaybeSent:
+                return await self._gone(position_id, market=True)
+            except (Rejected, NotFound) as exc:
+                return OrderResult(OrderStatus.REJECTED, reason=exc.message)
+            return await self._confirmed(ref)
+
+        return await self._on_account(account, close, priority=Priority.INTERACTIVE)
+
+    async def cancel_order(self, account: AccountRef, order_id: str) -> OrderResult:
+        self._require_live_opt_in("Cancelling orders")
+
+        async def cancel() -> OrderResult:
+            try:
+                ref = await self.client.delete_working_order(order_id)
+            except MaybeSent:
+                return await self._gone(order_id, market=False)
+            except (Rejected, NotFound) as exc:
+                return OrderResult(OrderStatus.REJECTED, reason=exc.message)
+            result = await self._confirmed(ref)
+            if result.status is OrderStatus.UNKNOWN:
+                return await self._gone(order_id, market=False, ref=ref)
+            return result
+
+        return await self._on_account(account, cancel, priority=Priority.INTERACTIVE)
+
+    async def _gone(self, deal_id: str, *, market: bool, ref: str = "") -> OrderResult:
+        """After a lost reply to a close/cancel: is the deal still listed?"""
+        for attempt in range(RECONCILE_ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(RECONCILE_INTERVAL)
+            if deal_id not in await self._existing_ids(market):
+                return OrderResult(
+                    OrderStatus.ACCEPTED, broker_ref=ref, deal_ids=(deal_id,),
+                    reason="Confirmed by the broker's list.",
+                )
+        what = "position is still open" if market else "order is still working"
+        return OrderResult(
+            OrderStatus.REJECTED, broker_ref=ref, deal_ids=(deal_id,),
+            reason=f"The request did not take effect: the {what}. Nothing was resent.",
+        )
+
+    # ------------------------------------------------------------------ funding
+
+    def funding_rules(self, account: AccountRef, kind: FundingKind) -> FundingRules | None:
+        if kind is not FundingKind.DEMO_TOPUP or not self.is_demo:
+            return None
+        currency = self._currencies.get(account.account_id, "")
+        if not currency and account.account_id == self.client.account_id:
+            currency = str(self.client.session.get("currencyIsoCode") or "")
+        return FundingRules(
+            kind=FundingKind.DEMO_TOPUP,
+            currency=currency,
+            min_amount=TOPUP_MIN,
+            max_amount=TOPUP_MAX,
+            allow_negative=False,
+            demo_only=True,
+            notes=TOPUP_NOTES,
+        )
+
+    async def fund(self, request: FundingRequest) -> FundingResult:
+        self._check_account(request.account)
+        if request.kind is not FundingKind.DEMO_TOPUP:
+            raise NotSupported(NO_LIVE_FUNDING, broker=BROKER)
+        if not self.is_demo:
+            raise NotSupported(NO_LIVE_FUNDING, broker=BROKER)
+        if request.amount <= 0:
+            raise ValidationError(
+                "The top-up amount must be above zero.", field="amount", broker=BROKER
+            )
+
+        async def top_up() -> FundingResult:
+            before = await self._cash(request.account.account_id)
+            try:
+                reply = await self.client.top_up(mapping.wire_number(request.amount))
+            except MaybeSent:
+                return await self._topup_outcome(request, before)
+            except (Rejected, NotFound) as exc:
+                return FundingResult(OrderStatus.REJECTED, message=exc.message)
+            after = await self._cash(request.account.account_id)
+            if isinstance(reply, dict) and reply.get("successful") is False:
+                return FundingResult(
+                    OrderStatus.REJECTED, message="Capital.com refused the top-up."
+                )
+            return FundingResult(
+                OrderStatus.ACCEPTED, message="Demo account topped up.", new_balance=after
+            )
+
+        return await self._on_account(request.account, top_up, priority=Priority.INTERACTIVE)
+
+    async def _cash(self, account_id: str) -> Decimal | None:
+        for item in await self.client.accounts(priority=Priority.INTERACTIVE):
+            if str(item.get("accountId")) == account_id:
+                bal = item.get("balance") or {}
+                return optional_decimal(bal.get("balance"), field="balance")
+        return None
+
+    async def _topup_outcome(
+        self, request: FundingRequest, before: Decimal | None
+    ) -> FundingResult:
+        after = await self._cash(request.account.account_id)
+        if before is not None and after is not None:
+            if after - before == request.amount:
+                return FundingResult(
+                    OrderStatus.ACCEPTED, new_balance=after,
+                    message="The reply was lost; the balance shows the top-up.",
+                )
+            if after == before:
+                raise OutcomeUnknown(
+                    "The reply was lost and the balance has not changed (yet).", broker=BROKER
+                )
+        raise OutcomeUnknown("The reply to the top-up was lost.", broker=BROKER)
+
+
+def create(
+    profile: ConnectionProfile, credentials: Credentials, request_log: RequestLog
+) -> CapitalService:
+    return CapitalService(profile, credentials, request_log)
+
