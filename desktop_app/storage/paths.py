@@ -1,0 +1,47 @@
+"""Where the app keeps its files: the platform's config and data dirs.
+
+``TRADING_DASHBOARD_HOME`` overrides both (tests, portable installs): ``HOME/config``
+and ``HOME/data``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "trading-dashboard"
+HOME_ENV = "TRADING_DASHBOARD_HOME"
+
+
+def _home() -> Path | None:
+    value = os.environ.get(HOME_ENV, "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def config_dir(*, create: bool = True) -> Path:
+    home = _home()
+    if home:
+        path = home / "config"
+    else:
+        path = Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def data_dir(*, create: bool = True) -> Path:
+    home = _home()
+    path = home / "data" if home else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def settings_path() -> Path:
+    return config_dir() / "settings.json"
+
+
+def journal_path() -> Path:
+    return data_dir() / "journal.sqlite3"

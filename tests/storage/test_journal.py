@@ -1,0 +1,194 @@
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from desktop_app.domain.types import (
+    AccountRef,
+    FundingKind,
+    FundingRequest,
+    FundingResult,
+    OrderRequest,
+    OrderResult,
+    OrderStatus,
+    OrderType,
+    Side,
+)
+from desktop_app.storage.journal import DuplicateRequest, EntryState, Journal, OrderAction
+
+ACC = AccountRef("cap-1", "capital", "ACC-1")
+
+
+def _order(**kw) -> OrderRequest:
+    base = dict(
+        account=ACC,
+        symbol="GOLD",
+        side=Side.BUY,
+        size=Decimal("0.10000000000000000000000001"),
+        order_type=OrderType.LIMIT,
+        level=Decimal("1234.5678"),
+        stop_level=Decimal("1200.1"),
+        profit_level=None,
+        good_till=datetime(2031, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
+    base.update(kw)
+    return OrderRequest(**base)
+
+
+def test_order_round_trip_is_exact(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "j.sqlite3")
+    req = _order()
+    entry_id = j.begin_order(req)
+    pending = j.pending_orders()
+    assert [e.id for e in pending] == [entry_id]
+    assert pending[0].state is EntryState.PENDING
+    assert pending[0].order_request() == req  # Decimal digits and the aware time survive
+    assert pending[0].request["size"] == "0.10000000000000000000000001"
+
+    j.set_broker_ref(entry_id, "o_abc")
+    result = OrderResult(
+        OrderStatus.ACCEPTED, broker_ref="o_abc", deal_ids=("D1", "D2"),
+        level=Decimal("1234.50"), size=Decimal("0.1"),
+    )
+    j.complete_order(entry_id, result)
+    entry = j.order(entry_id)
+    assert entry is not None
+    assert entry.state is EntryState.COMPLETED
+    assert entry.order_result() == result
+    assert str(entry.order_result().level) == "1234.50"  # trailing zero kept: TEXT, not REAL
+    assert entry.broker_ref == "o_abc"
+    assert entry.created.tzinfo is not None and entry.updated >= entry.created
+    assert j.pending_orders() == []
+    j.close()
+
+
+def test_same_client_ref_is_never_journalled_twice(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "j.sqlite3")
+    req = _order()
+    j.begin_order(req)
+    with pytest.raises(DuplicateRequest):
+        j.begin_order(req)
+    assert len(j.orders()) == 1
+
+
+def test_unknown_then_reconciled_and_listings(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "j.sqlite3")
+    a = j.begin_order(_order())
+    b = j.begin_order_action(ACC, OrderAction.CLOSE, "DEAL-9", "ref-close-1")
+    j.mark_unknown(a, "no reply")
+    assert [e.id for e in j.unresolved_orders()] == [a, b]
+    assert [e.id for e in j.pending_orders("cap-1")] == [b]
+    assert j.pending_orders("other") == []
+    j.reconcile_order(a, OrderResult(OrderStatus.REJECTED, reason="INSUFFICIENT_FUNDS"))
+    entry = j.order(a)
+    assert entry.state is EntryState.RECONCILED and entry.message == "INSUFFICIENT_FUNDS"
+    closing = j.order(b)
+    assert closing.action == "close" and closing.request["target_id"] == "DEAL-9"
+    with pytest.raises(ValueError):
+        closing.order_request()
+    assert [e.id for e in j.orders(limit=1)] == [b]  # newest first
+    with pytest.raises(KeyError):
+        j.mark_unknown(999, "x")
+
+
+def test_funding_round_trip(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "j.sqlite3")
+    req = FundingRequest(ACC, FundingKind.DEMO_TOPUP, Decimal("1000.005"), "USD", "top up")
+    fid = j.begin_funding(req)
+    assert j.pending_funding()[0].funding_request() == req
+    j.complete_funding(fid, FundingResult(OrderStatus.ACCEPTED, new_balance=Decimal("11000.005")))
+    entry = j.funding_entry(fid)
+    assert entry.state is EntryState.COMPLETED
+    assert entry.funding_result().new_balance == Decimal("11000.005")
+    fid2 = j.begin_funding(FundingRequest(ACC, FundingKind.DEMO_TOPUP, Decimal("5")))
+    j.mark_funding_unknown(fid2, "check the balance")
+    assert j.funding_entry(fid2).state is EntryState.UNKNOWN
+    assert [e.id for e in j.funding()] == [fid2, fid]
+
+
+def test_pending_entry_survives_a_killed_process(tmp_path: Path) -> None:
+    """A process journals an order, then dies before the reply: the entry is there."""
+    path = tmp_path / "j.sqlite3"
+    code = textwrap.dedent(
+        f"""
+        import sys, time
+        from decimal import Decimal
+        from desktop_app.domain.types import AccountRef, OrderRequest, Side
+        from desktop_app.storage.journal import Journal
+        j = Journal({str(path)!r})
+        j.begin_order(OrderRequest(AccountRef("cap-1", "capital", "ACC-1"), "GOLD", Side.SELL,
+                                   Decimal("2.5"), client_ref="crash-ref-1"))
+        print("BEGUN", flush=True)
+        time.sleep(60)  # 'waiting for the broker's reply' when the process is killed
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "BEGUN"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    j = Journal(path)
+    pending = j.pending_orders()
+    assert [e.client_ref for e in pending] == ["crash-ref-1"]
+    assert pending[0].order_request().size == Decimal("2.5")
+
+
+def test_snapshots_are_exact_and_throttled(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "j.sqlite3", snapshot_same_interval=300, snapshot_min_interval=5)
+    t0 = datetime(2030, 5, 1, 12, 0, tzinfo=UTC)
+    vals = (Decimal("10000.01"), Decimal("10012.345"), Decimal("9000.10"), "USD")
+    assert j.add_snapshot(ACC, t0, *vals)
+    assert not j.add_snapshot(ACC, t0 + timedelta(seconds=60), *vals)  # same values, too soon
+    assert not j.add_snapshot(ACC, t0 + timedelta(seconds=2), vals[0], Decimal("1"), *vals[2:])
+    changed = (vals[0], Decimal("10013.000"), vals[2], "USD")
+    assert j.add_snapshot(ACC, t0 + timedelta(seconds=61), *changed)
+    assert j.add_snapshot(ACC, t0 + timedelta(seconds=61 + 301), *changed)  # same, but old
+    assert not j.add_snapshot(ACC, t0, *vals)  # late arrival of an older value
+
+    snaps = j.snapshots(ACC)
+    assert [s.at for s in snaps] == [
+        t0, t0 + timedelta(seconds=61), t0 + timedelta(seconds=362)
+    ]
+    assert snaps[0].equity == Decimal("10012.345") and str(snaps[1].equity) == "10013.000"
+    assert [s.at for s in j.snapshots(ACC, since=t0 + timedelta(seconds=61))] == [
+        t0 + timedelta(seconds=61), t0 + timedelta(seconds=362)
+    ]
+    assert j.snapshots(AccountRef("cap-1", "capital", "OTHER")) == []
+    j.close()
+    # The throttle remembers across a restart (it reads the last stored row).
+    j2 = Journal(tmp_path / "j.sqlite3")
+    assert not j2.add_snapshot(ACC, t0 + timedelta(seconds=363), *changed)
+    assert j2.prune_snapshots(t0 + timedelta(seconds=100)) == 2
+    assert len(j2.snapshots(ACC)) == 1
+
+
+def test_writes_are_short(tmp_path: Path) -> None:
+    """One durable write is one small transaction: well under the loop's frame budget."""
+    j = Journal(tmp_path / "j.sqlite3")
+    times = []
+    for i in range(20):
+        started = time.perf_counter()
+        j.begin_order(_order(client_ref=f"r{i}"))
+        times.append(time.perf_counter() - started)
+    times.sort()
+    assert times[len(times) // 2] < 0.02, times  # median; CI disks can be slow, so be lenient
+
+
+def test_journal_defaults_to_the_data_dir(isolated_dirs: Path) -> None:
+    j = Journal()
+    assert j.path.parent == isolated_dirs / "data"
+    j.close()
+    assert j.closed
+    with pytest.raises(RuntimeError):
+        j.orders()
