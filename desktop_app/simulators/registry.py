@@ -1,0 +1,44 @@
+"""Which simulators exist: a name -> factory table (one entry per broker)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatorBundle:
+    name: str
+    display_name: str
+    app: Any  # an ASGI application
+    state: Any  # the broker's state object, with its test knobs
+    credentials: dict[str, str]
+    api_root: str  # path of the REST root, e.g. "/api/v1"
+
+
+class SimulatorFactory(Protocol):
+    def __call__(self, seed: int, *, session_idle_timeout: float = ...) -> SimulatorBundle: ...
+
+
+# Module paths, imported on demand so that starting one simulator loads only its package.
+_FACTORIES: dict[str, str] = {
+    "capital": "desktop_app.simulators.capital:create_simulator",
+}
+
+
+def simulator_names() -> list[str]:
+    return sorted(_FACTORIES)
+
+
+def factory(name: str) -> Callable[..., SimulatorBundle]:
+    try:
+        module_name, _, attribute = _FACTORIES[name].partition(":")
+    except KeyError:
+        known = ", ".join(simulator_names())
+        raise KeyError(f"unknown simulator {name!r} (known: {known})") from None
+    factory_fn: Callable[..., SimulatorBundle] = getattr(
+        importlib.import_module(module_name), attribute
+    )
+    return factory_fn

@@ -1,0 +1,137 @@
+"""Run simulators on 127.0.0.1: uvicorn in a daemon thread with its own event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+
+from desktop_app.simulators.registry import SimulatorBundle, factory
+
+log = logging.getLogger(__name__)
+_START_TIMEOUT = 10.0
+_STOP_TIMEOUT = 5.0
+
+
+@dataclass
+class RunningSimulator:
+    name: str
+    display_name: str
+    base_url: str  # the REST root, e.g. "http://127.0.0.1:PORT/api/v1"
+    credentials: dict[str, str]
+    state: Any
+    seed: int
+    port: int
+    _server: uvicorn.Server = field(repr=False)
+    _thread: threading.Thread = field(repr=False)
+    _stop_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self) -> None:
+        """Shut the server down and join its thread; safe to call twice."""
+        with self._stop_lock:
+            self._server.should_exit = True
+            if self._thread.is_alive() and self._thread is not threading.current_thread():
+                self._thread.join(_STOP_TIMEOUT)
+                if self._thread.is_alive():
+                    self._server.force_exit = True
+                    self._thread.join(_STOP_TIMEOUT)
+
+
+def new_seed() -> int:
+    return secrets.randbelow(1_000_000)
+
+
+def _serve(server: uvicorn.Server, sock: socket.socket) -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(server.serve(sockets=[sock]))
+    except BaseException:  # the starting thread learns of it through server.started
+        log.exception("simulator server stopped with an error")
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+        sock.close()
+
+
+def start_simulator(
+    name: str,
+    port: int = 0,
+    seed: int | None = None,
+    session_idle_timeout: float = 600.0,
+    *,
+    host: str = "127.0.0.1",
+    access_log: bool = False,
+) -> RunningSimulator:
+    """Start simulator ``name`` and return once it is listening (port 0 picks a free one)."""
+    seed = new_seed() if seed is None else seed
+    bundle: SimulatorBundle = factory(name)(seed, session_idle_timeout=session_idle_timeout)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    bound_port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        bundle.app,
+        log_level="warning",
+        access_log=access_log,
+        lifespan="off",
+        timeout_graceful_shutdown=2,
+        server_header=False,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=_serve, args=(server, sock), name=f"sim-{name}-{bound_port}", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + _START_TIMEOUT
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError(f"simulator {name!r} did not start on {host}:{bound_port}")
+        time.sleep(0.01)
+    return RunningSimulator(
+        name=bundle.name,
+        display_name=bundle.display_name,
+        base_url=f"http://{host}:{bound_port}{bundle.api_root}",
+        credentials=dict(bundle.credentials),
+        state=bundle.state,
+        seed=seed,
+        port=bound_port,
+        _server=server,
+        _thread=thread,
+    )
+
+
+def start_sandbox(
+    brokers: tuple[str, ...] = ("capital",), seed: int | None = None
+) -> dict[str, RunningSimulator]:
+    """Start one simulator per broker for the Sandbox profile; prints their demo logins."""
+    seed = new_seed() if seed is None else seed
+    started: dict[str, RunningSimulator] = {}
+    try:
+        for broker in brokers:
+            started[broker] = start_simulator(broker, seed=seed)
+    except BaseException:
+        for sim in started.values():
+            sim.stop()
+        raise
+    for sim in started.values():
+        print(describe(sim), flush=True)
+    return started
+
+
+def describe(sim: RunningSimulator) -> str:
+    """The lines a person needs to log in to the simulator by hand (demo credentials only)."""
+    lines = [f"{sim.display_name} simulator (seed {sim.seed}): {sim.base_url}"]
+    lines += [f"  {key}: {value}" for key, value in sim.credentials.items()]
+    return "\n".join(lines)
