@@ -1,0 +1,192 @@
+"""The app's view-model: owns the panel view-models and wires the selected account through.
+
+The entry point creates it after the hub and before ``hub.start()``::
+
+    app_vm = AppViewModel(hub, settings)
+    window = MainWindow(app_vm)
+    ...
+    await app_vm.aclose()   # before hub.stop(): stops timers, cancels and awaits VM tasks
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray, QObject, Signal
+
+from desktop_app.domain.types import AccountRef
+from desktop_app.session.events import Topic
+from desktop_app.viewmodels.accounts_vm import AccountsViewModel
+from desktop_app.viewmodels.activity_vm import KIND_FUNDING, KIND_ORDER, ActivityViewModel
+from desktop_app.viewmodels.base import HubViewModel
+from desktop_app.viewmodels.chart_vm import BalanceChartViewModel
+from desktop_app.viewmodels.funding_vm import FundingViewModel
+from desktop_app.viewmodels.order_ticket_vm import OrderTicketViewModel
+from desktop_app.viewmodels.positions_vm import PositionsViewModel
+from desktop_app.viewmodels.preferences_vm import PreferencesViewModel
+from desktop_app.viewmodels.profiles_vm import ProfilesViewModel
+from desktop_app.viewmodels.status_vm import StatusViewModel
+from desktop_app.viewmodels.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from desktop_app.session.hub import Hub
+    from desktop_app.storage.settings import Settings
+
+THEMES = ("dark", "light")
+
+
+def _decode(text: str) -> QByteArray | None:
+    if not text:
+        return None
+    try:
+        return QByteArray(base64.b64decode(text.encode("ascii"), validate=True))
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _encode(data: QByteArray) -> str:
+    return base64.b64encode(bytes(data.data())).decode("ascii")
+
+
+class AppViewModel(QObject):
+    themeChanged = Signal(str)
+    statusMessage = Signal(str)
+    selectionChanged = Signal(object)  # AccountRef | None
+
+    def __init__(self, hub: Hub, settings: Settings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.hub = hub
+        self.settings = settings
+        self.tasks = TaskRunner(self)
+        self.tasks.failed.connect(self.report_error)
+        self.activity = ActivityViewModel(hub, self)
+        self.status = StatusViewModel(hub, self)
+        self.accounts = AccountsViewModel(hub, self, preferred=settings.selected_account)
+        self.positions = PositionsViewModel(hub, self)
+        self.ticket = OrderTicketViewModel(hub, self)
+        self.funding = FundingViewModel(hub, self)
+        self.chart = BalanceChartViewModel(hub, self)
+        self.profiles = ProfilesViewModel(hub, self)
+        self._children: list[HubViewModel] = [
+            self.activity, self.status, self.accounts, self.positions, self.ticket,
+            self.funding, self.chart, self.profiles,
+        ]
+        for child in self._children:
+            child.error.connect(self.report_error)
+        self.accounts.selectionChanged.connect(self._on_selection)
+        self.accounts.capabilitiesChanged.connect(self._on_capabilities)
+        self.accounts.message.connect(self.statusMessage)
+        self.status.message.connect(self.statusMessage)
+        self.ticket.quoteSymbolsChanged.connect(self._update_focus)
+        self.ticket.resultChanged.connect(self._on_order_result)
+        self.positions.actionDone.connect(self._on_position_action)
+        self.funding.resultChanged.connect(self._on_funding_result)
+        self.profiles.failed.connect(self.statusMessage)
+        if settings.load_warning:
+            self.activity.add_error(settings.load_warning)
+        self._on_selection(self.accounts.selected)
+
+    # --- selection and focus ----------------------------------------------------------
+
+    @property
+    def selected(self) -> AccountRef | None:
+        return self.accounts.selected
+
+    def _on_selection(self, ref: AccountRef | None) -> None:
+        self.positions.set_account(ref)
+        self.ticket.set_account(ref)
+        self.funding.set_account(ref)
+        self.chart.set_account(ref)
+        self._update_focus()
+        if ref is not None and ref != self.settings.selected_account:
+            self.settings.selected_account = ref
+            self.tasks.start(self.settings.save_async())
+        self.selectionChanged.emit(ref)
+
+    def _on_capabilities(self) -> None:
+        self.ticket.refresh_capabilities()
+        self.funding.refresh_capabilities()
+        self.positions.stateChanged.emit()
+
+    def _update_focus(self) -> None:
+        ref = self.accounts.selected
+        symbols = self.ticket.quote_symbols() if ref is not None else set()
+        topics = set()
+        if ref is not None:
+            topics = {Topic.BALANCES, Topic.POSITIONS, Topic.WORKING_ORDERS}
+            if symbols:
+                topics.add(Topic.QUOTES)
+        self.hub.set_focus(ref, topics, symbols)
+
+    def preferences_vm(self) -> PreferencesViewModel | None:
+        """A view-model for the preferences dialog of the selected account, if offered."""
+        visible, enabled, _ = self.accounts.preferences_state()
+        ref = self.accounts.selected
+        if not (visible and enabled) or ref is None:
+            return None
+        return PreferencesViewModel(self.hub, ref, self)
+
+    # --- messages -------------------------------------------------------------------------
+
+    def report_error(self, text: str) -> None:
+        self.activity.add_error(text)
+        self.statusMessage.emit(text)
+
+    def _on_order_result(self, text: str, ok: bool) -> None:
+        if text.startswith(("Sending", "LIVE order waiting")):
+            return
+        self.activity.add_event(KIND_ORDER, text, failed=not ok)
+
+    def _on_position_action(self, text: str, ok: bool) -> None:
+        self.activity.add_event(KIND_ORDER, text, failed=not ok)
+        self.statusMessage.emit(text)
+
+    def _on_funding_result(self, text: str, ok: bool) -> None:
+        if text != "Sending…":
+            self.activity.add_event(KIND_FUNDING, text, failed=not ok)
+
+    # --- theme and window layout ----------------------------------------------------------
+
+    @property
+    def theme(self) -> str:
+        return self.settings.theme if self.settings.theme in THEMES else THEMES[0]
+
+    def set_theme(self, theme: str) -> None:
+        if theme == self.settings.theme:
+            return
+        self.settings.set_theme(theme)
+        self.themeChanged.emit(theme)
+        self.tasks.start(self.settings.save_async())
+
+    def toggle_theme(self) -> str:
+        self.set_theme("light" if self.theme == "dark" else "dark")
+        return self.theme
+
+    def window_geometry(self) -> QByteArray | None:
+        return _decode(self.settings.window_geometry)
+
+    def window_state(self) -> QByteArray | None:
+        return _decode(self.settings.window_state)
+
+    def save_window(self, geometry: QByteArray, state: QByteArray) -> None:
+        """Called from the window's closeEvent: written at once (a small file)."""
+        self.settings.window_geometry = _encode(geometry)
+        self.settings.window_state = _encode(state)
+        try:
+            self.settings.save()
+        except OSError as exc:
+            self.report_error(f"The window layout could not be saved: {exc.strerror}.")
+
+    # --- shutdown -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        for child in self._children:
+            child.close()
+        self.tasks.cancel_all()
+
+    async def aclose(self) -> None:
+        for child in self._children:
+            await child.aclose()
+        await self.tasks.aclose()

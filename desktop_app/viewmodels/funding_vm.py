@@ -1,0 +1,293 @@
+"""Funding of the selected account, driven by the broker's own rules, and its journal."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop_app.domain.capabilities import Capabilities
+from desktop_app.domain.types import (
+    AccountRef,
+    FundingKind,
+    FundingRequest,
+    FundingResult,
+    FundingRules,
+)
+from desktop_app.session.events import BalanceUpdated, JournalChanged
+from desktop_app.viewmodels import formatting as fmt
+from desktop_app.viewmodels.base import HubViewModel
+from desktop_app.viewmodels.keyed_table import Column, KeyedTableModel
+from desktop_app.viewmodels.tasks import error_text
+
+if TYPE_CHECKING:
+    from desktop_app.session.hub import Hub
+
+KIND_LABELS = {
+    FundingKind.DEMO_TOPUP: "Demo top-up",
+    FundingKind.DEPOSIT: "Deposit",
+    FundingKind.WITHDRAW: "Withdrawal",
+    FundingKind.TRANSFER: "Transfer",
+}
+KIND_ORDER = (FundingKind.DEMO_TOPUP, FundingKind.DEPOSIT, FundingKind.WITHDRAW,
+              FundingKind.TRANSFER)
+
+
+def _req(entry: Any, key: str) -> str:
+    return str(entry.request.get(key, "")) if isinstance(entry.request, dict) else ""
+
+
+def _amount(entry: Any) -> str:
+    raw = _req(entry, "amount")
+    try:
+        return fmt.money(Decimal(raw)) + (f" {_req(entry, 'currency')}".rstrip())
+    except ArithmeticError:
+        return raw
+
+
+def _outcome(entry: Any) -> str:
+    result = entry.result if isinstance(entry.result, dict) else {}
+    parts = [str(result.get("status") or entry.state.value)]
+    message = result.get("message") or entry.message
+    if message:
+        parts.append(str(message))
+    if result.get("new_balance"):
+        parts.append(f"new balance {result['new_balance']}")
+    return " · ".join(parts)
+
+
+JOURNAL_COLUMNS: tuple[Column[Any], ...] = (
+    Column("When (UTC)", ("created",), lambda e: fmt.time_utc(e.created),
+           lambda e: e.created.timestamp()),
+    Column("Account", ("account_id",), lambda e: e.account_id, lambda e: e.account_id),
+    Column("Kind", ("action",), lambda e: KIND_LABELS.get(e.action, e.action),
+           lambda e: e.action),
+    Column("Amount", ("request",), _amount, lambda e: float(_req(e, "amount") or 0), True),
+    Column("State", ("state",), lambda e: e.state.value, lambda e: e.state.value),
+    Column("Outcome", ("result", "message"), _outcome, _outcome),
+)
+
+
+class FundingJournalModel(KeyedTableModel[Any]):
+    """Journal entries (desktop_app.storage.journal.JournalEntry), newest first."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(JOURNAL_COLUMNS, "id", parent)
+
+
+class FundingViewModel(HubViewModel):
+    resultChanged = Signal(str, bool)
+    errorChanged = Signal(str)  # validation message for the amount ('' when fine)
+    stateChanged = Signal()
+
+    def __init__(self, hub: Hub, parent: QObject | None = None) -> None:
+        super().__init__(hub, parent)
+        self.journal = FundingJournalModel(self)
+        self.account: AccountRef | None = None
+        self.kind: FundingKind | None = None
+        self.rules: FundingRules | None = None
+        self.balance: Decimal | None = None
+        self.amount_text = ""
+        self.comment = ""
+        self.amount_error = ""
+        self.result_text = ""
+        self.busy = False
+        self.refresh_journal()
+
+    def capabilities(self) -> Capabilities | None:
+        return self.hub.capabilities(self.account.connection) if self.account else None
+
+    def kinds(self) -> list[FundingKind]:
+        caps = self.capabilities()
+        return [k for k in KIND_ORDER if caps and k in caps.funding]
+
+    def set_account(self, account: AccountRef | None) -> None:
+        self.account = account
+        self.balance = None
+        if account is not None:
+            for acc in self.hub.accounts():
+                if acc.ref == account and acc.balance is not None:
+                    self.balance = acc.balance.balance
+        kinds = self.kinds()
+        self.set_kind(self.kind if self.kind in kinds else (kinds[0] if kinds else None))
+
+    def refresh_capabilities(self) -> None:
+        kinds = self.kinds()
+        if self.kind not in kinds or self.rules is None:
+            self.set_kind(kinds[0] if kinds else None)
+        else:
+            self.stateChanged.emit()
+
+    def set_kind(self, kind: FundingKind | None) -> None:
+        self.kind = kind
+        self.rules = (
+            self.hub.funding_rules(self.account, kind)
+            if self.account is not None and kind is not None else None
+        )
+        self._revalidate()
+
+    def availability(self) -> tuple[bool, str]:
+        caps = self.capabilities()
+        if self.account is None:
+            return False, "Select an account first."
+        if caps is None:
+            return False, "The connection is not ready yet."
+        if not caps.funding:
+            return False, caps.why_not("funding")
+        if self.rules is None:
+            return False, "The broker offers no funding of this kind for this account."
+        if self.rules.demo_only and not self._is_demo():
+            return False, "Only demo accounts can be topped up this way."
+        if self.busy:
+            return False, "A request is being sent…"
+        return True, ""
+
+    def _is_demo(self) -> bool:
+        for info in self.hub.connections():
+            if self.account and info.profile.connection_id == self.account.connection:
+                return not info.profile.is_live
+        return False
+
+    def rules_text(self) -> str:
+        rules = self.rules
+        if rules is None:
+            return self.availability()[1]
+        cur = rules.currency
+        lines = [f"Amount from {fmt.money(rules.min_amount)} to {fmt.money(rules.max_amount)} {cur}"
+                 .rstrip()]
+        if rules.allow_negative:
+            lines.append("A negative amount takes money out.")
+        if rules.max_resulting_balance is not None:
+            lines.append(
+                f"The balance may not exceed {fmt.money(rules.max_resulting_balance)} {cur}."
+                .replace("  ", " ")
+            )
+        if rules.cooldown is not None:
+            lines.append(f"At most one request every {fmt.duration(rules.cooldown)}.")
+        if rules.comment_max_len:
+            lines.append(f"Comment up to {rules.comment_max_len} characters.")
+        if rules.notes:
+            lines.append(rules.notes)
+        return "\n".join(lines)
+
+    def set_amount_text(self, text: str) -> None:
+        self.amount_text = text
+        self._revalidate()
+
+    def set_comment(self, text: str) -> None:
+        self.comment = text
+        self._revalidate()
+
+    def validate(self) -> tuple[str, Decimal | None]:
+        rules = self.rules
+        try:
+            amount = fmt.parse_decimal(self.amount_text)
+        except ValueError as exc:
+            return f"{exc}.", None
+        if amount is None:
+            return "Enter an amount.", None
+        if rules is None:
+            return self.availability()[1], None
+        if amount == 0:
+            return "The amount must not be 0.", None
+        if amount < 0 and not rules.allow_negative:
+            return "The amount must be positive.", None
+        magnitude = abs(amount)
+        cur = f" {rules.currency}" if rules.currency else ""
+        if magnitude < rules.min_amount:
+            return f"The amount must be at least {fmt.money(rules.min_amount)}{cur}.", None
+        if magnitude > rules.max_amount:
+            return f"The amount must be at most {fmt.money(rules.max_amount)}{cur}.", None
+        if (
+            rules.max_resulting_balance is not None and self.balance is not None
+            and self.balance + amount > rules.max_resulting_balance
+        ):
+            return (
+                f"The balance would exceed {fmt.money(rules.max_resulting_balance)}{cur}.", None
+            )
+        if rules.comment_max_len and len(self.comment) > rules.comment_max_len:
+            return f"The comment is longer than {rules.comment_max_len} characters.", None
+        return "", amount
+
+    def _revalidate(self) -> None:
+        error = self.validate()[0] if self.amount_text.strip() else ""
+        if error != self.amount_error:
+            self.amount_error = error
+            self.errorChanged.emit(error)
+        self.stateChanged.emit()
+
+    def submit(self) -> asyncio.Future[FundingResult | None]:
+        """Send the request; the future resolves to the broker's result or None (see
+        ``result_text`` for why)."""
+        future: asyncio.Future[FundingResult | None] = asyncio.get_running_loop().create_future()
+        ok, why = self.availability()
+        error, amount = self.validate() if ok else (why, None)
+        if error or amount is None or self.account is None or self.kind is None:
+            self.amount_error = error
+            self.errorChanged.emit(error)
+            self._set_result(f"Not sent: {error}", False)
+            future.set_result(None)
+            return future
+        rules = self.rules
+        request = FundingRequest(
+            account=self.account, kind=self.kind, amount=amount,
+            currency=rules.currency if rules else "",
+            comment=self.comment or (rules.default_comment if rules else ""),
+        )
+        self.busy = True
+        self.stateChanged.emit()
+        self._set_result("Sending…", True)
+
+        async def send() -> FundingResult | None:
+            try:
+                result = await self.hub.fund(request)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self._set_result(f"Failed: {error_text(exc)}", False)
+                return None
+            finally:
+                self.busy = False
+                self.stateChanged.emit()
+                self.refresh_journal()
+            self._set_result(self.describe_result(request, result), result.accepted)
+            return result
+
+        def done(task: asyncio.Task[FundingResult | None]) -> None:
+            if not future.done():
+                if task.cancelled():
+                    future.cancel()
+                else:
+                    future.set_result(task.result() if task.exception() is None else None)
+
+        self.tasks.start(send()).add_done_callback(done)
+        return future
+
+    @staticmethod
+    def describe_result(request: FundingRequest, result: FundingResult) -> str:
+        label = KIND_LABELS.get(request.kind, request.kind.value)
+        what = f"{label} of {fmt.money(request.amount)} {request.currency}".rstrip()
+        if result.accepted:
+            parts = [f"Done: {what}"]
+            if result.new_balance is not None:
+                parts.append(f"new balance {fmt.money(result.new_balance)}")
+            if result.message:
+                parts.append(result.message)
+            return " · ".join(parts)
+        reason = result.message or "the broker gave no reason"
+        return f"{result.status.value.title()}: {what} · {reason}"
+
+    def _set_result(self, text: str, ok: bool) -> None:
+        self.result_text = text
+        self.resultChanged.emit(text, ok)
+
+    def refresh_journal(self) -> None:
+        self.journal.apply(self.hub.funding_journal())
+
+    def on_event(self, event: Any) -> None:
+        if isinstance(event, JournalChanged) and event.kind == "funding":
+            self.refresh_journal()
+        elif isinstance(event, BalanceUpdated) and event.account == self.account:
+            self.balance = event.balance.balance

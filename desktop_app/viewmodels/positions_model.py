@@ -1,0 +1,72 @@
+"""Open positions and working orders of one account as table models."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+
+from desktop_app.domain.types import Position, WorkingOrder
+from desktop_app.viewmodels import formatting as fmt
+from desktop_app.viewmodels.keyed_table import Column, KeyedTableModel, numeric_key
+from desktop_app.viewmodels.throttle import FRAME_MS
+
+POSITION_COLUMNS: tuple[Column[Position], ...] = (
+    Column("Instrument", ("name", "symbol"), lambda p: p.name or p.symbol, lambda p: p.name),
+    Column("Side", ("side",), lambda p: p.side.value, lambda p: p.side.value),
+    Column("Size", ("size",), lambda p: fmt.size(p.size), lambda p: float(p.size), True),
+    Column("Open", ("open_level",), lambda p: fmt.level(p.open_level),
+           lambda p: float(p.open_level), True),
+    Column("Current", ("current_level",), lambda p: fmt.level(p.current_level),
+           lambda p: float(p.current_level), True),
+    Column("P/L", ("profit_loss",), lambda p: fmt.signed_money(p.profit_loss),
+           lambda p: float(p.profit_loss), True, True),
+    Column("Currency", ("currency",), lambda p: p.currency, lambda p: p.currency),
+    Column("Stop loss", ("stop_level",), lambda p: fmt.level(p.stop_level),
+           lambda p: numeric_key(p.stop_level), True),
+    Column("Take profit", ("profit_level",), lambda p: fmt.level(p.profit_level),
+           lambda p: numeric_key(p.profit_level), True),
+    Column("Opened (UTC)", ("opened_at",), lambda p: fmt.time_utc(p.opened_at),
+           lambda p: p.opened_at.timestamp()),
+)
+
+ORDER_COLUMNS: tuple[Column[WorkingOrder], ...] = (
+    Column("Instrument", ("name", "symbol"), lambda o: o.name or o.symbol, lambda o: o.name),
+    Column("Side", ("side",), lambda o: o.side.value, lambda o: o.side.value),
+    Column("Type", ("order_type",), lambda o: o.order_type.value.title(),
+           lambda o: o.order_type.value),
+    Column("Size", ("size",), lambda o: fmt.size(o.size), lambda o: float(o.size), True),
+    Column("Level", ("level",), lambda o: fmt.level(o.level), lambda o: float(o.level),
+           True),
+    Column("Stop loss", ("stop_level",), lambda o: fmt.level(o.stop_level),
+           lambda o: numeric_key(o.stop_level), True),
+    Column("Take profit", ("profit_level",), lambda o: fmt.level(o.profit_level),
+           lambda o: numeric_key(o.profit_level), True),
+    Column("Created (UTC)", ("created_at",), lambda o: fmt.time_utc(o.created_at),
+           lambda o: o.created_at.timestamp()),
+)
+
+
+class PositionsTableModel(KeyedTableModel[Position]):
+    """Rows keyed by ``position_id``; ``apply(positions)`` signals changed cells only."""
+
+    COLUMN_PROFIT_LOSS = 5
+    COLUMN_CURRENT = 4
+
+    def __init__(self, parent: QObject | None = None, interval_ms: int = FRAME_MS) -> None:
+        super().__init__(POSITION_COLUMNS, "position_id", parent, interval_ms)
+
+    def tooltip(self, item: Position, column: int) -> str | None:
+        if column == 0:
+            return f"{item.name} ({item.symbol}) · position {item.position_id}"
+        return None
+
+
+class WorkingOrdersTableModel(KeyedTableModel[WorkingOrder]):
+    """Rows keyed by ``order_id``."""
+
+    def __init__(self, parent: QObject | None = None, interval_ms: int = FRAME_MS) -> None:
+        super().__init__(ORDER_COLUMNS, "order_id", parent, interval_ms)
+
+    def tooltip(self, item: WorkingOrder, column: int) -> str | None:
+        if column == 0:
+            return f"{item.name} ({item.symbol}) · order {item.order_id}"
+        return None

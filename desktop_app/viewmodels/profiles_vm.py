@@ -1,0 +1,276 @@
+"""Add, edit and remove connection profiles. Secrets go to the hub (keyring), never here."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from desktop_app.domain.config import ConnectionProfile, CredentialField
+from desktop_app.domain.types import Environment
+from desktop_app.session.events import ConnectionChanged
+from desktop_app.viewmodels.base import HubViewModel
+from desktop_app.viewmodels.tasks import error_text
+
+if TYPE_CHECKING:
+    from desktop_app.session.hub import Hub
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+CONNECTION_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 20
+F_NAME = "name"
+F_BROKER = "broker"
+F_ENVIRONMENT = "environment"
+LIVE_WARNING = (
+    "LIVE trades real money. Every live order asks for confirmation; leave the opt-in off "
+    "to watch a live account without trading from this app."
+)
+
+
+@dataclass
+class ProfileForm:
+    """What the profiles dialog edits. ``values`` holds every credential field typed in;
+    on save the secret ones go to the hub as credentials and are never kept here."""
+
+    connection_id: str | None
+    broker: str
+    name: str = ""
+    environment: Environment = Environment.DEMO
+    values: dict[str, str] = field(default_factory=dict)
+    live_opt_in: bool = False
+    sandbox: bool = False
+    base_url: str | None = None
+
+
+class ProfileListModel(QAbstractListModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._items: list[tuple[ConnectionProfile, str]] = []
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._items)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+        if not index.isValid():
+            return None
+        profile, state = self._items[index.row()]
+        if role == _DISPLAY:
+            env = profile.environment.value
+            env = env.upper() if profile.is_live else env
+            extra = " · sandbox" if profile.sandbox else ""
+            return f"{profile.name} ({env}{extra}) — {state}"
+        if role == CONNECTION_ID_ROLE:
+            return profile.connection_id
+        if role == _TOOLTIP:
+            return f"{profile.broker} · {profile.connection_id}"
+        return None
+
+    def set_items(self, items: list[tuple[ConnectionProfile, str]]) -> None:
+        self.beginResetModel()
+        self._items = items
+        self.endResetModel()
+
+    def profile(self, row: int) -> ConnectionProfile:
+        return self._items[row][0]
+
+    def row_of(self, connection_id: str) -> int:
+        return next((i for i, (p, _) in enumerate(self._items) if p.connection_id == connection_id),
+                    -1)
+
+
+class ProfilesViewModel(HubViewModel):
+    """``saved(connection_id)``, ``removed(connection_id)``, ``failed(text)``."""
+
+    saved = Signal(str)
+    removed = Signal(str)
+    failed = Signal(str)
+    busyChanged = Signal(bool)
+
+    def __init__(self, hub: Hub, parent: QObject | None = None) -> None:
+        super().__init__(hub, parent)
+        self.profiles = ProfileListModel(self)
+        self.busy = False
+        self.reload()
+
+    def reload(self) -> None:
+        self.profiles.set_items(
+            [(info.profile, info.state.value) for info in self.hub.connections()]
+        )
+
+    def on_event(self, event: Any) -> None:
+        if isinstance(event, ConnectionChanged):
+            self.reload()
+
+    def brokers(self) -> list[Any]:
+        """The hub's BrokerInfo list: broker, display_name, environments, credential_fields."""
+        return list(self.hub.brokers())
+
+    def broker_info(self, broker: str) -> Any | None:
+        return next((b for b in self.hub.brokers() if b.broker == broker), None)
+
+    def fields(self, broker: str) -> tuple[CredentialField, ...]:
+        info = self.broker_info(broker)
+        return tuple(info.credential_fields) if info else ()
+
+    def new_form(self, broker: str | None = None) -> ProfileForm:
+        brokers = self.brokers()
+        chosen = broker or (brokers[0].broker if brokers else "")
+        info = self.broker_info(chosen)
+        name = f"{info.display_name} demo" if info else ""
+        return ProfileForm(connection_id=None, broker=chosen, name=name)
+
+    def edit_form(self, connection_id: str) -> ProfileForm | None:
+        for info in self.hub.connections():
+            p = info.profile
+            if p.connection_id == connection_id:
+                return ProfileForm(
+                    connection_id=p.connection_id, broker=p.broker, name=p.name,
+                    environment=p.environment, values=dict(p.fields),
+                    live_opt_in=p.live_opt_in, sandbox=p.sandbox, base_url=p.base_url,
+                )
+        return None
+
+    def validate(self, form: ProfileForm) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        info = self.broker_info(form.broker)
+        if info is None:
+            errors[F_BROKER] = "Choose a broker."
+            return errors
+        if not form.name.strip():
+            errors[F_NAME] = "Give the connection a name."
+        elif any(
+            i.profile.name == form.name.strip() and i.profile.connection_id != form.connection_id
+            for i in self.hub.connections()
+        ):
+            errors[F_NAME] = "Another connection already has this name."
+        if form.environment not in tuple(info.environments):
+            errors[F_ENVIRONMENT] = (
+                f"{info.display_name} has no {form.environment.value} environment."
+            )
+        editing = form.connection_id is not None
+        for f in info.credential_fields:
+            value = form.values.get(f.name, "").strip()
+            if f.optional or value:
+                continue
+            if f.secret and editing:
+                continue  # blank keeps the stored secret
+            errors[f.name] = f"{f.label} is required."
+        return errors
+
+    def split(self, form: ProfileForm) -> tuple[ConnectionProfile, dict[str, str] | None]:
+        """The profile to store (non-secret fields only) and the credentials (secrets)."""
+        fields = self.fields(form.broker)
+        public = {
+            f.name: form.values.get(f.name, "").strip()
+            for f in fields if not f.secret and form.values.get(f.name, "").strip()
+        }
+        secrets = {
+            f.name: form.values[f.name] for f in fields
+            if f.secret and form.values.get(f.name, "")
+        }
+        profile = ConnectionProfile(
+            connection_id=form.connection_id or f"{form.broker}-{uuid.uuid4().hex[:8]}",
+            broker=form.broker, name=form.name.strip(), environment=form.environment,
+            fields=public, base_url=form.base_url,
+            live_opt_in=form.live_opt_in and form.environment is Environment.LIVE,
+            sandbox=form.sandbox,
+        )
+        return profile, (secrets or None)
+
+    def save(self, form: ProfileForm) -> asyncio.Future[str | None]:
+        """Validate and save; resolves to the connection id, or None (``failed`` says why).
+
+        A new profile needs every required secret; an edited one keeps its stored secrets
+        unless new ones are typed (then all of the broker's secrets are replaced).
+        """
+        future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        errors = self.validate(form)
+        if errors:
+            self.failed.emit(" ".join(errors.values()))
+            future.set_result(None)
+            return future
+        profile, secrets = self.split(form)
+        editing = form.connection_id is not None
+        if editing and secrets is not None:
+            missing = [f.label for f in self.fields(form.broker)
+                       if f.secret and not f.optional and f.name not in secrets]
+            if missing:
+                self.failed.emit(
+                    "To change the secrets, type all of them again: " + ", ".join(missing) + "."
+                )
+                future.set_result(None)
+                return future
+        form.values = {k: v for k, v in form.values.items() if k in profile.fields}
+        self._set_busy(True)
+
+        async def run() -> str | None:
+            try:
+                if editing:
+                    await self.hub.update_connection(profile, secrets)
+                else:
+                    await self.hub.add_connection(profile, secrets or {})
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.failed.emit(error_text(exc))
+                return None
+            finally:
+                self._set_busy(False)
+                self.reload()
+            self.saved.emit(profile.connection_id)
+            return profile.connection_id
+
+        self._chain(self.tasks.start(run()), future)
+        return future
+
+    def remove(self, connection_id: str) -> asyncio.Future[bool]:
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._set_busy(True)
+
+        async def run() -> bool:
+            try:
+                await self.hub.remove_connection(connection_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.failed.emit(error_text(exc))
+                return False
+            finally:
+                self._set_busy(False)
+                self.reload()
+            self.removed.emit(connection_id)
+            return True
+
+        self._chain(self.tasks.start(run()), future)
+        return future
+
+    @staticmethod
+    def _chain(task: asyncio.Task[Any], future: asyncio.Future[Any]) -> None:
+        def done(t: asyncio.Task[Any]) -> None:
+            if future.done():
+                return
+            if t.cancelled():
+                future.cancel()
+            else:
+                future.set_result(t.result() if t.exception() is None else None)
+
+        task.add_done_callback(done)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.busyChanged.emit(busy)
+
+
+def with_environment(form: ProfileForm, environment: Environment) -> ProfileForm:
+    return replace(form, environment=environment,
+                   live_opt_in=form.live_opt_in and environment is Environment.LIVE)

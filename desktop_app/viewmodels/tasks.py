@@ -1,0 +1,86 @@
+"""Start coroutines on the running loop, keep them alive, report their errors."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop_app.domain.errors import BrokerError
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+def error_text(exc: BaseException) -> str:
+    """What a trader is shown for an exception: the broker error's own text, never a traceback."""
+    if isinstance(exc, BrokerError):
+        return exc.user_text()
+    # Unexpected errors: name the kind only; their text may carry request details.
+    return f"Unexpected error ({type(exc).__name__}); the activity log has the details."
+
+
+class TaskRunner(QObject):
+    """Holds references to the tasks a view-model starts (asyncio keeps only weak ones).
+
+    A failed task is reported through ``failed(text)`` unless its own ``on_error``
+    handles it; cancellation is silent.
+    """
+
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def start(
+        self,
+        coro: Coroutine[Any, Any, T],
+        *,
+        on_result: Callable[[T], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> asyncio.Task[T]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+
+        def done(t: asyncio.Task[T]) -> None:
+            self._tasks.discard(t)
+            if t.cancelled():
+                return
+            exc = t.exception()
+            try:
+                if exc is None:
+                    if on_result is not None:
+                        on_result(t.result())
+                elif on_error is not None:
+                    on_error(exc)
+                else:
+                    self._report(exc)
+            except Exception as handler_exc:  # a bug in a handler must not kill the loop
+                self._report(handler_exc)
+
+        task.add_done_callback(done)
+        return task
+
+    def _report(self, exc: BaseException) -> None:
+        if not isinstance(exc, BrokerError):
+            log.error("view-model task failed", exc_info=exc)
+        self.failed.emit(error_text(exc))
+
+    @property
+    def pending(self) -> int:
+        return len(self._tasks)
+
+    def cancel_all(self) -> list[asyncio.Task[Any]]:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        return tasks
+
+    async def aclose(self) -> None:
+        tasks = self.cancel_all()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
