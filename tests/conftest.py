@@ -75,3 +75,13 @@ def qrun(qloop: asyncio.AbstractEventLoop):
         return qloop.run_until_complete(asyncio.wait_for(coro, timeout))
 
     return _run
+
+
+@pytest.fixture
+def capital_sim():
+    """A Capital.com simulator on 127.0.0.1 (free port, seed 7, sessions idle out after 600 s)."""
+    from desktop_app.simulators.runner import start_simulator
+
+    sim = start_simulator("capital", port=0, seed=7, session_idle_timeout=600.0)
+    yield sim
+    sim.stop()

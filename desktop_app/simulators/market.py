@@ -156,6 +156,7 @@ class Market:
         self._rng = random.Random(seed)
         self._id_factory = id_factory or self._uuid
         self.started_at = clock()
+        self._frozen_at: float | None = None
         self._last_sync = self.started_at
         self.instruments: dict[str, InstrumentSpec] = {s.symbol: s for s in instruments}
         self._status = dict.fromkeys(self.instruments, TRADEABLE)
@@ -199,7 +200,20 @@ class Market:
     def set_price(self, symbol: str, mid: Decimal | float | str) -> None:
         """Test knob: move the mid price to ``mid`` now; the walk goes on from there."""
         with self._lock:
-            self._paths[symbol].shock_to(self.clock(), float(mid))
+            self._paths[symbol].shock_to(self._price_now(), float(mid))
+
+    def freeze_prices(self) -> None:
+        """Test knob: hold every price where it is now (set_price still moves them)."""
+        with self._lock:
+            self._frozen_at = self._price_now()
+
+    def thaw_prices(self) -> None:
+        with self._lock:
+            self._frozen_at = None
+
+    def _price_now(self) -> float:
+        frozen = self._frozen_at
+        return frozen if frozen is not None else self.clock()
 
     def _bid_offer(self, spec: InstrumentSpec, mid: float) -> tuple[Decimal, Decimal]:
         bid = (Decimal(repr(mid)) - spec.spread / 2).quantize(spec.tick, rounding=ROUND_HALF_EVEN)
@@ -207,7 +221,7 @@ class Market:
 
     def quote(self, symbol: str) -> MarketQuote:
         spec = self.spec(symbol)
-        now = self.clock()
+        now = self._price_now()
         day_start = math.floor(now / _DAY) * _DAY
         samples = np.append(np.arange(day_start, now, 300.0), now)
         mids = self._paths[symbol].mids(samples)
@@ -218,11 +232,11 @@ class Market:
         change = bid - day_open
         pct = (change / day_open * 100).quantize(Decimal("0.0001")) if day_open else Decimal(0)
         return MarketQuote(
-            symbol, bid, offer, high, low, change, pct, self._status[symbol], utc(now)
+            symbol, bid, offer, high, low, change, pct, self._status[symbol], utc(self.clock())
         )
 
     def mid(self, symbol: str) -> Decimal:
-        return Decimal(repr(self._paths[symbol].mid(self.clock())))
+        return Decimal(repr(self._paths[symbol].mid(self._price_now())))
 
     def bars(
         self,
@@ -238,7 +252,7 @@ class Market:
         With ``start`` given, the first ``count`` bars from it. The current bar is partial.
         """
         spec = self.spec(symbol)
-        now = self.clock()
+        now = self._price_now()
         last_bucket = self._bucket(min(end, now) if end is not None else now, resolution_seconds)
         if start is not None:
             first_bucket = self._bucket(start, resolution_seconds)
@@ -569,7 +583,7 @@ class Market:
     def sync(self) -> None:
         """Expire, fill and trigger whatever the price did since the previous sync."""
         with self._lock:
-            now = self.clock()
+            now = self._price_now()
             start = self._last_sync
             self._last_sync = now
             cache: dict[tuple[str, float], _Trigger] = {}
@@ -582,13 +596,13 @@ class Market:
 
             for account in self._accounts.values():
                 for order in list(account.orders.values()):
-                    self._sync_order(account, order, now, start, triggers)
+                    self._sync_order(account, order, start, triggers)
                 for position in list(account.positions.values()):
                     self._sync_position(account, position, start, triggers)
 
-    def _sync_order(self, account: SimAccount, order: SimOrder, now: float, start: float,
+    def _sync_order(self, account: SimAccount, order: SimOrder, start: float,
                     triggers: Callable[[str, float], _Trigger]) -> None:
-        if order.good_till is not None and order.good_till.timestamp() <= now:
+        if order.good_till is not None and order.good_till.timestamp() <= self.clock():
             self.cancel_order(account.account_id, order.deal_id, source="SYSTEM")
             return
         if self._status[order.symbol] != TRADEABLE:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import socket
@@ -20,6 +21,31 @@ _START_TIMEOUT = 10.0
 _STOP_TIMEOUT = 5.0
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, woken at once by ``request_exit`` instead of its next 0.1 s tick."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+
+    async def main_loop(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864_000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 0.1)
+
+    def request_exit(self) -> None:
+        self.should_exit = True
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(wake.set)
+
+
 @dataclass
 class RunningSimulator:
     name: str
@@ -29,7 +55,7 @@ class RunningSimulator:
     state: Any
     seed: int
     port: int
-    _server: uvicorn.Server = field(repr=False)
+    _server: _Server = field(repr=False)
     _thread: threading.Thread = field(repr=False)
     _stop_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -40,7 +66,7 @@ class RunningSimulator:
     def stop(self) -> None:
         """Shut the server down and join its thread; safe to call twice."""
         with self._stop_lock:
-            self._server.should_exit = True
+            self._server.request_exit()
             if self._thread.is_alive() and self._thread is not threading.current_thread():
                 self._thread.join(_STOP_TIMEOUT)
                 if self._thread.is_alive():
@@ -76,7 +102,9 @@ def start_simulator(
     """Start simulator ``name`` and return once it is listening (port 0 picks a free one)."""
     seed = new_seed() if seed is None else seed
     bundle: SimulatorBundle = factory(name)(seed, session_idle_timeout=session_idle_timeout)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted connections only when
+    # the listening socket says TCP; without it every keep-alive reply waits ~40 ms (Nagle).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
@@ -88,7 +116,7 @@ def start_simulator(
         timeout_graceful_shutdown=2,
         server_header=False,
     )
-    server = uvicorn.Server(config)
+    server = _Server(config)
     thread = threading.Thread(
         target=_serve, args=(server, sock), name=f"sim-{name}-{bound_port}", daemon=True
     )
