@@ -170,6 +170,7 @@ class Market:
             for spec in self.instruments.values()
         }
         self._accounts: dict[str, SimAccount] = {}
+        self._grid_cache: dict[str, tuple[float, tuple[float, float, float]]] = {}
         self.activity: deque[DealResult] = deque(maxlen=_ACTIVITY_KEPT)
 
     # ----------------------------------------------------------------- identifiers
@@ -201,6 +202,7 @@ class Market:
         """Test knob: move the mid price to ``mid`` now; the walk goes on from there."""
         with self._lock:
             self._paths[symbol].shock_to(self._price_now(), float(mid))
+            self._grid_cache.pop(symbol, None)
 
     def freeze_prices(self) -> None:
         """Test knob: hold every price where it is now (set_price still moves them)."""
@@ -219,16 +221,28 @@ class Market:
         bid = (Decimal(repr(mid)) - spec.spread / 2).quantize(spec.tick, rounding=ROUND_HALF_EVEN)
         return bid, bid + spec.spread
 
+    def _day_grid(self, symbol: str, now: float) -> tuple[float, float, float]:
+        """(open, low, high) mid of the day so far on a 5-minute grid, cached per grid step."""
+        day_start = math.floor(now / _DAY) * _DAY
+        grid_end = math.floor(now / 300.0) * 300.0
+        cached = self._grid_cache.get(symbol)
+        if cached is not None and cached[0] == grid_end:
+            return cached[1]
+        mids = self._paths[symbol].mids(np.arange(day_start, grid_end + 1, 300.0))
+        stats = (float(mids[0]), float(mids.min()), float(mids.max()))
+        self._grid_cache[symbol] = (grid_end, stats)
+        return stats
+
     def quote(self, symbol: str) -> MarketQuote:
         spec = self.spec(symbol)
-        now = self._price_now()
-        day_start = math.floor(now / _DAY) * _DAY
-        samples = np.append(np.arange(day_start, now, 300.0), now)
-        mids = self._paths[symbol].mids(samples)
-        bid, offer = self._bid_offer(spec, float(mids[-1]))
-        day_open, _ = self._bid_offer(spec, float(mids[0]))
-        high, _ = self._bid_offer(spec, float(mids.max()))
-        low, _ = self._bid_offer(spec, float(mids.min()))
+        with self._lock:
+            now = self._price_now()
+            mid = self._paths[symbol].mid(now)
+            day_open_mid, low_mid, high_mid = self._day_grid(symbol, now)
+        bid, offer = self._bid_offer(spec, mid)
+        day_open, _ = self._bid_offer(spec, day_open_mid)
+        high, _ = self._bid_offer(spec, max(high_mid, mid))
+        low, _ = self._bid_offer(spec, min(low_mid, mid))
         change = bid - day_open
         pct = (change / day_open * 100).quantize(Decimal("0.0001")) if day_open else Decimal(0)
         return MarketQuote(

@@ -54,6 +54,16 @@ def test_rejected_deals_are_confirmed_with_a_reason(capital_sim, relaxed: Capita
     assert (too_big["dealStatus"], too_big["reason"]) == ("REJECTED", "INSUFFICIENT_FUNDS")
     assert client.positions() == []
     assert client.get("/markets/OIL_CRUDE").json()["snapshot"]["marketStatus"] == "CLOSED"
+    (opened,) = client.deal("/positions", {"epic": "GOLD", "direction": "BUY",
+                                           "size": 1})["affectedDeals"]
+    capital_sim.state.market.set_status("GOLD", CLOSED)
+    refused = client.deal(f"/positions/{opened['dealId']}", {}, method="DELETE")
+    assert (refused["dealStatus"], refused["reason"]) == ("REJECTED", "MARKET_CLOSED")
+    assert len(client.positions()) == 1
+    activity = client.get("/history/activity", params={"detailed": "true"}).json()["activities"]
+    assert [(a["epic"], a["status"]) for a in activity[:2]] == [
+        ("GOLD", "REJECTED"), ("GOLD", "ACCEPTED")]
+    assert activity[0]["details"]["marketName"] == "Gold"
 
 
 def test_netting_account_nets_an_opposite_trade(relaxed: CapitalHttp) -> None:

@@ -7,6 +7,7 @@ Tolerated: numbers sent as strings, ``null`` for absent optionals, booleans as
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -88,9 +89,16 @@ def opt_utc(body: dict[str, Any], key: str) -> datetime | None:
     return parse_utc_text(str(body[key]), key)
 
 
+_UTC_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z?")
+
+
 def parse_utc_text(text: str, key: str) -> datetime:
+    """The API's date format; a bare date such as ``2022-01-17`` is refused ([PM] example)."""
+    text = text.strip()
+    if not _UTC_TEXT.fullmatch(text):
+        raise errors.invalid(key)
     try:
-        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(text.removesuffix("Z"))
     except ValueError as exc:
         raise errors.invalid(key) from exc
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return parsed.replace(tzinfo=UTC)
