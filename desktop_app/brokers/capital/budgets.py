@@ -1,8 +1,10 @@
 """Capital.com's documented request limits, with a safety margin.
 
 The limiter's sliding window never admits more than ``limit`` requests in any
-``period``, but requests still reach the server with some jitter, so each budget
-stays below the documented number: the limiter must never provoke a 429.
+``period`` *as sent*; the server counts them *as they arrive*, and arrival delays vary
+(a burst queues up, the next one does not). A longer period absorbs that jitter (up to
+0.2 s for the per-second budget) and a lower count leaves room for the keep-alive and
+any other client of the same login: the limiter must never provoke a 429.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ SESSION = "session"
 TRADING = "trading"
 
 ALL_REQUESTS = Budget(
-    ALL, 8, 1.0,
+    ALL, 8, 1.2,
     documented="The maximum request rate is 10 per second per user.",
 )
 SESSION_CREATION = Budget(

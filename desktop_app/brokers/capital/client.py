@@ -15,6 +15,8 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -123,6 +125,8 @@ class CapitalClient:
         self.account_id: str | None = None
         self.logins = 0
         self.pings = 0
+        # Broker clock minus ours, from the replies' Date header (one-second resolution).
+        self.clock_offset = timedelta(0)
 
     # ------------------------------------------------------------------ session
 
@@ -141,6 +145,8 @@ class CapitalClient:
 
     async def close(self) -> None:
         """Stop the keep-alive, log out (best effort, briefly), close the connection."""
+        if self._closed and self.http.client.is_closed:
+            return
         self._closed = True
         task, self._keepalive_task = self._keepalive_task, None
         if task is not None:
@@ -220,12 +226,33 @@ class CapitalClient:
         self.redactor.add_secret(xst)
         self._cst, self._xst = cst, xst
 
-    def _capture(self, response: httpx.Response) -> None:
+    def _capture(self, response: httpx.Response, sent: tuple[str | None, str | None]) -> None:
+        """Take new tokens from a reply, but only if ours are still the ones it answers.
+
+        A reply to a call sent before an account switch carries the old account's
+        token; taking it would silently move later trades back to the old account.
+        """
         cst = response.headers.get("CST")
         xst = response.headers.get("X-SECURITY-TOKEN")
-        if cst and xst and (cst != self._cst or xst != self._xst):
+        current = (self._cst, self._xst)
+        if cst and xst and (cst, xst) != current and current == sent:
             self._set_tokens(cst, xst)
         self._touch()
+        self._note_clock(response.headers.get("Date"))
+
+    def _note_clock(self, date_header: str | None) -> None:
+        if not date_header:
+            return
+        try:
+            server = parsedate_to_datetime(date_header)
+        except (TypeError, ValueError):
+            return
+        if server.tzinfo is not None:
+            self.clock_offset = server - datetime.now(server.tzinfo)
+
+    def broker_time(self, local: datetime) -> datetime:
+        """A local instant on the broker's clock (to compare with its ``...UTC`` stamps)."""
+        return local + self.clock_offset
 
     def _auth_headers(self) -> dict[str, str]:
         return {"CST": self._cst or "", "X-SECURITY-TOKEN": self._xst or ""}
@@ -262,6 +289,7 @@ class CapitalClient:
                                     hint=failed.hint)
                 await self._renew(self._generation)
             generation = self._generation
+            sent = (self._cst, self._xst)
             try:
                 response = await self.http.request(
                     method, path, budgets=budget_names, json=json, params=params,
@@ -282,7 +310,7 @@ class CapitalClient:
                     raise
                 limited += 1
                 continue
-            self._capture(response)
+            self._capture(response, sent)
             return response
 
     async def call(
@@ -363,12 +391,13 @@ class CapitalClient:
 
     async def _put_session(self, account_id: str, priority: Priority) -> None:
         # Used inside a (re-)login: no renewal loop here, the tokens are brand new.
+        sent = (self._cst, self._xst)
         try:
             response = await self.http.request(
                 "PUT", "/session", json={"accountId": account_id},
                 headers=self._auth_headers(), priority=priority,
             )
-            self._capture(response)
+            self._capture(response, sent)
         except Rejected as exc:
             if split_code(exc.code)[0] != NOT_DIFFERENT_ACCOUNT:
                 self._wanted_account = None

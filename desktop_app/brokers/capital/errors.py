@@ -65,18 +65,36 @@ _NOT_FOUND_NAMES = {
     "watchlist": "Watchlist not found.",
     "accountId": "Account not found.",
     "nodeId": "Market category not found.",
+    "path": "Capital.com does not offer this request.",
 }
 
+# The broker's bounds are on the level's *value*; which one is "too close" depends on the
+# direction, so the service adds that (see ``level_hint``).
 _LEVEL_MESSAGES = {
-    "error.invalid.stoploss.minvalue": "Stop loss too close: minimum is {}",
-    "error.invalid.stoploss.maxvalue": "Stop loss too far: maximum is {}",
-    "error.invalid.takeprofit.minvalue": "Take profit too close: minimum is {}",
-    "error.invalid.takeprofit.maxvalue": "Take profit too far: maximum is {}",
+    "error.invalid.stoploss.minvalue": "Stop loss level too low: minimum is {}",
+    "error.invalid.stoploss.maxvalue": "Stop loss level too high: maximum is {}",
+    "error.invalid.takeprofit.minvalue": "Take profit level too low: minimum is {}",
+    "error.invalid.takeprofit.maxvalue": "Take profit level too high: maximum is {}",
     "error.invalid.size.minvalue": "Size too small: minimum is {}",
     "error.invalid.size.maxvalue": "Size too large: maximum is {}",
     "error.invalid.level.minvalue": "Order level too low: minimum is {}",
     "error.invalid.level.maxvalue": "Order level too high: maximum is {}",
 }
+
+
+def level_hint(code: str, buying: bool) -> str:
+    """For a stop / profit bound: is the level too close to the market or too far from it?"""
+    base, _ = split_code(code)
+    kind, _, bound = base.removeprefix("error.invalid.").partition(".")
+    if kind not in ("stoploss", "takeprofit") or bound not in ("minvalue", "maxvalue"):
+        return ""
+    # A buy's stop lies below the market and its profit above; a sell's the other way.
+    below = (kind == "stoploss") == buying
+    too_low = bound == "minvalue"
+    close = too_low != below
+    side = "buy" if buying else "sell"
+    return f"too {'close to' if close else 'far from'} the market for a {side}"
+
 
 _REJECTED_MESSAGES = {
     NOT_DIFFERENT_ACCOUNT: "This account is already the active one.",
@@ -94,6 +112,23 @@ _REJECTED_MESSAGES = {
     "error.invalid.resolution": "The price resolution is not valid.",
     "error.invalid.watchlist": "Watchlist not found.",
     "error.invalid.hedgingMode": "Hedging mode cannot be changed now.",
+    "error.invalid.stoploss.not-allowed": (
+        "Stop loss is not allowed on this market (real stocks take no stop loss or take "
+        "profit)."
+    ),
+    "error.invalid.takeprofit.not-allowed": (
+        "Take profit is not allowed on this market (real stocks take no stop loss or take "
+        "profit)."
+    ),
+    "error.invalid.guaranteedstop.stop-required": "A guaranteed stop needs a stop level.",
+    "error.invalid.guaranteedstop.hedging-mode": (
+        "Guaranteed stops are not available in hedging mode."
+    ),
+    "error.invalid.trailingstop.disabled": "Trailing stops are switched off for this account.",
+    "error.invalid.amount": "Capital.com does not accept this amount.",
+    "error.topup.live-account": "Top-up works on demo accounts only.",
+    "error.invalid.epics": "Too many markets requested at once (at most 50).",
+    "error.malformed.request": "Capital.com could not read the request.",
 }
 
 

@@ -105,19 +105,24 @@ def reason_text(reason: object) -> str:
 
 
 def balance(data: dict[str, Any] | None, currency: str) -> Balance | None:
+    """Capital.com's ``balance`` already includes the open profit/loss; ``deposit`` is the cash.
+
+    Read from the official example (balance 124.95 = deposit 125.18 + profitLoss -0.23).
+    """
     if not isinstance(data, dict) or data.get("balance") is None:
         return None
-    cash = to_decimal(data["balance"], field="balance")
+    equity = to_decimal(data["balance"], field="balance")
     pnl = optional_decimal(data.get("profitLoss"), field="profitLoss") or Decimal(0)
+    deposit = optional_decimal(data.get("deposit"), field="deposit")
     available = optional_decimal(data.get("available"), field="available")
     return Balance(
-        balance=cash,
-        equity=cash + pnl,
-        available=available if available is not None else cash + pnl,
+        balance=deposit if deposit is not None else equity - pnl,
+        equity=equity,
+        available=available if available is not None else equity,
         profit_loss=pnl,
         currency=currency,
         as_of=utc_now(),
-        deposit=optional_decimal(data.get("deposit"), field="deposit"),
+        deposit=deposit,
     )
 
 
@@ -163,7 +168,8 @@ def instrument(summary: dict[str, Any], details: dict[str, Any] | None = None) -
     rules = details.get("dealingRules") or {}
     status = _text(summary.get("marketStatus"))
     min_size = _rule_value(rules, "minDealSize") or Decimal(0)
-    step = _rule_value(rules, "minSizeIncrement") or _rule_value(rules, "minStepDistance")
+    # minStepDistance is a price step, not a size step; only minSizeIncrement says that.
+    step = _rule_value(rules, "minSizeIncrement")
     return Instrument(
         symbol=_text(summary.get("epic")),
         name=_text(summary.get("instrumentName")),
@@ -225,22 +231,42 @@ def position(item: dict[str, Any], ref: AccountRef) -> Position:
     )
 
 
+def _protection_level(
+    data: dict[str, Any], level_key: str, distance_key: str, base: Decimal, away: int
+) -> Decimal | None:
+    """A stop / profit level, or one derived from its distance to the order level.
+
+    Distances are read as magnitudes (examples show them signed); ``away`` is -1 when
+    the level lies below ``base`` for this direction.
+    """
+    level = optional_decimal(data.get(level_key), field=level_key)
+    if level is not None:
+        return level
+    distance = optional_decimal(data.get(distance_key), field=distance_key)
+    if distance is None:
+        return None
+    return base + away * abs(distance)
+
+
 def working_order(item: dict[str, Any], ref: AccountRef) -> WorkingOrder:
     data = item.get("workingOrderData") or {}
     market = item.get("marketData") or {}
     kind = _text(data.get("orderType")).upper()
+    direction = side(data.get("direction"))
+    level = to_decimal(data.get("orderLevel"), field="orderLevel")
+    below = -1 if direction is Side.BUY else 1
     return WorkingOrder(
         account=ref,
         order_id=_text(data.get("dealId")),
         symbol=_text(data.get("epic") or market.get("epic")),
         name=_text(market.get("instrumentName")),
-        side=side(data.get("direction")),
+        side=direction,
         size=to_decimal(data.get("orderSize"), field="orderSize"),
         order_type=OrderType.STOP if kind == "STOP" else OrderType.LIMIT,
-        level=to_decimal(data.get("orderLevel"), field="orderLevel"),
+        level=level,
         created_at=utc_time(data, "createdDateUTC", "createdDate"),
-        stop_level=optional_decimal(data.get("stopLevel"), field="stopLevel"),
-        profit_level=optional_decimal(data.get("profitLevel"), field="profitLevel"),
+        stop_level=_protection_level(data, "stopLevel", "stopDistance", level, below),
+        profit_level=_protection_level(data, "profitLevel", "profitDistance", level, -below),
         good_till=parse_time(data.get("goodTillDateUTC") or data.get("goodTillDate")),
         currency=_text(data.get("currencyCode")),
     )

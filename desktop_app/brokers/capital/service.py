@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -22,7 +23,7 @@ import httpx
 
 from desktop_app.brokers.capital import mapping
 from desktop_app.brokers.capital.client import KEEPALIVE_AFTER, CapitalClient
-from desktop_app.brokers.capital.errors import BROKER
+from desktop_app.brokers.capital.errors import BROKER, level_hint
 from desktop_app.domain.capabilities import Capabilities
 from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.domain.errors import (
@@ -51,6 +52,7 @@ from desktop_app.domain.types import (
     OrderType,
     Position,
     Quote,
+    Side,
     Watchlist,
     WorkingOrder,
 )
@@ -65,8 +67,9 @@ T = TypeVar("T")
 # After a lost reply, how long to look for the order's effect before giving up.
 RECONCILE_ATTEMPTS = 4
 RECONCILE_INTERVAL = 0.5
-# "Created after the send" tolerates this much clock difference with the broker.
-CLOCK_SKEW = timedelta(seconds=60)
+# "Created after the send" is judged on the broker's clock, known to about a second
+# (the Date header); this margin covers that and the network delay.
+CLOCK_MARGIN = timedelta(seconds=3)
 
 TOPUP_NOTES = (
     "Capital.com's API documentation does not state top-up limits. POST /accounts/topUp "
@@ -75,7 +78,7 @@ TOPUP_NOTES = (
     "accepted are not documented (a third-party client limits amounts to 40,000); the "
     "broker's answer is shown as it comes."
 )
-TOPUP_MIN = Decimal("1")
+TOPUP_MIN = Decimal("0.01")
 TOPUP_MAX = Decimal("40000")
 
 NO_LIVE_FUNDING = (
@@ -128,6 +131,8 @@ class CapitalService:
         self.limiter: RateLimiter = self.client.limiter
         self._account_lock = asyncio.Lock()
         self._currencies: dict[str, str] = {}
+        # Deal ids last listed per (account, is-position): reconciliation ignores them.
+        self._seen: defaultdict[tuple[str, bool], set[str]] = defaultdict(set)
         self._capabilities = self._make_capabilities()
 
     # ------------------------------------------------------------------ basics
@@ -251,11 +256,15 @@ class CapitalService:
 
     async def positions(self, account: AccountRef) -> list[Position]:
         raw = await self._on_account(account, self.client.positions)
-        return [mapping.position(item, account) for item in raw]
+        result = [mapping.position(item, account) for item in raw]
+        self._seen[(account.account_id, True)] = {p.position_id for p in result}
+        return result
 
     async def working_orders(self, account: AccountRef) -> list[WorkingOrder]:
         raw = await self._on_account(account, self.client.working_orders)
-        return [mapping.working_order(item, account) for item in raw]
+        result = [mapping.working_order(item, account) for item in raw]
+        self._seen[(account.account_id, False)] = {o.order_id for o in result}
+        return result
 
     # ------------------------------------------------------------------ markets
 
@@ -344,8 +353,9 @@ class CapitalService:
         body = self._order_body(request)
 
         async def send() -> OrderResult:
-            before = await self._existing_ids(market)
-            sent_at = utc_now()
+            # Deals listed before are never taken for this order's; no extra call is spent.
+            before = set(self._seen[(request.account.account_id, market)])
+            sent_at = self.client.broker_time(utc_now()) - CLOCK_MARGIN
             try:
                 if market:
                     ref = await self.client.open_position(body)
@@ -355,8 +365,12 @@ class CapitalService:
                 log.warning("Capital.com order reply lost; reconciling (nothing resent)")
                 return await self._find_new(request, before, sent_at)
             except (Rejected, NotFound) as exc:
-                return OrderResult(OrderStatus.REJECTED, reason=exc.message)
-            return await self._confirmed(ref, request)
+                hint = level_hint(exc.code, request.side is Side.BUY)
+                reason = f"{exc.message} ({hint})" if hint else exc.message
+                return OrderResult(OrderStatus.REJECTED, reason=reason)
+            result = await self._confirmed(ref, request)
+            self._seen[(request.account.account_id, market)].update(result.deal_ids)
+            return result
 
         return await self._on_account(request.account, send, priority=Priority.INTERACTIVE)
 
@@ -406,9 +420,12 @@ class CapitalService:
     @staticmethod
     def _result(data: dict[str, Any], ref: str) -> OrderResult:
         status = str(data.get("dealStatus") or "").upper()
-        deals = tuple(
-            str(d.get("dealId")) for d in data.get("affectedDeals") or [] if d.get("dealId")
+        # Without hedging one deal can close opposite positions too; list the opened first.
+        affected = sorted(
+            (d for d in data.get("affectedDeals") or [] if d.get("dealId")),
+            key=lambda d: d.get("status") != "OPENED",
         )
+        deals = tuple(str(d["dealId"]) for d in affected)
         if not deals and data.get("dealId"):
             deals = (str(data["dealId"]),)
         level = optional_decimal(data.get("level"), field="level")
@@ -474,7 +491,7 @@ class CapitalService:
             return False
         if size is None or to_decimal(size) != request.size:
             return False
-        return since is None or created is None or created >= since - CLOCK_SKEW
+        return since is None or created is None or created >= since
 
     async def _find_new(
         self, request: OrderRequest, before: set[str], sent_at: datetime
@@ -597,8 +614,8 @@ class CapitalService:
     async def _cash(self, account_id: str) -> Decimal | None:
         for item in await self.client.accounts(priority=Priority.INTERACTIVE):
             if str(item.get("accountId")) == account_id:
-                bal = item.get("balance") or {}
-                return optional_decimal(bal.get("balance"), field="balance")
+                found = mapping.balance(item.get("balance"), "")
+                return found.balance if found is not None else None
         return None
 
     async def _topup_outcome(

@@ -5,7 +5,12 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from desktop_app.brokers.capital.errors import SessionExpired, map_error, split_code
+from desktop_app.brokers.capital.errors import (
+    SessionExpired,
+    level_hint,
+    map_error,
+    split_code,
+)
 from desktop_app.domain.errors import (
     AuthError,
     NotFound,
@@ -86,10 +91,27 @@ def test_not_found_names_what(code: str, message: str) -> None:
 def test_level_errors_quote_the_brokers_limit() -> None:
     err = map_error(reply(400, "error.invalid.stoploss.minvalue: 17.1", "POST", "/positions"))
     assert isinstance(err, Rejected)
-    assert err.message == "Stop loss too close: minimum is 17.1"
+    assert err.message == "Stop loss level too low: minimum is 17.1"
     assert err.code == "error.invalid.stoploss.minvalue: 17.1"
     tp = map_error(reply(400, "error.invalid.takeprofit.maxvalue: 2500.5", "POST", "/positions"))
-    assert tp.message == "Take profit too far: maximum is 2500.5"
+    assert tp.message == "Take profit level too high: maximum is 2500.5"
+
+
+@pytest.mark.parametrize(
+    ("code", "buying", "hint"),
+    [
+        # A sell's stop sits above the market: below the minimum means too close.
+        ("error.invalid.stoploss.minvalue: 17.1", False, "too close to the market for a sell"),
+        ("error.invalid.stoploss.minvalue: 17.1", True, "too far from the market for a buy"),
+        ("error.invalid.stoploss.maxvalue: 20", True, "too close to the market for a buy"),
+        ("error.invalid.takeprofit.minvalue: 20", True, "too close to the market for a buy"),
+        ("error.invalid.takeprofit.maxvalue: 20", False, "too close to the market for a sell"),
+        ("error.invalid.takeprofit.maxvalue: 20", True, "too far from the market for a buy"),
+        ("error.invalid.leverage.value", True, ""),
+    ],
+)
+def test_level_hint_depends_on_the_direction(code: str, buying: bool, hint: str) -> None:
+    assert level_hint(code, buying) == hint
 
 
 def test_known_rejections() -> None:
