@@ -181,10 +181,6 @@ class Market:
         with self._lock:
             return self._id_factory()
 
-    def random(self) -> random.Random:
-        """The market's seeded generator (for deterministic ids and names)."""
-        return self._rng
-
     # ----------------------------------------------------------------- prices
     def spec(self, symbol: str) -> InstrumentSpec:
         return self.instruments[symbol]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,11 +18,8 @@ class SimulatorBundle:
     api_root: str  # path of the REST root, e.g. "/api/v1"
 
 
-class SimulatorFactory(Protocol):
-    def __call__(self, seed: int, *, session_idle_timeout: float = ...) -> SimulatorBundle: ...
-
-
-# Module paths, imported on demand so that starting one simulator loads only its package.
+# Each factory is ``(seed: int, *, session_idle_timeout: float) -> SimulatorBundle``. Module
+# paths are imported on demand, so starting one simulator loads only its own package.
 _FACTORIES: dict[str, str] = {
     "capital": "desktop_app.simulators.capital:create_simulator",
 }

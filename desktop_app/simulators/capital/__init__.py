@@ -1,4 +1,22 @@
-"""Capital.com simulator: the REST dialect of https://demo-api-capital.backend-capital.com/api/v1."""
+"""Capital.com simulator: the REST dialect of the demo server, under /api/v1.
+
+Follows the official Postman collection (paths, headers, bodies, error codes, limits).
+Where the documentation is silent, these choices were made (all UNCONFIRMED):
+
+- ``accountInfo``/``balance``: ``deposit`` is cash, ``balance`` = deposit + profitLoss,
+  ``available`` = balance - margin (inferred from the one documented example).
+- Positions report ``upl`` and ``currency`` in the account currency.
+- ``PUT /positions/{dealId}`` sets stop and profit as sent (absent or null removes them);
+  ``PUT /workingorders/{dealId}`` keeps level and goodTillDate unless sent.
+- Stop loss / take profit on real stocks (AAPL, TSLA, MSFT, AMZN): 400
+  ``error.invalid.stoploss.not-allowed`` / ``error.invalid.takeprofit.not-allowed``; real
+  stocks trade at leverage 1 and show ``marginFactor`` 100, ``controlledRiskAllowed`` false.
+- Size below the minimum: 400 ``error.invalid.size.minvalue: <min>``.
+- ``POST /accounts/topUp``: positive amount, at most 40,000, cents only, answer
+  ``{"status": "SUCCESS"}`` (rules are knobs on ``CapitalState.topup``).
+- ``POST /positions`` and ``POST /workingorders`` share one 1000/hour budget.
+- No WebSocket: ``streamingHost`` points at the simulator's own host.
+"""
 
 from __future__ import annotations
 
