@@ -39,6 +39,7 @@ from desktop_app.domain.errors import (
     ProtocolError,
     RateLimited,
     Rejected,
+    Unavailable,
 )
 from desktop_app.domain.types import Environment
 from desktop_app.net.http import BrokerHttp, json_body
@@ -281,6 +282,8 @@ class CapitalClient:
         renewed = False
         limited = 0
         while True:
+            if self.http.client.is_closed:
+                raise Unavailable("The Capital.com connection is closed.", broker=BROKER)
             if self._cst is None:
                 failed = self._auth_failed
                 if failed is not None:

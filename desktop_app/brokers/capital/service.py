@@ -72,11 +72,11 @@ RECONCILE_INTERVAL = 0.5
 CLOCK_MARGIN = timedelta(seconds=3)
 
 TOPUP_NOTES = (
-    "Capital.com's API documentation does not state top-up limits. POST /accounts/topUp "
-    "works on demo accounts only; the amount is added to the active demo account's "
-    "balance in its currency. The minimum, maximum and whether negative amounts are "
-    "accepted are not documented (a third-party client limits amounts to 40,000); the "
-    "broker's answer is shown as it comes."
+    "Capital.com documents only the request: POST /accounts/topUp with {\"amount\"}, on "
+    "demo accounts (added 2023-11-28); the amount is added to the chosen demo account's "
+    "cash in its currency. Minimum, maximum and negative amounts are not documented: "
+    "this app allows 0.01 to 40,000 per top-up (the cap a third-party client applies) "
+    "and shows the broker's answer if it refuses."
 )
 TOPUP_MIN = Decimal("0.01")
 TOPUP_MAX = Decimal("40000")

@@ -8,7 +8,12 @@ from decimal import Decimal
 import pytest
 
 from desktop_app.brokers.capital.service import CapitalService
-from desktop_app.domain.errors import NotSupported, OutcomeUnknown, ValidationError
+from desktop_app.domain.errors import (
+    NotSupported,
+    OutcomeUnknown,
+    Unavailable,
+    ValidationError,
+)
 from desktop_app.domain.money import utc_now
 from desktop_app.domain.types import (
     FundingKind,
@@ -252,3 +257,40 @@ def test_trading_on_the_second_account_switches_first(
     assert sim_positions(capital_sim, usd.account_id) == []
     assert [p.position_id for p in run(service.positions(eur))] == list(result.deal_ids)
     assert run(service.positions(usd)) == []
+
+
+def test_lost_reply_on_close_is_reconciled_from_the_positions(
+    service: CapitalService, capital_sim, run
+) -> None:
+    usd, _ = account_refs(capital_sim, service)
+    (deal_id,) = run(service.place_order(OrderRequest(usd, "BTCUSD", Side.BUY, SIZE))).deal_ids
+    capital_sim.state.drop_reply_next(f"/positions/{deal_id}")
+    closed = run(service.close_position(usd, deal_id))
+    assert closed.status is OrderStatus.ACCEPTED
+    assert closed.deal_ids == (deal_id,)
+    assert capital_sim.state.stats["requests"]["DELETE /positions/{dealId}"] == 1
+    assert sim_positions(capital_sim, usd.account_id) == []
+
+
+def test_lost_reply_on_top_up_is_reconciled_from_the_balance(
+    service: CapitalService, capital_sim, run
+) -> None:
+    usd, _ = account_refs(capital_sim, service)
+    before = capital_sim.state.market.figures(usd.account_id).cash
+    capital_sim.state.drop_reply_next("/accounts/topUp")
+    result = run(service.fund(FundingRequest(usd, FundingKind.DEMO_TOPUP, Decimal("100"))))
+    assert result.accepted
+    assert result.new_balance == before + 100
+    assert capital_sim.state.stats["requests"]["POST /accounts/topUp"] == 1
+    assert capital_sim.state.market.figures(usd.account_id).cash == before + 100
+
+
+def test_closed_service_refuses_calls(make_service, capital_sim, run) -> None:
+    service = make_service()
+    run(service.connect())
+    run(service.close())
+    run(service.close())  # idempotent
+    assert capital_sim.state.stats["requests"]["DELETE /session"] == 1
+    assert capital_sim.state.sessions == {}
+    with pytest.raises(Unavailable):
+        run(service.accounts())
