@@ -368,7 +368,7 @@ class CapitalService:
                 hint = level_hint(exc.code, request.side is Side.BUY)
                 reason = f"{exc.message} ({hint})" if hint else exc.message
                 return OrderResult(OrderStatus.REJECTED, reason=reason)
-            result = await self._confirmed(ref, request)
+            result = await self._confirmed(ref)
             self._seen[(request.account.account_id, market)].update(result.deal_ids)
             return result
 
@@ -381,7 +381,7 @@ class CapitalService:
 
         async def check() -> OrderResult:
             if broker_ref:
-                return await self._confirmed(broker_ref, request)
+                return await self._confirmed(broker_ref)
             matches = await self._matching(request, market, exclude=set(), since=None)
             if len(matches) == 1:
                 return OrderResult(
@@ -403,7 +403,7 @@ class CapitalService:
 
         return await self._on_account(request.account, check, priority=Priority.INTERACTIVE)
 
-    async def _confirmed(self, ref: str, request: OrderRequest | None = None) -> OrderResult:
+    async def _confirmed(self, ref: str) -> OrderResult:
         try:
             data = await self.client.confirm(ref)
         except (NotFound, Rejected):
