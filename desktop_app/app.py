@@ -62,9 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"trading-dashboard: {problem}", file=sys.stderr)
         return 2
     os.environ.setdefault("QT_API", "pyside6")
-    from PySide6.QtWidgets import QApplication  # PySide6 before qasync: it picks the binding
-
     import qasync
+    from PySide6.QtWidgets import QApplication  # PySide6 before qasync: it picks the binding
 
     from desktop_app.runtime import run_app
 
@@ -72,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("Trading Dashboard")
     app.setOrganizationName("trading-dashboard")
     try:
-        return asyncio.run(run_app(app, args, process_age), loop_factory=qasync.QEventLoop)
+        # asyncio.Runner (3.11+) takes the loop factory; asyncio.run only does from 3.12.
+        with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+            return runner.run(run_app(app, args, process_age))
     except KeyboardInterrupt:
         return 130

@@ -38,8 +38,10 @@ class Sandbox:
     simulators: dict[str, RunningSimulator] = field(default_factory=dict)
 
     @classmethod
-    async def start(cls, brokers: tuple[str, ...] = SANDBOX_BROKERS) -> Sandbox:
-        sims = await asyncio.to_thread(start_sandbox, brokers)
+    async def start(
+        cls, brokers: tuple[str, ...] = SANDBOX_BROKERS, *, announce: bool = True
+    ) -> Sandbox:
+        sims = await asyncio.to_thread(start_sandbox, brokers, announce=announce)
         return cls(dict(sims))
 
     def connections(self) -> list[tuple[ConnectionProfile, Credentials]]:

@@ -141,7 +141,7 @@ def start_simulator(
 
 
 def start_sandbox(
-    brokers: tuple[str, ...] = ("capital",), seed: int | None = None
+    brokers: tuple[str, ...] = ("capital",), seed: int | None = None, *, announce: bool = True
 ) -> dict[str, RunningSimulator]:
     """Start one simulator per broker for the Sandbox profile; prints their demo logins."""
     seed = new_seed() if seed is None else seed
@@ -153,8 +153,9 @@ def start_sandbox(
         for sim in started.values():
             sim.stop()
         raise
-    for sim in started.values():
-        print(describe(sim), flush=True)
+    if announce:
+        for sim in started.values():
+            print(describe(sim), flush=True)
     return started
 
 

@@ -1,0 +1,80 @@
+"""The running app: storage, hub, view-models and window on one qasync loop."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+import time
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QApplication
+
+from desktop_app.net.request_log import RequestLog
+from desktop_app.sandbox import Sandbox
+from desktop_app.session.hub import Hub
+from desktop_app.smoke import SmokeFailed, run_smoke
+from desktop_app.storage.journal import Journal
+from desktop_app.storage.secrets import SecretStore
+from desktop_app.storage.settings import Settings
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.viewmodels.app_vm import AppViewModel
+
+
+async def run_app(
+    app: QApplication, args: argparse.Namespace, process_age: Callable[[], float]
+) -> int:
+    settings = Settings.load()
+    journal = Journal()
+    secrets = SecretStore()
+    hub = Hub(settings=settings, secrets=secrets, journal=journal, request_log=RequestLog())
+    app_vm = AppViewModel(hub, settings)
+    window = MainWindow(app_vm)
+    window.show()
+    app.processEvents()
+    first_window = process_age()
+    sandbox: Sandbox | None = None
+    closed = asyncio.get_running_loop().create_future()
+    app.lastWindowClosed.connect(lambda: closed.done() or closed.set_result(None))
+    try:
+        if args.first_window:
+            print(f"first window: {first_window * 1000:.0f} ms", flush=True)
+            return 0
+        if not secrets.persistent and secrets.warning:
+            app_vm.report_error(secrets.warning)
+        await hub.start()
+        use_sandbox = args.smoke or args.sandbox or not settings.profiles
+        if use_sandbox:
+            app_vm.statusMessage.emit("Starting the Sandbox (local simulators)…")
+            sandbox = await Sandbox.start(announce=not args.smoke)
+            for profile, credentials in sandbox.connections():
+                try:
+                    await hub.add_connection(profile, credentials, persist=False)
+                except Exception as exc:  # shown, not fatal: the window stays usable
+                    app_vm.report_error(f"{profile.name}: {exc}")
+        if args.smoke:
+            started = time.perf_counter()
+            try:
+                line = await run_smoke(app_vm, hub)
+            except SmokeFailed as exc:
+                print(f"smoke: FAILED: {exc}", file=sys.stderr, flush=True)
+                return 1
+            took = time.perf_counter() - started
+            print(
+                f"smoke: ok: {line}; first window {first_window * 1000:.0f} ms; "
+                f"trade round trip {took:.2f} s",
+                flush=True,
+            )
+            return 0
+        await closed
+        return 0
+    finally:
+        window.hide()
+        await app_vm.aclose()
+        await hub.stop()
+        journal.close()
+        if sandbox is not None:
+            await sandbox.stop()
+        with contextlib.suppress(RuntimeError):
+            window.deleteLater()

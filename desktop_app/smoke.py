@@ -1,0 +1,112 @@
+"""`trading-dashboard --smoke`: one demo trade through the same view-models the window uses.
+
+Connect to the Sandbox, pick the first Capital.com demo account in the accounts model,
+search an instrument in the order ticket, Buy the minimum size through
+``OrderTicketViewModel.submit`` (what the Buy button calls), wait until the deal shows
+in the positions table model, close it through ``PositionsViewModel.close_position``
+(what the Close button calls), and wait until the row is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from desktop_app.domain.types import OrderType, Side
+from desktop_app.session.events import ConnectionState
+from desktop_app.session.hub import Hub
+from desktop_app.viewmodels.app_vm import AppViewModel
+
+SMOKE_SYMBOL = "EURUSD"
+STEP_TIMEOUT = 20.0
+
+
+class SmokeFailed(Exception):
+    pass
+
+
+async def _until(what: str, condition: Callable[[], object], timeout: float = STEP_TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise SmokeFailed(f"timed out after {timeout:.0f} s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def run_smoke(app_vm: AppViewModel, hub: Hub) -> str:
+    infos = [c for c in hub.connections() if c.profile.sandbox]
+    if not infos:
+        raise SmokeFailed("no Sandbox connection was created")
+    conn = infos[0]
+    state = await asyncio.wait_for(hub.wait_connected(conn.profile.connection_id), STEP_TIMEOUT)
+    if state is not ConnectionState.CONNECTED:
+        info = next(
+            c for c in hub.connections() if c.profile.connection_id == conn.profile.connection_id
+        )
+        raise SmokeFailed(f"{conn.profile.name} did not connect: {info.message}")
+
+    accounts = app_vm.accounts
+    row = await _until(
+        "the Sandbox accounts in the accounts panel",
+        lambda: next(
+            (
+                r
+                for r in accounts.rows()
+                if r.ref and r.ref.connection == conn.profile.connection_id
+            ),
+            None,
+        ),
+    )
+    accounts.select(row.ref)
+    ref = row.ref
+
+    ticket = app_vm.ticket
+    found = await ticket.search(SMOKE_SYMBOL)
+    instrument = next((i for i in found if i.symbol == SMOKE_SYMBOL), None)
+    if instrument is None:
+        raise SmokeFailed(f"the ticket's search found no {SMOKE_SYMBOL}")
+    ticket.choose(instrument)
+    await _until(f"a live quote for {SMOKE_SYMBOL}", lambda: ticket.quote)
+    ticket.set_order_type(OrderType.MARKET)
+    size = instrument.min_size if instrument.min_size > 0 else 1
+    ticket.set_size_text(str(size))
+    result = await asyncio.wait_for(ticket.submit(Side.BUY), STEP_TIMEOUT)
+    if result is None or not result.accepted:
+        raise SmokeFailed(f"the order was not accepted: {ticket.result_text}")
+    if not result.deal_ids:
+        raise SmokeFailed("the broker confirmed the order without a deal id")
+
+    positions = app_vm.positions
+    deal_ids = set(result.deal_ids)
+    sent = time.perf_counter()
+    position_id = await _until(
+        "the new position in the positions table",
+        lambda: next(
+            (
+                positions.positions.key(r)
+                for r in range(positions.positions.rowCount())
+                if positions.positions.key(r) in deal_ids
+            ),
+            None,
+        ),
+    )
+    seen_after = time.perf_counter() - sent
+    task = positions.close_position(position_id)
+    if task is None:
+        raise SmokeFailed(f"the positions panel refused to close {position_id}")
+    closed = await asyncio.wait_for(task, STEP_TIMEOUT)
+    if closed is None or not closed.accepted:
+        raise SmokeFailed(f"closing {position_id} failed")
+    await _until(
+        "the closed position to leave the positions table",
+        lambda: positions.positions.row_of(position_id) < 0,
+    )
+    level = f" @ {result.level}" if result.level is not None else ""
+    return (
+        f"{conn.profile.name} account {ref.account_id}: BUY {size} {SMOKE_SYMBOL}{level}, "
+        f"deal {position_id} in the positions table after {seen_after:.2f} s, closed"
+    )
