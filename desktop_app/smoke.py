@@ -26,14 +26,14 @@ class SmokeFailed(Exception):
     pass
 
 
-async def _until(what: str, condition: Callable[[], object], timeout: float = STEP_TIMEOUT):
-    deadline = time.monotonic() + timeout
+async def _until(what: str, condition: Callable[[], object], within: float = STEP_TIMEOUT):
+    deadline = time.monotonic() + within
     while True:
         value = condition()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise SmokeFailed(f"timed out after {timeout:.0f} s waiting for {what}")
+            raise SmokeFailed(f"timed out after {within:.0f} s waiting for {what}")
         await asyncio.sleep(0.05)
 
 

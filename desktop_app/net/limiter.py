@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import heapq
 import itertools
 import time
@@ -23,6 +24,15 @@ class Priority(IntEnum):
     INTERACTIVE = 0  # a person clicked: orders, searches, the ticket's first quote
     VISIBLE = 1  # polling what is on screen
     BACKGROUND = 2  # polling what is not
+
+
+# The session layer cannot pass a priority through the broker-neutral service methods,
+# so it sets this around a call: requests made at the default VISIBLE level in that
+# context queue at the given level instead (BACKGROUND for polling what is off screen,
+# INTERACTIVE for a click). Requests with an explicit other priority keep theirs.
+context_priority: contextvars.ContextVar[Priority | None] = contextvars.ContextVar(
+    "context_priority", default=None
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +128,9 @@ class RateLimiter:
 
     async def acquire(self, *names: str, priority: Priority = Priority.VISIBLE) -> None:
         chosen = self._names(names)
+        override = context_priority.get()
+        if override is not None and priority is Priority.VISIBLE:
+            priority = override
         ticket = (int(priority), next(self._seq))
         heapq.heappush(self._waiters, ticket)
         try:

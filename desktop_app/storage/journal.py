@@ -327,8 +327,15 @@ class Journal:
                      codec.order_result_to_dict(result), result.broker_ref,
                      message or result.reason)
 
-    def mark_unknown(self, entry_id: int, reason: str) -> None:
-        self._update("orders", entry_id, state=EntryState.UNKNOWN.value, message=reason)
+    def mark_unknown(
+        self, entry_id: int, reason: str, result: OrderResult | None = None
+    ) -> None:
+        """The outcome is not established; ``result`` keeps what the broker did say."""
+        if result is None:
+            self._update("orders", entry_id, state=EntryState.UNKNOWN.value, message=reason)
+        else:
+            self._finish("orders", entry_id, EntryState.UNKNOWN,
+                         codec.order_result_to_dict(result), result.broker_ref, reason)
 
     def order(self, entry_id: int) -> JournalEntry | None:
         found = self._entries("orders", "WHERE id = ?", (entry_id,))
