@@ -1,0 +1,1 @@
+"""Connections, the poller and journal wiring (asyncio, no Qt)."""

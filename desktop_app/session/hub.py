@@ -1,0 +1,871 @@
+"""The session hub: the one object the view-models talk to.
+
+It owns the connections (one BrokerService each), the poller and the journal wiring.
+Orders and funding requests are journalled *before* they are sent and completed after
+the reply; a lost reply is marked ``unknown`` and reconciled with the broker, never
+resent. Entries left ``pending`` by a crash are reconciled once their connection is up
+again at the next start.
+
+Everything here runs on the app's asyncio loop; listeners are called on it too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from desktop_app.domain.capabilities import Capabilities
+from desktop_app.domain.config import ConnectionProfile, Credentials
+from desktop_app.domain.errors import (
+    AuthError,
+    BrokerError,
+    NotFound,
+    NotSupported,
+    OutcomeUnknown,
+    PermissionDenied,
+    Unavailable,
+    ValidationError,
+)
+from desktop_app.domain.money import format_money, utc_now
+from desktop_app.domain.service import BrokerService
+from desktop_app.domain.types import (
+    Account,
+    AccountPreferences,
+    AccountRef,
+    FundingKind,
+    FundingRequest,
+    FundingResult,
+    FundingRules,
+    Instrument,
+    MarketNode,
+    OrderRequest,
+    OrderResult,
+    OrderStatus,
+    OrderType,
+    Position,
+    Quote,
+    Watchlist,
+    WorkingOrder,
+    new_client_ref,
+)
+from desktop_app.net.http import MaybeSent
+from desktop_app.net.limiter import BudgetUsage, Priority, context_priority
+from desktop_app.net.request_log import RequestLog
+from desktop_app.session.connection import (
+    Backoff,
+    Connection,
+    ServiceFactory,
+    error_text,
+    registry_factory,
+    unexpected_text,
+)
+from desktop_app.session.events import (
+    AccountsUpdated,
+    ConnectionChanged,
+    ConnectionState,
+    Event,
+    JournalChanged,
+    PositionsUpdated,
+    Topic,
+    WorkingOrdersUpdated,
+)
+from desktop_app.session.info import BrokerInfo, ConnectionInfo
+from desktop_app.session.poller import ACCOUNT_TOPICS, PollConfig, Poller
+from desktop_app.storage.journal import (
+    DuplicateRequest,
+    Journal,
+    JournalEntry,
+    OrderAction,
+)
+from desktop_app.storage.secrets import SecretStore
+from desktop_app.storage.settings import Settings
+
+__all__ = ["BrokerInfo", "ConnectionInfo", "Hub"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Listener = Callable[[Event], None]
+
+CHECK_BALANCE = (
+    "Nothing was resent. Check the account balance before trying again; the journal "
+    "keeps the request."
+)
+
+
+@contextlib.contextmanager
+def _interactive() -> Iterator[None]:
+    """A person is waiting: requests made inside queue ahead of polling."""
+    token = context_priority.set(Priority.INTERACTIVE)
+    try:
+        yield
+    finally:
+        context_priority.reset(token)
+
+
+class Hub:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        secrets: SecretStore,
+        journal: Journal,
+        request_log: RequestLog | None = None,
+        service_factory: ServiceFactory | None = None,
+        poll_config: PollConfig | None = None,
+        connect_backoff: Backoff | None = None,
+    ) -> None:
+        self.settings = settings
+        self.secrets = secrets
+        self.journal = journal
+        self.request_log = request_log if request_log is not None else RequestLog()
+        self._factory = service_factory or registry_factory
+        self._backoff = connect_backoff or Backoff()
+        self._connections: dict[str, Connection] = {}
+        self._conn_tasks: dict[str, asyncio.Task[None]] = {}
+        self._persisted: set[str] = set()
+        self._listeners: list[Listener] = []
+        self._tasks: set[asyncio.Task[object]] = set()
+        self._accounts: dict[str, tuple[Account, ...]] = {}
+        self._positions: dict[AccountRef, tuple[Position, ...]] = {}
+        self._orders: dict[AccountRef, tuple[WorkingOrder, ...]] = {}
+        self._reconciled: set[str] = set()
+        self._in_flight_entries: set[tuple[str, int]] = set()
+        self._started = False
+        self._stopped = False
+        self.poller = Poller(
+            self._publish,
+            config=poll_config,
+            journal=journal,
+            on_health=self._on_poll_health,
+            on_fatal=self._on_poll_fatal,
+        )
+
+    # ------------------------------------------------------------------ events
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _publish(self, event: Event) -> None:
+        if isinstance(event, AccountsUpdated):
+            self._accounts[event.connection_id] = event.accounts
+        elif isinstance(event, PositionsUpdated):
+            self._positions[event.account] = event.positions
+        elif isinstance(event, WorkingOrdersUpdated):
+            self._orders[event.account] = event.orders
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # one broken view must not stop the others or the poller
+                log.exception("a session listener failed on %s", type(event).__name__)
+
+    def _journal_event(self, kind: str, entry_id: int) -> None:
+        if kind == "order":
+            entry = self.journal.order(entry_id)
+        else:
+            entry = self.journal.funding_entry(entry_id)
+        extra: dict[str, str] = {}
+        if entry is not None:
+            extra = {"state": entry.state.value, "message": entry.message,
+                     "client_ref": entry.client_ref, "action": entry.action}
+            if entry.result:
+                extra["status"] = str(entry.result.get("status", ""))
+        self._publish(JournalChanged(kind, entry_id, extra))
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        """Connect every saved profile (in parallel, in the background) and start polling."""
+        if self._started:
+            return
+        self._started = True
+        self._stopped = False
+        self.poller.start()
+        for profile in self.settings.profiles:
+            self._persisted.add(profile.connection_id)
+            conn = self._new_connection(profile, {})
+            self._conn_tasks[profile.connection_id] = self._spawn(
+                self._start_saved(conn), name=f"connect:{profile.connection_id}"
+            )
+
+    async def stop(self) -> None:
+        """Cancel and await every task, close every service. Idempotent."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self._started = False
+        await self.poller.stop()
+        tasks = [*self._conn_tasks.values(), *self._tasks]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._conn_tasks.clear()
+        self._tasks.clear()
+        await asyncio.gather(
+            *(c.close() for c in self._connections.values()), return_exceptions=True
+        )
+
+    def _spawn(self, coro: Awaitable[T], *, name: str) -> asyncio.Task[T]:
+        task: asyncio.Task[T] = asyncio.ensure_future(coro)
+        task.set_name(name)
+        self._tasks.add(task)  # type: ignore[arg-type]
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[object]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("session task %s failed", task.get_name(), exc_info=task.exception())
+
+    # ------------------------------------------------------------------ connections
+    def _secret_names(self, broker: str) -> set[str] | None:
+        """Names of the broker's secret fields; None when the broker is not registered."""
+        from desktop_app.brokers.registry import get_spec
+
+        try:
+            spec = get_spec(broker)
+        except NotSupported:
+            return None
+        return {f.name for f in spec.credential_fields if f.secret}
+
+    def _split(
+        self, broker: str, credentials: Credentials
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """(non-secret fields for the profile, secrets for the keyring)."""
+        names = self._secret_names(broker)
+        if names is None:  # unknown field kinds: treat every one as secret
+            return {}, dict(credentials)
+        public = {k: v for k, v in credentials.items() if k not in names}
+        return public, {k: v for k, v in credentials.items() if k in names}
+
+    def _new_connection(self, profile: ConnectionProfile, credentials: Credentials) -> Connection:
+        conn = Connection(
+            profile, credentials, request_log=self.request_log,
+            on_change=self._on_connection_change, factory=self._factory, backoff=self._backoff,
+        )
+        # Assigning to an existing key keeps the connection's place in the list.
+        self._connections[profile.connection_id] = conn
+        return conn
+
+    def _on_connection_change(self, conn: Connection) -> None:
+        if self._connections.get(conn.connection_id) is conn:
+            self._publish(ConnectionChanged(conn.connection_id, conn.state, conn.message))
+
+    async def _start_saved(self, conn: Connection) -> None:
+        profile = conn.profile
+        names = self._secret_names(profile.broker)
+        if names is None:
+            conn.fail(NotSupported(
+                f"The connection '{profile.name}' is for the broker '{profile.broker}', "
+                "which this version of the app does not know."
+            ))
+            return
+        stored = await self.secrets.aget_many(profile.connection_id, sorted(names))
+        from desktop_app.brokers.registry import get_spec
+
+        required = {f.name for f in get_spec(profile.broker).credential_fields
+                    if f.secret and not f.optional}
+        missing = sorted(required - stored.keys())
+        if missing:
+            note = "" if self.secrets.persistent else " " + self.secrets.warning
+            conn.fail(AuthError(
+                f"The saved {', '.join(missing)} for '{profile.name}' could not be found.",
+                hint="Edit the connection and enter them again." + note,
+            ))
+            return
+        conn.credentials = stored
+        await self._connection_main(conn, None)
+
+    async def _connection_main(
+        self, conn: Connection, first: asyncio.Future[None] | None
+    ) -> None:
+        if not await conn.run(first):
+            return
+        if self._connections.get(conn.connection_id) is not conn or conn.service is None:
+            return
+        await self._reconcile_journal(conn)
+        if self._connections.get(conn.connection_id) is conn and conn.usable:
+            self.poller.register(conn.connection_id, conn.service)
+
+    async def _launch(self, profile: ConnectionProfile, credentials: Credentials) -> None:
+        """Create and connect; return after the first attempt, raising if it failed for good."""
+        conn = self._new_connection(profile, credentials)
+        first: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        task = self._spawn(
+            self._connection_main(conn, first), name=f"connect:{profile.connection_id}"
+        )
+        # A task cancelled before it ran would never answer: cancel the wait with it.
+        task.add_done_callback(lambda _t: first.done() or first.cancel())
+        self._conn_tasks[profile.connection_id] = task
+        await first
+
+    async def _shut(self, connection_id: str, *, forget: bool) -> Connection | None:
+        self.poller.unregister(connection_id)
+        task = self._conn_tasks.pop(connection_id, None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        conn = self._connections.get(connection_id)
+        if conn is not None:
+            # Detach first so that closing does not announce DISCONNECTED for a
+            # connection that is being replaced.
+            if forget:
+                del self._connections[connection_id]
+            await conn.close()
+        self._accounts.pop(connection_id, None)
+        for cache in (self._positions, self._orders):
+            for ref in [r for r in cache if r.connection == connection_id]:
+                del cache[ref]
+        return conn
+
+    async def add_connection(
+        self, profile: ConnectionProfile, credentials: Credentials, *, persist: bool = True
+    ) -> None:
+        """Add (or replace) a connection and try to log in.
+
+        Non-secret fields go into the profile, secrets into the keyring (``persist``) or
+        nowhere but memory (the Sandbox). Returns after the first attempt: raises the
+        typed error when it failed for good (bad credentials, ...); when the broker is
+        unreachable it returns and keeps retrying in the background.
+        """
+        if self._stopped:
+            raise RuntimeError("the session has been stopped")
+        cid = profile.connection_id
+        public, secret = self._split(profile.broker, credentials)
+        profile = replace(profile, fields={**profile.fields, **public})
+        if cid in self._connections:
+            await self._shut(cid, forget=False)
+        if persist:
+            names = self._secret_names(profile.broker) or set(credentials)
+            profile = self.settings.upsert_profile(profile, secret_fields=names)
+            await self.settings.save_async()
+            await self.secrets.aset_many(cid, secret)
+            self._persisted.add(cid)
+        else:
+            self._persisted.discard(cid)
+        await self._launch(profile, {**public, **secret})
+
+    async def update_connection(
+        self, profile: ConnectionProfile, credentials: Credentials | None
+    ) -> None:
+        """Change a connection; ``credentials`` None (or missing fields) keeps the current."""
+        cid = profile.connection_id
+        old = self._connections.get(cid)
+        current: dict[str, str] = dict(old.credentials) if old else {}
+        if not current and cid in self._persisted:
+            names = self._secret_names(profile.broker) or set()
+            current = await self.secrets.aget_many(cid, sorted(names))
+        merged = {**current, **(credentials or {})}
+        persist = cid in self._persisted or old is None
+        await self.add_connection(profile, merged, persist=persist)
+
+    async def remove_connection(self, connection_id: str) -> None:
+        conn = await self._shut(connection_id, forget=True)
+        broker = conn.profile.broker if conn else ""
+        if self.settings.remove_profile(connection_id):
+            await self.settings.save_async()
+        if connection_id in self._persisted or conn is None:
+            names = (self._secret_names(broker) if broker else None) or set()
+            await self.secrets.adelete_all(connection_id, sorted(names))
+        self._persisted.discard(connection_id)
+        for entry in self.journal.pending_orders(connection_id):
+            self.journal.mark_unknown(entry.id, "The connection was removed before this "
+                                      "order could be reconciled. Check at the broker.")
+        for entry in self.journal.pending_funding(connection_id):
+            self.journal.mark_funding_unknown(entry.id, "The connection was removed. "
+                                              + CHECK_BALANCE)
+        self._publish(ConnectionChanged(connection_id, ConnectionState.DISCONNECTED, "Removed."))
+        self._publish(AccountsUpdated(connection_id, (), utc_now()))
+
+    async def reconnect(self, connection_id: str) -> None:
+        conn = self._connections.get(connection_id)
+        if conn is None:
+            raise NotFound(f"There is no connection {connection_id!r}.")
+        profile, credentials = conn.profile, dict(conn.credentials)
+        await self._shut(connection_id, forget=False)
+        await self._launch(profile, credentials)
+
+    async def wait_connected(self, connection_id: str) -> ConnectionState:
+        """Until the connection is connected or has failed (use with a timeout)."""
+        while True:
+            conn = self._connections.get(connection_id)
+            if conn is None:
+                raise NotFound(f"There is no connection {connection_id!r}.")
+            state = await conn.wait_settled()
+            if self._connections.get(connection_id) is conn:
+                return state
+
+    def connection(self, connection_id: str) -> Connection | None:
+        """The live Connection object (diagnostics and tests; view-models use connections())."""
+        return self._connections.get(connection_id)
+
+    def connections(self) -> list[ConnectionInfo]:
+        return [
+            ConnectionInfo(c.profile, c.state, c.message, c.capabilities)
+            for c in self._connections.values()
+        ]
+
+    def brokers(self) -> list[BrokerInfo]:
+        from desktop_app.brokers.registry import broker_specs
+
+        return [
+            BrokerInfo(s.broker, s.display_name, s.environments, s.credential_fields)
+            for s in broker_specs()
+        ]
+
+    def capabilities(self, connection_id: str) -> Capabilities | None:
+        conn = self._connections.get(connection_id)
+        return conn.capabilities if conn else None
+
+    def _usable(self, connection_id: str) -> Connection:
+        conn = self._connections.get(connection_id)
+        if conn is None:
+            raise NotFound(f"There is no connection {connection_id!r}.")
+        if not conn.usable or conn.service is None:
+            detail = f": {conn.message}" if conn.message else "."
+            raise Unavailable(
+                f"'{conn.profile.name}' is not connected ({conn.state.value}){detail}",
+                hint="Reconnect it from the connections panel.",
+            )
+        return conn
+
+    def _on_poll_health(self, connection_id: str, message: str) -> None:
+        conn = self._connections.get(connection_id)
+        if conn is not None and conn.usable:
+            state = ConnectionState.DEGRADED if message else ConnectionState.CONNECTED
+            conn.set_state(state, message)
+
+    def _on_poll_fatal(self, connection_id: str, exc: BaseException) -> None:
+        conn = self._connections.get(connection_id)
+        if conn is not None:
+            conn.fail(exc)
+
+    # ------------------------------------------------------------------ cached views
+    def accounts(self) -> list[Account]:
+        return [a for cid in self._connections for a in self._accounts.get(cid, ())]
+
+    def positions(self, account: AccountRef) -> tuple[Position, ...]:
+        return self._positions.get(account, ())
+
+    def working_orders(self, account: AccountRef) -> tuple[WorkingOrder, ...]:
+        return self._orders.get(account, ())
+
+    def set_focus(
+        self, account: AccountRef | None, topics: set[Topic], quote_symbols: set[str]
+    ) -> None:
+        """What is on screen: polled first and most often (see session.poller)."""
+        self.poller.set_focus(account, topics, sorted(quote_symbols))
+
+    def budget_usage(self) -> dict[str, list[BudgetUsage]]:
+        out = {}
+        for cid, conn in self._connections.items():
+            limiter = getattr(conn.service, "limiter", None)
+            if limiter is not None:
+                out[cid] = limiter.usage()
+        return out
+
+    def balance_history(
+        self, account: AccountRef, since: datetime | None = None
+    ) -> list[tuple[datetime, Decimal, Decimal]]:
+        return [(s.at, s.balance, s.equity) for s in self.journal.snapshots(account, since)]
+
+    def order_journal(self, limit: int = 200) -> list[JournalEntry]:
+        return self.journal.orders(limit)
+
+    def funding_journal(self, limit: int = 200) -> list[JournalEntry]:
+        return self.journal.funding(limit)
+
+    # ------------------------------------------------------------------ orders
+    def _check_live(self, conn: Connection, what: str) -> None:
+        if conn.profile.is_live and not conn.profile.live_opt_in:
+            raise PermissionDenied(
+                f"{what} on the live connection '{conn.profile.name}' is switched off.",
+                hint="To use real money, edit the connection and tick 'Allow live trading'.",
+            )
+
+    def _validate_order(self, conn: Connection, request: OrderRequest) -> None:
+        if request.size <= 0:
+            raise ValidationError("The size must be above zero.", field="size")
+        if not request.symbol.strip():
+            raise ValidationError("Choose an instrument first.", field="symbol")
+        caps = conn.capabilities
+        if caps is not None and request.order_type not in caps.order_types:
+            raise NotSupported(caps.why_not(request.order_type.value))
+        if request.order_type is not OrderType.MARKET and (
+            request.level is None or request.level <= 0
+        ):
+            raise ValidationError(
+                f"A {request.order_type.value.lower()} order needs a level above zero.",
+                field="level",
+            )
+        self._check_live(conn, "Trading")
+
+    def _refresh_after_trade(self, account: AccountRef) -> None:
+        self.poller.note_active_account(account)
+        self.poller.refresh(account.connection, account, (Topic.BALANCES, *ACCOUNT_TOPICS))
+
+    async def place_order(self, request: OrderRequest) -> OrderResult:
+        """Journal, send once, complete. A lost reply is reconciled, never resent."""
+        conn = self._usable(request.account.connection)
+        self._validate_order(conn, request)
+        service = conn.service
+        assert service is not None
+        try:
+            entry_id = self.journal.begin_order(request)  # committed before anything is sent
+        except DuplicateRequest as exc:
+            raise ValidationError(
+                "This order was already sent once (same reference); it is not sent again."
+            ) from exc
+        self._journal_event("order", entry_id)
+        key = ("order", entry_id)
+        self._in_flight_entries.add(key)
+        try:
+            with _interactive():
+                try:
+                    result = await service.place_order(request)
+                except (MaybeSent, OutcomeUnknown) as exc:
+                    return await self._settle_lost_order(service, entry_id, request, exc)
+                except asyncio.CancelledError:
+                    # Left pending on purpose: the next start reconciles it with the broker.
+                    raise
+                except BrokerError as exc:
+                    # Refused, or never sent (unreachable): nothing happened at the broker.
+                    self.journal.complete_order(
+                        entry_id, OrderResult(OrderStatus.REJECTED, reason=exc.user_text())
+                    )
+                    self._journal_event("order", entry_id)
+                    raise
+                except Exception as exc:
+                    self.journal.mark_unknown(entry_id, unexpected_text(exc))
+                    self._journal_event("order", entry_id)
+                    raise
+            self._record_order(entry_id, result)
+            return result
+        finally:
+            self._in_flight_entries.discard(key)
+            self._refresh_after_trade(request.account)
+
+    def _record_order(self, entry_id: int, result: OrderResult) -> None:
+        if result.status is OrderStatus.UNKNOWN:
+            self.journal.mark_unknown(entry_id, result.reason, result)
+        else:
+            self.journal.complete_order(entry_id, result)
+        self._journal_event("order", entry_id)
+
+    async def _settle_lost_order(
+        self, service: BrokerService, entry_id: int, request: OrderRequest, exc: BrokerError
+    ) -> OrderResult:
+        self.journal.mark_unknown(entry_id, exc.user_text())
+        self._journal_event("order", entry_id)
+        entry = self.journal.order(entry_id)
+        broker_ref = getattr(exc, "broker_ref", "") or (entry.broker_ref if entry else "")
+        try:
+            result = await service.reconcile_order(request, broker_ref)
+        except BrokerError as again:
+            self.journal.mark_unknown(entry_id, f"{exc.message} {again.message}".strip())
+            self._journal_event("order", entry_id)
+            raise OutcomeUnknown(
+                f"{exc.message} {again.message}".strip(), broker=exc.broker
+            ) from exc
+        if result.status is OrderStatus.UNKNOWN:
+            self.journal.mark_unknown(entry_id, result.reason, result)
+        else:
+            self.journal.reconcile_order(entry_id, result)
+        self._journal_event("order", entry_id)
+        return result
+
+    async def close_position(self, account: AccountRef, position_id: str) -> OrderResult:
+        conn = self._usable(account.connection)
+        self._check_live(conn, "Closing positions")
+        service = conn.service
+        assert service is not None
+        return await self._journalled_action(
+            conn, account, OrderAction.CLOSE, position_id,
+            lambda: service.close_position(account, position_id),
+            lambda: service.positions(account), lambda p: p.position_id,
+        )
+
+    async def cancel_order(self, account: AccountRef, order_id: str) -> OrderResult:
+        conn = self._usable(account.connection)
+        self._check_live(conn, "Cancelling orders")
+        service = conn.service
+        assert service is not None
+        return await self._journalled_action(
+            conn, account, OrderAction.CANCEL, order_id,
+            lambda: service.cancel_order(account, order_id),
+            lambda: service.working_orders(account), lambda o: o.order_id,
+        )
+
+    async def _journalled_action(
+        self,
+        conn: Connection,
+        account: AccountRef,
+        action: OrderAction,
+        target_id: str,
+        send: Callable[[], Awaitable[OrderResult]],
+        listing: Callable[[], Awaitable[Iterable[Any]]],
+        ident: Callable[[Any], str],
+    ) -> OrderResult:
+        entry_id = self.journal.begin_order_action(account, action, target_id, new_client_ref())
+        self._journal_event("order", entry_id)
+        key = ("order", entry_id)
+        self._in_flight_entries.add(key)
+        try:
+            with _interactive():
+                try:
+                    result = await send()
+                except (MaybeSent, OutcomeUnknown) as exc:
+                    self.journal.mark_unknown(entry_id, exc.user_text())
+                    self._journal_event("order", entry_id)
+                    result = await self._target_outcome(listing, ident, target_id, action)
+                    if result is None:
+                        raise
+                    self.journal.reconcile_order(entry_id, result)
+                    self._journal_event("order", entry_id)
+                    return result
+                except asyncio.CancelledError:
+                    raise
+                except BrokerError as exc:
+                    self.journal.complete_order(
+                        entry_id, OrderResult(OrderStatus.REJECTED, reason=exc.user_text())
+                    )
+                    self._journal_event("order", entry_id)
+                    raise
+                except Exception as exc:
+                    self.journal.mark_unknown(entry_id, unexpected_text(exc))
+                    self._journal_event("order", entry_id)
+                    raise
+            self._record_order(entry_id, result)
+            return result
+        finally:
+            self._in_flight_entries.discard(key)
+            self._refresh_after_trade(account)
+
+    @staticmethod
+    async def _target_outcome(
+        listing: Callable[[], Awaitable[Iterable[Any]]],
+        ident: Callable[[Any], str],
+        target_id: str,
+        action: OrderAction,
+    ) -> OrderResult | None:
+        """After a lost reply to a close/cancel: gone from the list means it worked."""
+        try:
+            items = await listing()
+        except BrokerError:
+            return None
+        if target_id not in {ident(i) for i in items}:
+            what = "position is closed" if action is OrderAction.CLOSE else "order is cancelled"
+            return OrderResult(
+                OrderStatus.ACCEPTED, deal_ids=(target_id,),
+                reason=f"The reply was lost; the broker's list shows the {what}.",
+            )
+        return None
+
+    # ------------------------------------------------------------------ funding
+    def funding_rules(self, account: AccountRef, kind: FundingKind) -> FundingRules | None:
+        conn = self._connections.get(account.connection)
+        if conn is None or conn.service is None:
+            return None
+        return conn.service.funding_rules(account, kind)
+
+    def _validate_funding(
+        self, conn: Connection, request: FundingRequest, rules: FundingRules | None
+    ) -> None:
+        caps = conn.capabilities
+        if rules is None:
+            reason = caps.why_not(request.kind.value) if caps else ""
+            raise NotSupported(reason or f"{request.kind.value} is not offered here.")
+        if rules.demo_only and conn.profile.is_live:
+            raise PermissionDenied(
+                f"{request.kind.value} works on demo accounts only.",
+                hint=rules.notes or "",
+            )
+        self._check_live(conn, "Moving money")
+        amount = request.amount
+        if amount == 0 or (amount < 0 and not rules.allow_negative):
+            raise ValidationError("The amount must be above zero.", field="amount")
+        size = abs(amount)
+        if size < rules.min_amount or size > rules.max_amount:
+            raise ValidationError(
+                f"The amount must be between {format_money(rules.min_amount, rules.currency)} "
+                f"and {format_money(rules.max_amount, rules.currency)}.",
+                field="amount",
+            )
+        if rules.comment_max_len and len(request.comment) > rules.comment_max_len:
+            raise ValidationError(
+                f"The comment can be at most {rules.comment_max_len} characters.",
+                field="comment",
+            )
+
+    async def fund(self, request: FundingRequest) -> FundingResult:
+        conn = self._usable(request.account.connection)
+        service = conn.service
+        assert service is not None
+        self._validate_funding(conn, request, service.funding_rules(request.account, request.kind))
+        try:
+            entry_id = self.journal.begin_funding(request)
+        except DuplicateRequest as exc:
+            raise ValidationError(
+                "This request was already sent once (same reference); it is not sent again."
+            ) from exc
+        self._journal_event("funding", entry_id)
+        key = ("funding", entry_id)
+        self._in_flight_entries.add(key)
+        try:
+            with _interactive():
+                try:
+                    result = await service.fund(request)
+                except (MaybeSent, OutcomeUnknown) as exc:
+                    self.journal.mark_funding_unknown(
+                        entry_id, f"{exc.message} {CHECK_BALANCE}"
+                    )
+                    self._journal_event("funding", entry_id)
+                    raise OutcomeUnknown(exc.message, broker=exc.broker,
+                                         hint=CHECK_BALANCE) from exc
+                except asyncio.CancelledError:
+                    raise
+                except BrokerError as exc:
+                    self.journal.complete_funding(
+                        entry_id, FundingResult(OrderStatus.REJECTED, message=exc.user_text())
+                    )
+                    self._journal_event("funding", entry_id)
+                    raise
+                except Exception as exc:
+                    self.journal.mark_funding_unknown(entry_id, unexpected_text(exc))
+                    self._journal_event("funding", entry_id)
+                    raise
+            if result.status is OrderStatus.UNKNOWN:
+                self.journal.mark_funding_unknown(
+                    entry_id, f"{result.message} {CHECK_BALANCE}".strip()
+                )
+            else:
+                self.journal.complete_funding(entry_id, result)
+            self._journal_event("funding", entry_id)
+            return result
+        finally:
+            self._in_flight_entries.discard(key)
+            self.poller.refresh(request.account.connection, None, (Topic.BALANCES,))
+
+    # ------------------------------------------------------------------ reconciliation
+    async def _reconcile_journal(self, conn: Connection) -> None:
+        """Settle what a previous run left pending on this connection (once per run)."""
+        cid = conn.connection_id
+        service = conn.service
+        if cid in self._reconciled or service is None:
+            return
+        self._reconciled.add(cid)
+        for entry in self.journal.pending_orders(cid):
+            if ("order", entry.id) in self._in_flight_entries:
+                continue
+            try:
+                with _interactive():
+                    await self._reconcile_order_entry(service, entry)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not isinstance(exc, BrokerError):
+                    log.exception("reconciling journal entry %s failed", entry.id)
+                self.journal.mark_unknown(
+                    entry.id, f"The app stopped before the broker answered. {error_text(exc)}"
+                )
+            self._journal_event("order", entry.id)
+        for entry in self.journal.pending_funding(cid):
+            if ("funding", entry.id) in self._in_flight_entries:
+                continue
+            req = entry.funding_request()
+            self.journal.mark_funding_unknown(
+                entry.id,
+                f"The app stopped before the broker answered this {req.kind.value} of "
+                f"{format_money(req.amount, req.currency)}. {CHECK_BALANCE}",
+            )
+            self._journal_event("funding", entry.id)
+
+    async def _reconcile_order_entry(self, service: BrokerService, entry: JournalEntry) -> None:
+        if entry.action == OrderAction.PLACE:
+            result = await service.reconcile_order(entry.order_request(), entry.broker_ref)
+            if result.status is OrderStatus.UNKNOWN:
+                self.journal.mark_unknown(entry.id, result.reason, result)
+            else:
+                self.journal.reconcile_order(
+                    entry.id, result,
+                    message=f"Reconciled after a restart. {result.reason}".strip(),
+                )
+            return
+        account = entry.account
+        target = str(entry.request.get("target_id", ""))
+        if entry.action == OrderAction.CLOSE:
+            ids = {p.position_id for p in await service.positions(account)}
+            gone, still = "the position is closed", "the position is still open"
+        else:
+            ids = {o.order_id for o in await service.working_orders(account)}
+            gone, still = "the order is cancelled", "the order is still working"
+        if target in ids:
+            result = OrderResult(
+                OrderStatus.REJECTED, deal_ids=(target,),
+                reason=f"After a restart: {still}; nothing was resent.",
+            )
+        else:
+            result = OrderResult(
+                OrderStatus.ACCEPTED, deal_ids=(target,), reason=f"After a restart: {gone}."
+            )
+        self.journal.reconcile_order(entry.id, result)
+
+    # ------------------------------------------------------------------ interactive reads
+    async def _call(
+        self, connection_id: str, call: Callable[[BrokerService], Awaitable[T]]
+    ) -> T:
+        conn = self._usable(connection_id)
+        assert conn.service is not None  # _usable checked it
+        with _interactive():
+            return await call(conn.service)
+
+    async def quote(self, account: AccountRef, symbol: str) -> Quote:
+        return await self._call(account.connection, lambda s: s.quote(account, symbol))
+
+    async def search_instruments(self, account: AccountRef, text: str) -> list[Instrument]:
+        return await self._call(
+            account.connection, lambda s: s.search_instruments(account, text)
+        )
+
+    async def market_navigation(
+        self, account: AccountRef, node_id: str | None
+    ) -> tuple[list[MarketNode], list[Instrument]]:
+        return await self._call(
+            account.connection, lambda s: s.market_navigation(account, node_id)
+        )
+
+    async def watchlists(self, account: AccountRef) -> list[Watchlist]:
+        return await self._call(account.connection, lambda s: s.watchlists(account))
+
+    async def watchlist_instruments(
+        self, account: AccountRef, watchlist_id: str
+    ) -> list[Instrument]:
+        return await self._call(
+            account.connection, lambda s: s.watchlist_instruments(account, watchlist_id)
+        )
+
+    async def switch_account(self, account: AccountRef) -> None:
+        await self._call(account.connection, lambda s: s.switch_account(account))
+        self.poller.note_active_account(account)
+        self.poller.refresh(account.connection, account, (Topic.BALANCES, *ACCOUNT_TOPICS))
+
+    async def preferences(self, account: AccountRef) -> AccountPreferences:
+        return await self._call(account.connection, lambda s: s.preferences(account))
+
+    async def set_preferences(
+        self, account: AccountRef, prefs: AccountPreferences
+    ) -> AccountPreferences:
+        conn = self._usable(account.connection)
+        self._check_live(conn, "Changing account preferences")
+        return await self._call(account.connection, lambda s: s.set_preferences(account, prefs))

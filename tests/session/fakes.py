@@ -1,0 +1,116 @@
+"""A small in-memory BrokerService for the poller's scheduling unit tests.
+
+Used where the Capital simulator would make a test slow or timing-dependent (exact
+intervals, budgets of a few requests, scripted failures). It implements the read side
+of the BrokerService protocol (what the poller calls) over a real RateLimiter; every
+call takes a limiter slot like a real adapter does. The tests against the real Capital
+service are in test_poller_capital.py, test_hub_capital.py and test_journal_crash.py.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from decimal import Decimal
+
+from desktop_app.domain.capabilities import Capabilities
+from desktop_app.domain.errors import NotSupported
+from desktop_app.domain.money import utc_now
+from desktop_app.domain.types import (
+    Account,
+    AccountRef,
+    AccountStatus,
+    Balance,
+    Environment,
+    Position,
+    Quote,
+    Side,
+    WorkingOrder,
+)
+from desktop_app.net.limiter import Budget, RateLimiter
+
+
+class FakeService:
+    broker = "fake"
+
+    def __init__(
+        self,
+        connection_id: str,
+        account_ids: tuple[str, ...] = ("A", "B"),
+        *,
+        switching: bool = False,
+        working_orders: bool = True,
+        budget: Budget | None = None,
+    ) -> None:
+        self.connection_id = connection_id
+        self.limiter = RateLimiter([budget or Budget("all", 20, 1.0)])
+        self._caps = Capabilities(working_orders=working_orders, quotes=True,
+                                  account_switching=switching)
+        self.account_ids = account_ids
+        self.active = account_ids[0]
+        self.calls: list[tuple[float, str, str]] = []  # (monotonic, method, target)
+        self.failures: dict[str, deque[BaseException]] = {}
+        self.balance = Decimal("1000.00")
+        self.closed = False
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._caps
+
+    def ref(self, account_id: str) -> AccountRef:
+        return AccountRef(self.connection_id, self.broker, account_id)
+
+    def fail(self, method: str, *errors: BaseException) -> None:
+        self.failures.setdefault(method, deque()).extend(errors)
+
+    async def _call(self, method: str, target: str = "") -> None:
+        await self.limiter.acquire()
+        self.calls.append((time.monotonic(), method, target))
+        queue = self.failures.get(method)
+        if queue:
+            raise queue.popleft()
+
+    def count(self, method: str, target: str | None = None) -> int:
+        return sum(1 for _, m, t in self.calls if m == method and target in (None, t))
+
+    async def _on(self, account: AccountRef) -> None:
+        if self._caps.account_switching and account.account_id != self.active:
+            await self._call("switch", account.account_id)
+            self.active = account.account_id
+
+    async def connect(self) -> None:
+        await self._call("connect")
+
+    async def close(self) -> None:
+        self.closed = True
+
+    async def accounts(self) -> list[Account]:
+        await self._call("accounts")
+        now = utc_now()
+        return [
+            Account(
+                self.ref(a), f"Account {a}", "USD", AccountStatus.ENABLED, Environment.DEMO,
+                active=a == self.active,
+                balance=Balance(self.balance, self.balance, self.balance, Decimal(0), "USD", now),
+            )
+            for a in self.account_ids
+        ]
+
+    async def positions(self, account: AccountRef) -> list[Position]:
+        await self._on(account)
+        await self._call("positions", account.account_id)
+        return [
+            Position(account, f"P-{account.account_id}", "GOLD", "Gold", Side.BUY, Decimal(1),
+                     Decimal(2000), Decimal(2001), Decimal(1), "USD", utc_now())
+        ]
+
+    async def working_orders(self, account: AccountRef) -> list[WorkingOrder]:
+        if not self._caps.working_orders:
+            raise NotSupported("no working orders here")
+        await self._on(account)
+        await self._call("working_orders", account.account_id)
+        return []
+
+    async def quote(self, account: AccountRef, symbol: str) -> Quote:
+        await self._call("quote", symbol)
+        return Quote(symbol, Decimal("1.1"), Decimal("1.2"), utc_now())
