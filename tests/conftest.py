@@ -52,6 +52,8 @@ def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
     import PySide6  # noqa: F401  (qasync must see PySide6 first)
     import qasync
 
+    # Hiding or closing a test's last window must not quit the app and stop the loop.
+    qapp.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(qapp, already_running=False)
     asyncio.set_event_loop(loop)
     errors: list[dict] = []
