@@ -32,7 +32,7 @@ def test_time_to_first_window() -> None:
         line = next(ln for ln in out.splitlines() if ln.startswith("first window:"))
         times.append(float(line.split(":")[1].split()[0]))
     report(
-        "time to first window (median of %d cold starts)" % runs,
+        f"time to first window (median of {runs} cold starts)",
         median(times),
         1000,
         f"min {min(times):.0f} ms, max {max(times):.0f} ms",

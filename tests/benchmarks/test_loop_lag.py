@@ -43,8 +43,8 @@ def test_loop_lag_while_polling(qapp, qrun, capital_sim) -> None:
         await hub.start()
         profile, creds = sandbox_connection("capital", capital_sim)
         await hub.add_connection(profile, creds, persist=False)
-        while not [r for r in vm.accounts.rows() if r.ref is not None]:
-            await asyncio.sleep(0.05)
+        while not [r for r in vm.accounts.rows() if r.ref is not None]:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)  # the accounts model has no awaitable; poll it
         ref = next(r.ref for r in vm.accounts.rows() if r.ref is not None)
         vm.accounts.select(ref)
         for symbol in ("EURUSD", "GOLD", "US500", "BTCUSD", "OIL_CRUDE"):
