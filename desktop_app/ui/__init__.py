@@ -1,0 +1,1 @@
+"""Widgets, dialogs and the main window; they bind to view-models only."""

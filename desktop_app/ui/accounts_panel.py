@@ -1,0 +1,78 @@
+"""Connections and accounts: balances with freshness, the selection, switch, preferences."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Signal
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+
+from desktop_app.ui.common import table_view
+from desktop_app.viewmodels.accounts_vm import AccountsViewModel
+from desktop_app.viewmodels.keyed_table import NumericSortProxy
+
+
+class AccountsPanel(QWidget):
+    preferencesRequested = Signal()
+
+    def __init__(self, vm: AccountsViewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("accounts.panel")
+        self.vm = vm
+        self.proxy = NumericSortProxy(vm.model, self)
+        self.table = table_view("accounts.table", self.proxy, self)
+        self.switch_button = QPushButton("Make active", self)
+        self.switch_button.setObjectName("accounts.switchButton")
+        self.preferences_button = QPushButton("Preferences…", self)
+        self.preferences_button.setObjectName("accounts.preferencesButton")
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.switch_button)
+        buttons.addWidget(self.preferences_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+
+        self.table.selectionModel().selectionChanged.connect(self._on_view_selection)
+        self.switch_button.clicked.connect(lambda: vm.switch_to_selected())
+        self.preferences_button.clicked.connect(self.preferencesRequested)
+        vm.selectionChanged.connect(lambda _ref: self._show_selection())
+        vm.capabilitiesChanged.connect(self._update_buttons)
+        vm.model.rowsInserted.connect(lambda *_: self._show_selection())
+        self._show_selection()
+        self._update_buttons()
+
+    def _on_view_selection(self, *_args: object) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            source = self.proxy.mapToSource(rows[0])
+            item = self.vm.model.item(source.row())
+            if item.ref is None:  # a connection without accounts: keep the old selection
+                self._show_selection()
+                return
+            self.vm.select_row(source.row())
+
+    def _show_selection(self) -> None:
+        ref = self.vm.selected
+        row = self.vm.model.row_for_account(ref) if ref is not None else -1
+        selection = self.table.selectionModel()
+        if row < 0:
+            return
+        index = self.proxy.mapFromSource(self.vm.model.index(row, 0))
+        current = selection.selectedRows()
+        if current and current[0].row() == index.row():
+            return
+        selection.select(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+
+    def _update_buttons(self) -> None:
+        enabled, why = self.vm.switch_state()
+        self.switch_button.setEnabled(enabled)
+        self.switch_button.setToolTip(why)
+        visible, enabled, why = self.vm.preferences_state()
+        self.preferences_button.setVisible(visible)
+        self.preferences_button.setEnabled(enabled)
+        self.preferences_button.setToolTip(why)

@@ -1,0 +1,105 @@
+"""Funding of the selected account, by the broker's own rules, and the funding journal."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.domain.types import FundingKind
+from desktop_app.ui.common import error_label, set_result, show_error, table_view
+from desktop_app.viewmodels.funding_vm import KIND_LABELS, FundingViewModel
+from desktop_app.viewmodels.keyed_table import NumericSortProxy
+
+
+class FundingPanel(QWidget):
+    def __init__(self, vm: FundingViewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("funding.panel")
+        self.vm = vm
+        self.kind = QComboBox(self)
+        self.kind.setObjectName("funding.kind")
+        self.rules = QLabel(self)
+        self.rules.setObjectName("funding.rules")
+        self.rules.setWordWrap(True)
+        self.amount = QLineEdit(self)
+        self.amount.setObjectName("funding.amount")
+        self.amount.setPlaceholderText("amount")
+        self.amount_error = error_label("funding.amountError", self)
+        self.comment = QLineEdit(self)
+        self.comment.setObjectName("funding.comment")
+        self.comment.setPlaceholderText("optional")
+        self.submit_button = QPushButton("Send", self)
+        self.submit_button.setObjectName("funding.submitButton")
+        self.result = QLabel(self)
+        self.result.setObjectName("funding.result")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.journal_proxy = NumericSortProxy(vm.journal, self)
+        self.journal = table_view("funding.journal", self.journal_proxy, self)
+        self.journal.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+
+        form = QFormLayout()
+        form.addRow("Kind", self.kind)
+        form.addRow("", self.rules)
+        amount_box = QWidget(self)
+        col = QVBoxLayout(amount_box)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.addWidget(self.amount)
+        col.addWidget(self.amount_error)
+        form.addRow("Amount", amount_box)
+        form.addRow("Comment", self.comment)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(form)
+        layout.addWidget(self.submit_button)
+        layout.addWidget(self.result)
+        layout.addWidget(QLabel("Funding journal", self))
+        layout.addWidget(self.journal, 1)
+
+        self.kind.currentIndexChanged.connect(self._kind_chosen)
+        self.amount.textChanged.connect(vm.set_amount_text)
+        self.comment.textChanged.connect(vm.set_comment)
+        self.amount.returnPressed.connect(self._submit)
+        self.submit_button.clicked.connect(self._submit)
+        vm.errorChanged.connect(lambda text: show_error(self.amount_error, text))
+        vm.resultChanged.connect(lambda text, ok: set_result(self.result, text, ok))
+        vm.stateChanged.connect(self._update)
+        self._update()
+
+    def _submit(self) -> None:
+        if self.submit_button.isEnabled():
+            self.vm.submit()
+
+    def _kind_chosen(self, row: int) -> None:
+        value = self.kind.itemData(row)
+        if value is not None and FundingKind(value) != self.vm.kind:
+            self.vm.set_kind(FundingKind(value))
+
+    def _update(self) -> None:
+        kinds = self.vm.kinds()
+        current = [self.kind.itemData(i) for i in range(self.kind.count())]
+        if current != [k.value for k in kinds]:
+            self.kind.blockSignals(True)
+            self.kind.clear()
+            for k in kinds:
+                self.kind.addItem(KIND_LABELS.get(k, k.value), k.value)
+            self.kind.blockSignals(False)
+        if self.vm.kind is not None:
+            self.kind.setCurrentIndex(max(0, self.kind.findData(self.vm.kind.value)))
+        self.kind.setEnabled(len(kinds) > 1)
+        ok, why = self.vm.availability()
+        self.rules.setText(self.vm.rules_text())
+        self.amount.setEnabled(ok or self.vm.busy)
+        self.comment.setEnabled(ok and bool(self.vm.rules and self.vm.rules.comment_max_len))
+        self.submit_button.setEnabled(ok and not self.vm.busy)
+        self.submit_button.setToolTip(why)
+        label = KIND_LABELS.get(self.vm.kind, "Send") if self.vm.kind else "Send"
+        self.submit_button.setText(f"Send {label.lower()}" if self.vm.kind else "Send")

@@ -1,0 +1,267 @@
+"""The order ticket: instrument search / browse / watchlists, live bid and offer, the order
+form with validation next to each field, Buy and Sell, and the broker's answer."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMessageBox,
+    QPushButton,
+    QTabWidget,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.domain.types import Instrument, OrderType, Quote, Side
+from desktop_app.ui.common import error_label, set_result, show_error
+from desktop_app.viewmodels.instrument_models import INSTRUMENT_ROLE, instrument_label
+from desktop_app.viewmodels.order_ticket_vm import (
+    F_LEVEL,
+    F_PROFIT,
+    F_SIZE,
+    F_STOP,
+    OrderTicketViewModel,
+)
+
+UP_STYLE = "color: #2e9e4f;"
+DOWN_STYLE = "color: #d64545;"
+
+
+class OrderTicketPanel(QWidget):
+    def __init__(self, vm: OrderTicketViewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("orderTicket.panel")
+        self.vm = vm
+        self.confirm_box: QMessageBox | None = None
+
+        self.environment = QLabel("DEMO", self)
+        self.environment.setObjectName("orderTicket.environment")
+        self.environment.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        # --- instrument sources
+        self.search = QLineEdit(self)
+        self.search.setObjectName("orderTicket.search")
+        self.search.setPlaceholderText("Search instruments (e.g. EUR/USD, Gold, Apple)")
+        self.search.setClearButtonEnabled(True)
+        self.results = QListView(self)
+        self.results.setObjectName("orderTicket.results")
+        self.results.setModel(vm.results)
+        self.search_status = QLabel(self)
+        self.search_status.setObjectName("orderTicket.searchStatus")
+        self.search_status.setWordWrap(True)
+        self.navigation = QTreeView(self)
+        self.navigation.setObjectName("orderTicket.navigation")
+        self.navigation.setHeaderHidden(True)
+        self.navigation.setModel(vm.navigation)
+        self.watchlists = QTreeView(self)
+        self.watchlists.setObjectName("orderTicket.watchlists")
+        self.watchlists.setHeaderHidden(True)
+        self.watchlists.setModel(vm.watchlists)
+        search_page = QWidget(self)
+        sp = QVBoxLayout(search_page)
+        sp.setContentsMargins(0, 0, 0, 0)
+        sp.addWidget(self.search)
+        sp.addWidget(self.results)
+        self.sources = QTabWidget(self)
+        self.sources.setObjectName("orderTicket.sources")
+        self.sources.addTab(search_page, "Search")
+        self.sources.addTab(self.navigation, "Browse")
+        self.sources.addTab(self.watchlists, "Watchlists")
+
+        # --- instrument and prices
+        self.instrument = QLabel("No instrument chosen", self)
+        self.instrument.setObjectName("orderTicket.instrument")
+        self.instrument.setWordWrap(True)
+        self.market_status = QLabel(self)
+        self.market_status.setObjectName("orderTicket.marketStatus")
+        self.bid = QLabel("—", self)
+        self.bid.setObjectName("orderTicket.bid")
+        self.offer = QLabel("—", self)
+        self.offer.setObjectName("orderTicket.offer")
+        prices = QGridLayout()
+        prices.addWidget(QLabel("Bid (sell)", self), 0, 0)
+        prices.addWidget(QLabel("Offer (buy)", self), 0, 1)
+        prices.addWidget(self.bid, 1, 0)
+        prices.addWidget(self.offer, 1, 1)
+
+        # --- the form
+        self.quantity = QLineEdit(self)
+        self.quantity.setObjectName("orderTicket.quantity")
+        self.quantity.setPlaceholderText("size")
+        self.order_type = QComboBox(self)
+        self.order_type.setObjectName("orderTicket.orderType")
+        self._types = QStandardItemModel(self)
+        for ot in (OrderType.MARKET, OrderType.LIMIT, OrderType.STOP):
+            item = QStandardItem(ot.value.title())
+            item.setData(ot, Qt.ItemDataRole.UserRole)
+            self._types.appendRow(item)
+        self.order_type.setModel(self._types)
+        self.level = QLineEdit(self)
+        self.level.setObjectName("orderTicket.level")
+        self.level.setPlaceholderText("for limit and stop orders")
+        self.stop_loss = QLineEdit(self)
+        self.stop_loss.setObjectName("orderTicket.stopLoss")
+        self.stop_loss.setPlaceholderText("optional")
+        self.take_profit = QLineEdit(self)
+        self.take_profit.setObjectName("orderTicket.takeProfit")
+        self.take_profit.setPlaceholderText("optional")
+        self.errors = {
+            F_SIZE: error_label("orderTicket.quantityError", self),
+            F_LEVEL: error_label("orderTicket.levelError", self),
+            F_STOP: error_label("orderTicket.stopLossError", self),
+            F_PROFIT: error_label("orderTicket.takeProfitError", self),
+        }
+        form = QFormLayout()
+        form.addRow("Size", self._with_error(self.quantity, self.errors[F_SIZE]))
+        form.addRow("Type", self.order_type)
+        form.addRow("Level", self._with_error(self.level, self.errors[F_LEVEL]))
+        form.addRow("Stop loss", self._with_error(self.stop_loss, self.errors[F_STOP]))
+        form.addRow("Take profit", self._with_error(self.take_profit, self.errors[F_PROFIT]))
+
+        self.sell_button = QPushButton("Sell", self)
+        self.sell_button.setObjectName("orderTicket.sellButton")
+        self.buy_button = QPushButton("Buy", self)
+        self.buy_button.setObjectName("orderTicket.buyButton")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.sell_button)
+        buttons.addWidget(self.buy_button)
+        self.result = QLabel(self)
+        self.result.setObjectName("orderTicket.result")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.environment)
+        layout.addWidget(self.sources, 1)
+        layout.addWidget(self.search_status)
+        layout.addWidget(self.instrument)
+        layout.addWidget(self.market_status)
+        layout.addLayout(prices)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.result)
+
+        # --- bindings
+        self.search.textChanged.connect(vm.set_search_text)
+        self.search.returnPressed.connect(lambda: vm.tasks.start(vm.search(self.search.text())))
+        self.results.activated.connect(self._choose_from)
+        self.results.clicked.connect(self._choose_from)
+        self.navigation.activated.connect(self._choose_from)
+        self.navigation.clicked.connect(self._choose_from)
+        self.watchlists.activated.connect(self._choose_from)
+        self.watchlists.clicked.connect(self._choose_from)
+        self.quantity.textChanged.connect(vm.set_size_text)
+        self.level.textChanged.connect(vm.set_level_text)
+        self.stop_loss.textChanged.connect(vm.set_stop_text)
+        self.take_profit.textChanged.connect(vm.set_profit_text)
+        self.order_type.currentIndexChanged.connect(self._type_chosen)
+        self.buy_button.clicked.connect(lambda: vm.submit(Side.BUY))
+        self.sell_button.clicked.connect(lambda: vm.submit(Side.SELL))
+        vm.instrumentChanged.connect(self._show_instrument)
+        vm.quoteChanged.connect(self._show_quote)
+        vm.errorsChanged.connect(self._show_errors)
+        vm.stateChanged.connect(self._update_state)
+        vm.resultChanged.connect(lambda text, ok: set_result(self.result, text, ok))
+        vm.confirmationRequested.connect(self._confirm)
+        vm.searchStatus.connect(self.search_status.setText)
+        self._show_instrument(vm.instrument)
+        self._update_state()
+
+    def _with_error(self, field: QWidget, error: QLabel) -> QWidget:
+        box = QWidget(self)
+        col = QVBoxLayout(box)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(1)
+        col.addWidget(field)
+        col.addWidget(error)
+        return box
+
+    def _choose_from(self, index: QModelIndex) -> None:
+        instrument = index.data(INSTRUMENT_ROLE)
+        if isinstance(instrument, Instrument) and instrument != self.vm.instrument:
+            self.vm.choose(instrument)
+
+    def _type_chosen(self, row: int) -> None:
+        value = self._types.item(row).data(Qt.ItemDataRole.UserRole) if row >= 0 else None
+        if value is not None:
+            self.vm.set_order_type(OrderType(value))
+
+    def _show_instrument(self, instrument: Instrument | None) -> None:
+        if instrument is None:
+            self.instrument.setText("No instrument chosen")
+            self.instrument.setToolTip("")
+        else:
+            self.instrument.setText(instrument_label(instrument))
+            self.instrument.setToolTip(
+                f"min size {instrument.min_size}" if instrument.min_size else ""
+            )
+        self._show_quote(self.vm.quote, 0)
+
+    def _show_quote(self, quote: Quote | None, direction: int) -> None:
+        self.bid.setText(self.vm.bid_text)
+        self.offer.setText(self.vm.offer_text)
+        style = UP_STYLE if direction > 0 else DOWN_STYLE if direction < 0 else ""
+        self.bid.setStyleSheet(style)
+        self.offer.setStyleSheet(style)
+        self.sell_button.setText(f"Sell {self.vm.bid_text}" if quote else "Sell")
+        self.buy_button.setText(f"Buy {self.vm.offer_text}" if quote else "Buy")
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        for key, label in self.errors.items():
+            show_error(label, errors.get(key, ""))
+
+    def _update_state(self) -> None:
+        state = self.vm.state()
+        self.environment.setText("LIVE — real money" if state.live else "DEMO")
+        self.environment.setProperty("live", "true" if state.live else "false")
+        self.environment.style().unpolish(self.environment)
+        self.environment.style().polish(self.environment)
+        for row, (_ot, enabled, why) in enumerate(state.order_types):
+            item = self._types.item(row)
+            item.setEnabled(enabled)
+            item.setToolTip(why)
+        self.level.setEnabled(state.level_enabled)
+        self.level.setToolTip("" if state.level_enabled else "Only limit and stop orders "
+                              "have a level; market orders fill at the current price.")
+        for field in (self.stop_loss, self.take_profit):
+            field.setEnabled(state.stops_enabled)
+            field.setToolTip(state.stops_why)
+        for button in (self.buy_button, self.sell_button):
+            button.setEnabled(state.can_send)
+            button.setToolTip(state.send_why)
+        self.market_status.setText(self.vm.market_text())
+        self.search.setEnabled(self.vm.account is not None)
+
+    def _confirm(self, summary: str) -> None:
+        """LIVE orders: a non-modal confirmation (open(), never exec())."""
+        if self.confirm_box is not None:
+            self.confirm_box.close()
+        box = QMessageBox(QMessageBox.Icon.Warning, "Confirm LIVE order",
+                          f"Send this order with real money?\n\n{summary}",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("orderTicket.confirmDialog")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.button(QMessageBox.StandardButton.Yes).setObjectName("orderTicket.confirmYes")
+        box.button(QMessageBox.StandardButton.No).setObjectName("orderTicket.confirmNo")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        answered = []
+
+        def clicked(button: object) -> None:
+            answered.append(True)
+            self.vm.confirm(button is box.button(QMessageBox.StandardButton.Yes))
+
+        box.buttonClicked.connect(clicked)
+        box.finished.connect(lambda _r: None if answered else self.vm.confirm(False))
+        self.confirm_box = box
+        box.destroyed.connect(lambda *_: setattr(self, "confirm_box", None))
+        box.open()

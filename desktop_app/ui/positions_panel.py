@@ -1,0 +1,98 @@
+"""Open positions (live P/L, close) and working orders (cancel)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.ui.common import set_result, table_view
+from desktop_app.viewmodels.keyed_table import KEY_ROLE
+from desktop_app.viewmodels.positions_vm import PositionsViewModel
+
+
+def _selected_key(view: QTableView) -> str | None:
+    rows = view.selectionModel().selectedRows() if view.selectionModel() else []
+    return rows[0].data(KEY_ROLE) if rows else None
+
+
+class PositionsPanel(QWidget):
+    def __init__(self, vm: PositionsViewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("positions.panel")
+        self.vm = vm
+        self.positions_table = table_view("positions.table", vm.positions_proxy, self)
+        self.orders_table = table_view("workingOrders.table", vm.orders_proxy, self)
+        self.close_button = QPushButton("Close position", self)
+        self.close_button.setObjectName("positions.closeButton")
+        self.cancel_button = QPushButton("Cancel order", self)
+        self.cancel_button.setObjectName("workingOrders.cancelButton")
+        self.message = QLabel(self)
+        self.message.setObjectName("positions.message")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setVisible(False)
+
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.setObjectName("positions.splitter")
+        split.addWidget(self._group("Open positions", self.positions_table, self.close_button))
+        split.addWidget(self._group("Working orders", self.orders_table, self.cancel_button))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(split)
+        layout.addWidget(self.message)
+
+        self.close_button.clicked.connect(self._close_selected)
+        self.cancel_button.clicked.connect(self._cancel_selected)
+        self.positions_table.selectionModel().selectionChanged.connect(self._update)
+        self.orders_table.selectionModel().selectionChanged.connect(self._update)
+        vm.stateChanged.connect(self._update)
+        vm.positions.modelReset.connect(self._update)
+        vm.positions.rowsRemoved.connect(self._update)
+        vm.orders.modelReset.connect(self._update)
+        vm.orders.rowsRemoved.connect(self._update)
+        vm.actionDone.connect(lambda text, ok: set_result(self.message, text, ok))
+        self._update()
+
+    def _group(self, title: str, table: QTableView, button: QPushButton) -> QGroupBox:
+        box = QGroupBox(title, self)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(button)
+        inner = QVBoxLayout(box)
+        inner.setContentsMargins(4, 4, 4, 4)
+        inner.addWidget(table)
+        inner.addLayout(row)
+        return box
+
+    def _close_selected(self) -> None:
+        key = _selected_key(self.positions_table)
+        if key is not None:
+            self.vm.close_position(key)
+
+    def _cancel_selected(self) -> None:
+        key = _selected_key(self.orders_table)
+        if key is not None:
+            self.vm.cancel_order(key)
+
+    def _update(self, *_args: object) -> None:
+        enabled, why = self.vm.close_state()
+        key = _selected_key(self.positions_table)
+        busy = key is not None and self.vm.is_busy("close", key)
+        self.close_button.setEnabled(enabled and key is not None and not busy)
+        self.close_button.setToolTip(why if not enabled else
+                                     ("Select a position." if key is None else why))
+        enabled, why = self.vm.cancel_state()
+        key = _selected_key(self.orders_table)
+        busy = key is not None and self.vm.is_busy("cancel", key)
+        self.cancel_button.setEnabled(enabled and key is not None and not busy)
+        self.cancel_button.setToolTip(why if not enabled else
+                                      ("Select a working order." if key is None else why))

@@ -1,0 +1,33 @@
+"""The status bar: connection states and request-budget use per broker."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from desktop_app.viewmodels.status_vm import StatusViewModel
+
+MESSAGE_MS = 8000
+
+
+class StatusBar(QStatusBar):
+    def __init__(self, vm: StatusViewModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("status.bar")
+        self.vm = vm
+        self.connection = QLabel(self)
+        self.connection.setObjectName("status.connection")
+        self.budget = QLabel(self)
+        self.budget.setObjectName("status.budget")
+        self.addPermanentWidget(self.connection)
+        self.addPermanentWidget(self.budget)
+        vm.changed.connect(self._update)
+        self._update()
+
+    def show_message(self, text: str) -> None:
+        self.showMessage(text, MESSAGE_MS)
+
+    def _update(self) -> None:
+        self.connection.setText(self.vm.connection_text)
+        self.connection.setToolTip(self.vm.connection_tooltip)
+        self.budget.setText(self.vm.budget_text)
+        self.budget.setToolTip(self.vm.budget_tooltip)
