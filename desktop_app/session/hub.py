@@ -294,9 +294,10 @@ class Hub:
             return
         if self._connections.get(conn.connection_id) is not conn or conn.service is None:
             return
+        # Live values first; reconciling may take a few seconds per entry (the broker's
+        # confirmation is polled) and shares the connection's budget with the poller.
+        self.poller.register(conn.connection_id, conn.service)
         await self._reconcile_journal(conn)
-        if self._connections.get(conn.connection_id) is conn and conn.usable:
-            self.poller.register(conn.connection_id, conn.service)
 
     async def _launch(self, profile: ConnectionProfile, credentials: Credentials) -> None:
         """Create and connect; return after the first attempt, raising if it failed for good."""
@@ -380,11 +381,13 @@ class Hub:
             await self.secrets.adelete_all(connection_id, sorted(names))
         self._persisted.discard(connection_id)
         for entry in self.journal.pending_orders(connection_id):
-            self.journal.mark_unknown(entry.id, "The connection was removed before this "
-                                      "order could be reconciled. Check at the broker.")
+            if ("order", entry.id) not in self._in_flight_entries:
+                self.journal.mark_unknown(entry.id, "The connection was removed before this "
+                                          "order could be reconciled. Check at the broker.")
         for entry in self.journal.pending_funding(connection_id):
-            self.journal.mark_funding_unknown(entry.id, "The connection was removed. "
-                                              + CHECK_BALANCE)
+            if ("funding", entry.id) not in self._in_flight_entries:
+                self.journal.mark_funding_unknown(entry.id, "The connection was removed. "
+                                                  + CHECK_BALANCE)
         self._publish(ConnectionChanged(connection_id, ConnectionState.DISCONNECTED, "Removed."))
         self._publish(AccountsUpdated(connection_id, (), utc_now()))
 
@@ -476,9 +479,18 @@ class Hub:
         return out
 
     def balance_history(
-        self, account: AccountRef, since: datetime | None = None
+        self, account: AccountRef, since: datetime | None = None, *, limit: int = 2000
     ) -> list[tuple[datetime, Decimal, Decimal]]:
-        return [(s.at, s.balance, s.equity) for s in self.journal.snapshots(account, since)]
+        """(at, balance, equity), oldest first: the newest ``limit`` snapshots (a few ms)."""
+        return [
+            (s.at, s.balance, s.equity) for s in self.journal.snapshots(account, since, limit)
+        ]
+
+    async def balance_history_async(
+        self, account: AccountRef, since: datetime | None = None, *, limit: int = 20_000
+    ) -> list[tuple[datetime, Decimal, Decimal]]:
+        """The same, read in a worker thread: for long ranges, off the loop."""
+        return await asyncio.to_thread(self.balance_history, account, since, limit=limit)
 
     def order_journal(self, limit: int = 200) -> list[JournalEntry]:
         return self.journal.orders(limit)

@@ -1,6 +1,6 @@
 """Keeps balances, positions, working orders and ticket quotes fresh within each budget.
 
-What is refreshed, how often (``PollConfig``):
+What is refreshed, how often (``PollConfig``; the target intervals):
 
 - balances: one ``accounts()`` call covers every account of a connection. Every 2 s for
   the focused account's connection while balances are on screen, else every 10 s.
@@ -16,17 +16,27 @@ the account is focused, never in the background, because each poll would switch 
 session away from the account the trader is looking at and back. Their balances still
 come with every ``accounts()`` call.
 
-Budget: per connection, the poller starts a request only while the connection's
-default (per-second) budget has more than ``1 - budget_share`` of its limit free, so
-about a third stays for clicks (orders, searches), and never more than
-``budget_share`` of the limit of its own per window. Due jobs are started in order:
-what is on screen (``VISIBLE``) before the rest (``BACKGROUND``), then the most
-overdue first; requests made by a job queue in the limiter at that priority. The
-limiter enforces the hard cap, so the poller alone can never provoke a 429.
+Budget, per connection, on its default (per-second) limiter budget:
+
+- the poller starts at most ``budget_share`` (65 %) of the budget's limit per window,
+  spread evenly over the window (one start per ``period / share-of-limit``), and only
+  while more than the other 35 % is free, so clicks (orders, searches, the ticket's
+  first quote) never queue behind polling;
+- due jobs start in order: what is on screen (``VISIBLE``) before the rest
+  (``BACKGROUND``), then the most overdue relative to its interval. The background
+  gets what the visible jobs' rates leave, but at least one start per window. When
+  the visible jobs want more than the share, every visible interval stretches by the
+  same factor;
+- requests made by a job queue in the limiter at the job's priority
+  (``net.limiter.context_priority``); the limiter enforces the hard cap, so polling can
+  never provoke a 429;
+- ``refresh()`` (after an order, a close, a top-up) is part of a click: it runs at once,
+  at INTERACTIVE priority, outside the share.
 
 Errors back off exponentially per (connection, topic) (1 s, 2 s, 4 s … 60 s);
 ``AuthError``/``PermissionDenied`` stop polling that connection (``on_fatal``), and
-``NotSupported`` drops the topic for it. Every published value carries its as-of time.
+``NotSupported`` drops the topic for it. Every published value carries its as-of time;
+balances also go to the journal as (throttled) snapshots.
 """
 
 from __future__ import annotations

@@ -151,7 +151,7 @@ class Journal:
         path: Path | str | None = None,
         *,
         snapshot_same_interval: float = 300.0,
-        snapshot_min_interval: float = 5.0,
+        snapshot_min_interval: float = 30.0,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         """Open (creating if needed) the journal at ``path`` (default: the data dir).

@@ -102,6 +102,13 @@ def test_order_close_cancel_and_fund_are_journalled(capital_sim, run, make_hub) 
             isinstance(e, BalanceUpdated) and e.account == usd
             and e.balance.balance == before + 1000 for _, e in events), 2.5)
 
+        # The balances seen were kept for the chart (throttled: one per 30 s here).
+        history = hub.balance_history(usd)
+        first = next(e.balance for _, e in events
+                     if isinstance(e, BalanceUpdated) and e.account == usd)
+        assert history and history[0] == (first.as_of, first.balance, first.equity)
+        assert await hub.balance_history_async(usd) == history
+
     run(go(), timeout=30)
     assert requests["POST /positions"] == 1
     assert requests["DELETE /positions/{dealId}"] == 1
