@@ -20,11 +20,13 @@ from desktop_app.storage.secrets import SecretStore
 from desktop_app.storage.settings import Settings
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.viewmodels.app_vm import AppViewModel
+from desktop_app.viewmodels.gc_guard import GcGuard
 
 
 async def run_app(
     app: QApplication, args: argparse.Namespace, process_age: Callable[[], float]
 ) -> int:
+    gc_guard = GcGuard(app)
     settings = Settings.load()
     journal = Journal()
     secrets = SecretStore()
@@ -78,3 +80,4 @@ async def run_app(
             await sandbox.stop()
         with contextlib.suppress(RuntimeError):
             window.deleteLater()
+        gc_guard.stop()

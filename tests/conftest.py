@@ -52,8 +52,12 @@ def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
     import PySide6  # noqa: F401  (qasync must see PySide6 first)
     import qasync
 
+    from desktop_app.viewmodels.gc_guard import GcGuard
+
     # Hiding or closing a test's last window must not quit the app and stop the loop.
     qapp.setQuitOnLastWindowClosed(False)
+    # As in the app: Qt objects are only ever collected on this thread.
+    guard = GcGuard()
     loop = qasync.QEventLoop(qapp, already_running=False)
     asyncio.set_event_loop(loop)
     errors: list[dict] = []
@@ -66,6 +70,8 @@ def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
     loop.close()
     asyncio.set_event_loop(None)
+    guard.stop()
+    guard.deleteLater()
     assert not errors, f"unhandled exceptions in the loop: {errors}"
 
 

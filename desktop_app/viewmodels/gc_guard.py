@@ -1,0 +1,46 @@
+"""Run Python's cycle collector on the GUI thread only.
+
+The Sandbox's simulators and ``asyncio.to_thread`` workers run Python code in other
+threads. If the cycle collector fires there, it may destroy QObjects (view-models,
+timers) off the GUI thread: Qt warns "Timers cannot be stopped from another thread" at
+best and crashes at worst. So automatic collection is switched off and the same
+generational thresholds are checked from a timer on the GUI thread instead.
+"""
+
+from __future__ import annotations
+
+import gc
+
+from PySide6.QtCore import QObject, QTimer
+
+INTERVAL_MS = 500
+
+
+class GcGuard(QObject):
+    def __init__(self, parent: QObject | None = None, interval_ms: int = INTERVAL_MS) -> None:
+        super().__init__(parent)
+        self._was_enabled = gc.isenabled()
+        self._thresholds = gc.get_threshold()
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.check)
+        self._timer.start()
+
+    def check(self) -> None:
+        t0, t1, t2 = self._thresholds
+        c0, c1, c2 = gc.get_count()
+        if c0 > t0:
+            generation = 0
+            if c1 > t1:
+                generation = 1
+                if c2 > t2:
+                    generation = 2
+            gc.collect(generation)
+
+    def stop(self) -> None:
+        """Collect once more on this thread and give collection back to Python."""
+        self._timer.stop()
+        gc.collect()
+        if self._was_enabled:
+            gc.enable()
