@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, Signal
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout, QWidget
 
 from desktop_app.ui.common import table_view
 from desktop_app.viewmodels.accounts_vm import AccountsViewModel
@@ -19,6 +19,10 @@ class AccountsPanel(QWidget):
         self.vm = vm
         self.proxy = NumericSortProxy(vm.model, self)
         self.table = table_view("accounts.table", self.proxy, self)
+        # A handful of rows: fitting the columns to their text costs nothing here.
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents
+        )
         self.switch_button = QPushButton("Make active", self)
         self.switch_button.setObjectName("accounts.switchButton")
         self.preferences_button = QPushButton("Preferences…", self)

@@ -135,10 +135,13 @@ class MainWindow(QMainWindow):
             self.preferences_dialog.close()
         dialog = PreferencesDialog(vm, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.destroyed.connect(lambda *_: setattr(self, "preferences_dialog", None))
+        dialog.finished.connect(self._preferences_closed)
         self.preferences_dialog = dialog
         dialog.open()
         return dialog
+
+    def _preferences_closed(self, _result: int) -> None:
+        self.preferences_dialog = None
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.vm.save_window(self.saveGeometry(), self.saveState())

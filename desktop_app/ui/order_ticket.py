@@ -245,7 +245,10 @@ class OrderTicketPanel(QWidget):
     def _confirm(self, summary: str) -> None:
         """LIVE orders: a non-modal confirmation (open(), never exec())."""
         if self.confirm_box is not None:
-            self.confirm_box.close()
+            # The view-model already dropped that request for this newer one.
+            old, self.confirm_box = self.confirm_box, None
+            old.finished.disconnect()
+            old.close()
         box = QMessageBox(QMessageBox.Icon.Warning, "Confirm LIVE order",
                           f"Send this order with real money?\n\n{summary}",
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
@@ -260,8 +263,12 @@ class OrderTicketPanel(QWidget):
             answered.append(True)
             self.vm.confirm(button is box.button(QMessageBox.StandardButton.Yes))
 
+        def finished(_result: int) -> None:
+            self.confirm_box = None
+            if not answered:  # closed with Esc or the title bar: not confirmed
+                self.vm.confirm(False)
+
         box.buttonClicked.connect(clicked)
-        box.finished.connect(lambda _r: None if answered else self.vm.confirm(False))
+        box.finished.connect(finished)
         self.confirm_box = box
-        box.destroyed.connect(lambda *_: setattr(self, "confirm_box", None))
         box.open()

@@ -274,13 +274,13 @@ class AccountsViewModel(HubViewModel):
         async def switch() -> None:
             try:
                 await self.hub.switch_account(ref)
+                accounts = self._accounts.get(ref.connection, {})
+                for account_id, account in list(accounts.items()):
+                    accounts[account_id] = replace(account, active=account_id == ref.account_id)
+                self.refresh()
             finally:
                 self._switching = False
                 self.capabilitiesChanged.emit()
-            accounts = self._accounts.get(ref.connection, {})
-            for account_id, account in list(accounts.items()):
-                accounts[account_id] = replace(account, active=account_id == ref.account_id)
-            self.refresh()
             self.message.emit(f"Switched the active account to {ref.account_id}.")
 
         return self.tasks.start(switch())

@@ -61,6 +61,9 @@ class AppViewModel(QObject):
         self.settings = settings
         self.tasks = TaskRunner(self)
         self.tasks.failed.connect(self.report_error)
+        # Settings writes run to the end, even on quit (aclose waits for them).
+        self.saves = TaskRunner(self)
+        self.saves.failed.connect(self.report_error)
         self.activity = ActivityViewModel(hub, self)
         self.status = StatusViewModel(hub, self)
         self.accounts = AccountsViewModel(hub, self, preferred=settings.selected_account)
@@ -102,7 +105,7 @@ class AppViewModel(QObject):
         self._update_focus()
         if ref is not None and ref != self.settings.selected_account:
             self.settings.selected_account = ref
-            self.tasks.start(self.settings.save_async())
+            self.saves.start(self.settings.save_async())
         self.selectionChanged.emit(ref)
 
     def _on_capabilities(self) -> None:
@@ -158,7 +161,7 @@ class AppViewModel(QObject):
             return
         self.settings.set_theme(theme)
         self.themeChanged.emit(theme)
-        self.tasks.start(self.settings.save_async())
+        self.saves.start(self.settings.save_async())
 
     def toggle_theme(self) -> str:
         self.set_theme("light" if self.theme == "dark" else "dark")
@@ -190,3 +193,4 @@ class AppViewModel(QObject):
         for child in self._children:
             await child.aclose()
         await self.tasks.aclose()
+        await self.saves.wait_all()

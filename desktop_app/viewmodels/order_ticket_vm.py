@@ -327,7 +327,8 @@ class OrderTicketViewModel(HubViewModel):
             elif ot in caps.order_types:
                 types.append((ot, True, ""))
             else:
-                types.append((ot, False, caps.why_not("order_types")))
+                why = caps.reasons.get(ot.value) or caps.why_not("order_types")
+                types.append((ot, False, why))
         stops_enabled, stops_why = True, "Optional; leave empty for none."
         if caps is not None and not caps.stops_and_limits:
             stops_enabled, stops_why = False, caps.why_not("stops_and_limits")
@@ -347,7 +348,8 @@ class OrderTicketViewModel(HubViewModel):
         elif status and status != TRADEABLE:
             can_send, why = False, f"Market closed: the broker reports {status.lower()}."
         elif self.order_type not in caps.order_types:
-            can_send, why = False, caps.why_not("order_types")
+            can_send = False
+            why = caps.reasons.get(self.order_type.value) or caps.why_not("order_types")
         elif live and profile is not None and not profile.live_opt_in:
             can_send = False
             why = "Live trading is off for this profile: turn on the live opt-in to trade."

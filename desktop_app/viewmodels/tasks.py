@@ -80,6 +80,11 @@ class TaskRunner(QObject):
             task.cancel()
         return tasks
 
+    async def wait_all(self) -> None:
+        """Let running tasks finish (writes that must not be cut short, e.g. saving)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
     async def aclose(self) -> None:
         tasks = self.cancel_all()
         if tasks:

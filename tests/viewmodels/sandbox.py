@@ -6,6 +6,12 @@ more after it has cleared the running loop, and pytest-qt processes events betwe
 phases: an asyncio callback that fires then (the hub's poller always has some) runs
 with no running loop and its task breaks. With the hub alive only inside one run,
 nothing of it can fire outside.
+
+The qasync loops of these tests are also kept referenced until the process ends: a
+closed qasync loop leaves timers registered on its internal timer QObject (its stop()
+only sets a flag), and when the last reference to the loop drops inside one of those
+timer events (pytest-qt processes events after teardown), Qt delivers the next timer
+event to the freed object and the process segfaults.
 """
 
 from __future__ import annotations
@@ -56,8 +62,14 @@ async def wait_for(predicate: Callable[[], Any], within: float = 10.0, what: str
         await asyncio.sleep(0.02)
 
 
+_LOOPS_KEPT_ALIVE: list[asyncio.AbstractEventLoop] = []
+
+
 @contextlib.asynccontextmanager
 async def running_hub(settings: Settings | None = None) -> AsyncIterator[Hub]:
+    loop = asyncio.get_running_loop()
+    if loop not in _LOOPS_KEPT_ALIVE:
+        _LOOPS_KEPT_ALIVE.append(loop)
     hub = Hub(settings=settings or Settings.load(), secrets=SecretStore(), journal=Journal())
     await hub.start()
     try:

@@ -236,3 +236,40 @@ def test_theme_and_window_state_persist(capital_sim, qrun):
             assert bytes(app_vm.window_state().data()) == b"state-bytes"
 
     qrun(scenario(), timeout=60)
+
+
+def test_navigation_and_watchlists_load_lazily(capital_sim, qrun):
+    from PySide6.QtCore import QModelIndex
+
+    from desktop_app.domain.types import Instrument
+
+    async def expand(model, index):
+        assert model.canFetchMore(index)
+        model.fetchMore(index)
+        await wait_for(lambda: model.rowCount(index) > 0, what="children")
+        return [model.index(r, 0, index) for r in range(model.rowCount(index))]
+
+    async def scenario():
+        async with running_app(capital_sim) as app_vm:
+            nav = app_vm.ticket.navigation
+            root = QModelIndex()
+            assert nav.rowCount(root) == 0 and nav.hasChildren(root)
+            groups = await expand(nav, root)
+            commodities = next(i for i in groups if "commodities" in i.data())
+            assert nav.instrument_at(commodities) is None
+            leaves = await expand(nav, commodities)
+            metals = next(i for i in leaves if i.data() == "Metals")
+            assert nav.parent(metals) == commodities
+            markets = await expand(nav, metals)
+            found = {nav.instrument_at(i).symbol for i in markets}
+            assert found == {"GOLD", "SILVER"}
+            assert not nav.hasChildren(markets[0])  # instruments are leaves
+            assert not nav.canFetchMore(metals)  # fetched once only
+
+            lists = app_vm.ticket.watchlists
+            names = await expand(lists, root)
+            assert [i.data() for i in names] == ["Popular", "My watchlist"]
+            members = await expand(lists, names[0])
+            assert all(isinstance(lists.instrument_at(i), Instrument) for i in members)
+
+    qrun(scenario(), timeout=60)
