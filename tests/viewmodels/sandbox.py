@@ -7,11 +7,13 @@ phases: an asyncio callback that fires then (the hub's poller always has some) r
 with no running loop and its task breaks. With the hub alive only inside one run,
 nothing of it can fire outside.
 
-The qasync loops of these tests are also kept referenced until the process ends: a
-closed qasync loop leaves timers registered on its internal timer QObject (its stop()
-only sets a flag), and when the last reference to the loop drops inside one of those
-timer events (pytest-qt processes events after teardown), Qt delivers the next timer
-event to the freed object and the process segfaults.
+The qasync loops of these tests are also kept referenced until the process ends. A
+closed qasync loop keeps timers registered on its internal timer QObject (its stop()
+only sets a flag) and sits in reference cycles, so only the cycle collector frees it;
+when that happens off the GUI thread (the simulator's, a to_thread worker's; the
+GcGuard of tests/conftest.py only covers the loop's own lifetime), the timers are not
+unregistered and the next one Qt delivers hits freed memory: a segfault in
+QTimerInfoList::activateTimers, seen about one full run in three before this.
 """
 
 from __future__ import annotations
