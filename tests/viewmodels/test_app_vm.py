@@ -273,3 +273,45 @@ def test_navigation_and_watchlists_load_lazily(capital_sim, qrun):
             assert all(isinstance(lists.instrument_at(i), Instrument) for i in members)
 
     qrun(scenario(), timeout=60)
+
+
+def test_broker_rejection_and_errors_are_shown_not_raised(capital_sim, qrun):
+    async def scenario():
+        async with running_app(capital_sim) as app_vm:
+            ticket = app_vm.ticket
+            await choose(app_vm, "Bitcoin", SYMBOL)
+            ticket.set_size_text("1000")  # far beyond a 10,000 demo balance
+            result = await ticket.submit(Side.BUY)
+            assert result is not None and not result.accepted
+            assert ticket.result_text.startswith("Rejected: BUY 1000 BTCUSD · ")
+            assert result.reason and result.reason in ticket.result_text
+            # A 400 with the broker's error code: rejected, with the broker's reason.
+            # (GET /positions polls share the path: a few faults, so the POST gets one.)
+            capital_sim.state.fail_next(400, "error.invalid.stoploss.minvalue: 17.146",
+                                        path_prefix="/positions", count=3)
+            ticket.set_size_text("0.01")
+            result = await ticket.submit(Side.BUY)
+            assert result is not None and not result.accepted
+            assert "17.146" in ticket.result_text and ticket.result_text.startswith("Rejected")
+            # Closing what is not there: the broker's reason, in the panel and the log.
+            actions = []
+            app_vm.positions.actionDone.connect(lambda text, ok: actions.append((text, ok)))
+            closed = await app_vm.positions.close_position("no-such-deal")
+            assert closed is not None and not closed.accepted
+            text, ok = actions[-1]
+            assert not ok and text.startswith("Close no-such-deal: rejected · ")
+            assert closed.reason in text
+            # An error the hub raises becomes its user text, never a traceback.
+            statuses = []
+            ticket.searchStatus.connect(statuses.append)
+            capital_sim.state.fail_next(400, "error.null.searchTerm", path_prefix="/markets",
+                                        count=3)
+            assert await ticket.search("Gold") == []
+            assert statuses[-1].startswith("Capital.com") and "Traceback" not in statuses[-1]
+            app_vm.activity.model.flush()
+            rows = app_vm.activity.model.rows()
+            assert any(r.kind == "order" and r.failed and r.summary == text for r in rows)
+            assert any(r.kind == "request" and r.failed and " 400 " in f" {r.summary} "
+                       for r in rows)
+
+    qrun(scenario(), timeout=60)
