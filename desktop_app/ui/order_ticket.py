@@ -153,7 +153,7 @@ class OrderTicketPanel(QWidget):
 
         # --- bindings
         self.search.textChanged.connect(vm.set_search_text)
-        self.search.returnPressed.connect(lambda: vm.tasks.start(vm.search(self.search.text())))
+        self.search.returnPressed.connect(lambda: vm.search_now(self.search.text()))
         self.results.activated.connect(self._choose_from)
         self.results.clicked.connect(self._choose_from)
         self.navigation.activated.connect(self._choose_from)

@@ -56,7 +56,9 @@ class ProfilesDialog(QDialog):
         self.environment = QComboBox(self)
         self.environment.setObjectName("profiles.environment")
         self.fields_form = QFormLayout()
-        self.live_opt_in = QCheckBox("I understand this trades real money", self)
+        self.live_opt_in = QCheckBox(
+            "Allow live trading: I understand this trades real money", self
+        )
         self.live_opt_in.setObjectName("profiles.liveOptIn")
         self.live_warning = QLabel(LIVE_WARNING, self)
         self.live_warning.setObjectName("profiles.liveWarning")

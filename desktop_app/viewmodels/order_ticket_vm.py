@@ -192,6 +192,12 @@ class OrderTicketViewModel(HubViewModel):
         self._search_text = text
         self._search_timer.start()
 
+    def search_now(self, text: str) -> None:
+        """Enter pressed: search at once instead of after the typing pause."""
+        self._search_timer.stop()
+        self._search_text = text
+        self._run_search()
+
     def _run_search(self) -> None:
         self.tasks.start(self.search(self._search_text))
 
