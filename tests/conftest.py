@@ -46,6 +46,12 @@ def run(aio_loop: asyncio.AbstractEventLoop):
     return _run
 
 
+# Closed qasync loops keep timers on an internal QObject and are freed only by the cycle
+# collector; freeing one later, while Qt dispatches timers, crashed the run
+# (QTimerInfoList::activateTimers). Keeping them until the process ends avoids that.
+_CLOSED_LOOPS: list[asyncio.AbstractEventLoop] = []
+
+
 @pytest.fixture
 def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
     """A qasync loop on pytest-qt's QApplication; an unhandled error fails the test."""
@@ -69,6 +75,7 @@ def qloop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
     if pending:
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
     loop.close()
+    _CLOSED_LOOPS.append(loop)
     asyncio.set_event_loop(None)
     guard.stop()
     guard.deleteLater()
