@@ -15,6 +15,8 @@ class Cyclic(QObject):
 
 
 def test_cycles_are_collected_on_the_gui_thread_only(qapp) -> None:
+    before = gc.isenabled()
+    gc.enable()
     guard = GcGuard()
     try:
         assert not gc.isenabled()
@@ -30,4 +32,6 @@ def test_cycles_are_collected_on_the_gui_thread_only(qapp) -> None:
         assert not any(type(o) is Cyclic for o in gc.get_objects())
     finally:
         guard.stop()
-    assert gc.isenabled()
+    assert gc.isenabled()  # given back as it was found
+    if not before:
+        gc.disable()
