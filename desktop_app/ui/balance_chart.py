@@ -21,6 +21,9 @@ class BalanceChart(QWidget):
         )
         self.plot.setObjectName("chart.balance")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
+        # A fresh account has seconds of history: keep at least ten minutes in view so the
+        # time axis reads as clock times, not fractions of a second.
+        self.plot.getViewBox().setLimits(minXRange=600)
         self.plot.addLegend(offset=(10, 10))
         self.balance_curve = self.plot.plot(
             [], [], name="Balance", pen=pg.mkPen("#3d8bfd", width=2)

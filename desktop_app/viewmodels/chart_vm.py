@@ -37,12 +37,14 @@ class BalanceChartViewModel(HubViewModel):
     def set_account(self, account: AccountRef | None) -> None:
         self.account = account
         self.currency = ""
+        name = account.account_id if account is not None else ""
         if account is not None:
             for acc in self.hub.accounts():
                 if acc.ref == account:
                     self.currency = acc.currency
+                    name = acc.name or name
         self.titleChanged.emit(
-            f"Balance and equity of {account.account_id} ({self.currency})".replace(" ()", "")
+            f"Balance and equity of {name} ({self.currency})".replace(" ()", "")
             if account else "No account selected"
         )
         self.reload()

@@ -9,7 +9,12 @@ from desktop_app.domain.money import format_money, parse_utc
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [(0.1, Decimal("0.1")), ("1.05", Decimal("1.05")), (3, Decimal(3)), (17.146, Decimal("17.146"))],
+    [
+        (0.1, Decimal("0.1")),
+        ("1.05", Decimal("1.05")),
+        (3, Decimal(3)),
+        (17.146, Decimal("17.146")),
+    ],
 )
 def test_to_decimal_is_exact(raw: object, expected: Decimal) -> None:
     assert to_decimal(raw) == expected
