@@ -51,8 +51,8 @@ CAPITAL = BrokerSpec(
             placeholder="the API key's custom password, if it has one",
         ),
         CredentialField(
-            "encrypted_login", "Encrypted login (true/false)", secret=False,
-            placeholder="false", optional=True,
+            "encrypted_login", "Send the password RSA-encrypted", secret=False,
+            optional=True, flag=True,
         ),
     ),
     create=_create_capital,

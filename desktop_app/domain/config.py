@@ -16,6 +16,8 @@ class CredentialField:
     secret: bool
     placeholder: str = ""
     optional: bool = False
+    # A yes/no option (shown as a checkbox); its value is "true" or "false".
+    flag: bool = False
 
 
 @dataclass(frozen=True, slots=True)

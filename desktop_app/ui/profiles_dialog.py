@@ -38,6 +38,7 @@ class ProfilesDialog(QDialog):
         self.vm = vm
         self.form: ProfileForm | None = None
         self.field_edits: dict[str, QLineEdit] = {}
+        self.field_flags: dict[str, QCheckBox] = {}
 
         self.list = QListView(self)
         self.list.setObjectName("profiles.list")
@@ -142,6 +143,7 @@ class ProfilesDialog(QDialog):
         while self.fields_form.rowCount():
             self.fields_form.removeRow(0)
         self.field_edits.clear()
+        self.field_flags.clear()
         info = self.vm.broker_info(form.broker)
         self.environment.blockSignals(True)
         self.environment.clear()
@@ -151,6 +153,13 @@ class ProfilesDialog(QDialog):
         self.environment.blockSignals(False)
         editing = form.connection_id is not None
         for field in self.vm.fields(form.broker):
+            if field.flag:
+                box = QCheckBox(field.label, self)
+                box.setObjectName(f"profiles.field.{field.name}")
+                box.setChecked(form.values.get(field.name, "").lower() == "true")
+                self.fields_form.addRow("", box)
+                self.field_flags[field.name] = box
+                continue
             edit = QLineEdit(self)
             edit.setObjectName(f"profiles.field.{field.name}")
             if field.secret:
@@ -189,7 +198,10 @@ class ProfilesDialog(QDialog):
             broker=self._broker() or base.broker,
             name=self.name.text(),
             environment=self._environment(),
-            values={name: edit.text() for name, edit in self.field_edits.items()},
+            values={
+                **{name: edit.text() for name, edit in self.field_edits.items()},
+                **{n: "true" if b.isChecked() else "false" for n, b in self.field_flags.items()},
+            },
             live_opt_in=self.live_opt_in.isChecked(),
             sandbox=base.sandbox,
             base_url=base.base_url,

@@ -91,6 +91,8 @@ def test_profiles_dialog_add_and_remove_keeps_secrets_out_of_settings(capital_si
             find(dialog, QLineEdit, "profiles.field.identifier").setText(creds["identifier"])
             find(dialog, QLineEdit, "profiles.field.api_key").setText(creds["api_key"])
             find(dialog, QLineEdit, "profiles.field.password").setText(creds["password"])
+            # A yes/no option is a checkbox; ticked, the login goes RSA-encrypted.
+            find(dialog, QCheckBox, "profiles.field.encrypted_login").setChecked(True)
             find(dialog, QPushButton, "profiles.saveButton").click()
             await wait_for(lambda: message.text().startswith("Saved."), within=15,
                            what="the profile to be saved")
@@ -99,7 +101,10 @@ def test_profiles_dialog_add_and_remove_keeps_secrets_out_of_settings(capital_si
             settings_text = window.vm.settings.path.read_text()
             saved = json.loads(settings_text)
             mine = [p for p in saved["profiles"] if p["name"] == "My demo"]
-            assert mine and mine[0]["fields"] == {"identifier": creds["identifier"]}
+            assert mine and mine[0]["fields"] == {
+                "identifier": creds["identifier"], "encrypted_login": "true"
+            }
+            assert capital_sim.state.stats["requests"].get("GET /session/encryptionKey", 0) >= 1
             for secret in (creds["api_key"], creds["password"]):
                 assert secret not in settings_text
             cid = mine[0]["connection_id"]
