@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import sys
 import time
 from collections.abc import Callable
 
+from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.net.request_log import RequestLog
@@ -22,10 +24,26 @@ from desktop_app.ui.main_window import MainWindow
 from desktop_app.viewmodels.app_vm import AppViewModel
 from desktop_app.viewmodels.gc_guard import GcGuard
 
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+# Said by the offscreen platform (smoke runs) for every dock; meaningless there.
+_QT_NOISE = ("This plugin does not support propagateSizeHints",)
+
+
+def _qt_message(mode: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+    if not message.startswith(_QT_NOISE):
+        logging.getLogger("qt").log(_QT_LEVELS.get(mode, logging.WARNING), message)
+
 
 async def run_app(
     app: QApplication, args: argparse.Namespace, process_age: Callable[[], float]
 ) -> int:
+    qInstallMessageHandler(_qt_message)
     gc_guard = GcGuard(app)
     settings = Settings.load()
     journal = Journal()

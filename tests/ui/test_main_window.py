@@ -196,7 +196,8 @@ def test_switch_account_and_chart_follow_selection(capital_sim, qtbot, qrun):
             table.selectRow(inactive)
             ref = window.vm.accounts.selected
             assert window.vm.positions.account == ref
-            assert ref.account_id in find(window, QLabel, "chart.title").text()
+            name = window.vm.accounts.selected_account().name
+            assert f"of {name} (" in find(window, QLabel, "chart.title").text()
             assert switch.isEnabled()
             switch.click()
             await wait_for(lambda: model.index(inactive, 1).data().endswith("★"),
