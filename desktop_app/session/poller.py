@@ -92,6 +92,14 @@ def _background_defaults() -> dict[Topic, float | None]:
             Topic.QUOTES: None}
 
 
+AFTER_CLICK_ORDER = {
+    Topic.POSITIONS: 0,
+    Topic.WORKING_ORDERS: 1,
+    Topic.QUOTES: 2,
+    Topic.BALANCES: 3,
+}
+
+
 @dataclass(frozen=True)
 class PollConfig:
     visible: Mapping[Topic, float] = field(default_factory=_visible_defaults)
@@ -352,7 +360,7 @@ class Poller:
         for job, priority, interval in plan:
             if priority is Priority.VISIBLE and interval > 0:
                 visible_rate[job.conn] = visible_rate.get(job.conn, 0.0) + 1 / interval
-        candidates: list[tuple[int, float, _Job]] = []
+        candidates: list[tuple[int, float, int, _Job]] = []
         next_at = math.inf
         for job, priority, interval in plan:
             if job.in_flight:
@@ -365,11 +373,12 @@ class Poller:
             overdue = math.inf if job.forced or job.last_start == -math.inf else (
                 (now - job.last_start) / interval if interval > 0 else math.inf
             )
-            candidates.append((int(priority), -overdue, job))
-        # Visible first, then the most overdue; a stable sort keeps ties in plan order.
-        candidates.sort(key=lambda c: (c[0], c[1]))
+            candidates.append((int(priority), -overdue, AFTER_CLICK_ORDER[job.topic], job))
+        # Visible first, then the most overdue; after a click what the trader waits to
+        # see (the new position) goes before the balances. Stable for the rest.
+        candidates.sort(key=lambda c: (c[0], c[1], c[2]))
         slots: dict[str, _Slots] = {}
-        for prio, _, job in candidates:
+        for prio, _, _, job in candidates:
             conn = self._conns[job.conn]
             if prio == Priority.INTERACTIVE:
                 self._dispatch(conn, job, Priority.INTERACTIVE, now)

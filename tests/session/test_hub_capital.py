@@ -26,6 +26,7 @@ from desktop_app.session.events import (
     ConnectionState,
     JournalChanged,
     PositionsUpdated,
+    Topic,
     WorkingOrdersUpdated,
 )
 from desktop_app.storage import paths
@@ -291,3 +292,33 @@ def test_stop_leaves_no_task_behind(capital_sim, run, make_hub) -> None:
 
     run(go())
     assert capital_sim.state.stats["requests"]["DELETE /session"] == 1  # logged out
+
+
+def test_after_an_order_the_position_is_refreshed_before_the_balances(
+    capital_sim, run, make_hub
+) -> None:
+    """What the trader waits to see after Buy is the new position: it goes first."""
+    hub = make_hub()
+    events: list[object] = []
+    hub.subscribe(events.append)
+
+    async def go() -> None:
+        await hub.start()
+        await hub.add_connection(capital_profile(capital_sim), capital_secrets(capital_sim),
+                                 persist=False)
+        usd, _eur = await connected_accounts(hub)
+        hub.set_focus(usd, {Topic.BALANCES, Topic.POSITIONS, Topic.WORKING_ORDERS}, {SYMBOL})
+        await asyncio.sleep(1.5)  # polling in full swing, the budget window busy
+        events.clear()
+        placed = await hub.place_order(OrderRequest(usd, SYMBOL, Side.BUY, Decimal("0.01")))
+        assert placed.accepted
+        await wait_for(lambda: any(
+            isinstance(e, PositionsUpdated) and any(p.position_id in placed.deal_ids
+                                                    for p in e.positions)
+            for e in events
+        ), within=5.0)
+        kinds = [type(e).__name__ for e in events
+                 if isinstance(e, PositionsUpdated | BalanceUpdated)]
+        assert kinds and kinds[0] == "PositionsUpdated", kinds
+
+    run(go())
