@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from desktop_app.domain.capabilities import Capabilities
@@ -56,8 +58,23 @@ class BrokerService(Protocol):
         self, account: AccountRef, watchlist_id: str
     ) -> list[Instrument]: ...
 
-    async def place_order(self, request: OrderRequest) -> OrderResult: ...
-    async def reconcile_order(self, request: OrderRequest, broker_ref: str) -> OrderResult: ...
+    async def place_order(
+        self, request: OrderRequest, on_reference: Callable[[str], None] | None = None
+    ) -> OrderResult:
+        """Send once. ``on_reference`` gets the broker's reference (e.g. a Capital.com
+        dealReference) as soon as the broker answers, before any confirmation step, so
+        the journal holds it if the app dies meanwhile. Once the broker may have taken
+        the order, a failure to read the outcome is ``OrderStatus.UNKNOWN`` (or
+        ``OutcomeUnknown``), never ``REJECTED``."""
+        ...
+
+    async def reconcile_order(
+        self, request: OrderRequest, broker_ref: str, *, since: datetime | None = None
+    ) -> OrderResult:
+        """The true outcome of an order sent earlier. Without ``broker_ref`` only deals
+        created at or after ``since`` (when the request was journalled) may match, so
+        an older identical position is never taken for it."""
+        ...
     async def close_position(self, account: AccountRef, position_id: str) -> OrderResult: ...
     async def cancel_order(self, account: AccountRef, order_id: str) -> OrderResult: ...
 
