@@ -27,6 +27,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 READ_RETRIES = 3
 RATE_LIMIT_RETRIES = 3
 DEFAULT_429_PAUSE = 1.0
+# A click should not hang for minutes behind an exhausted hourly budget: say when instead.
+MAX_WRITE_WAIT = 5.0
 
 
 class MaybeSent(Unavailable):
@@ -58,6 +60,7 @@ class BrokerHttp:
         transport: httpx.AsyncBaseTransport | None = None,
         backoff: float = 0.25,
         sleep: Callable[[float], Any] = asyncio.sleep,
+        max_write_wait: float = MAX_WRITE_WAIT,
     ) -> None:
         self.broker = broker
         self.connection_id = connection_id
@@ -67,6 +70,7 @@ class BrokerHttp:
         self.redactor = redactor or Redactor()
         self.backoff = backoff
         self._sleep = sleep
+        self.max_write_wait = max_write_wait
         self.client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=timeout,
@@ -91,6 +95,8 @@ class BrokerHttp:
         priority: Priority = Priority.VISIBLE,
     ) -> httpx.Response:
         budget_names = tuple(budgets)
+        if write:
+            self._refuse_long_wait(budget_names)
         attempt = 0
         limited = 0
         while True:
@@ -158,6 +164,26 @@ class BrokerHttp:
                     broker=self.broker,
                 )
             return response
+
+    def _refuse_long_wait(self, budget_names: tuple[str, ...]) -> None:
+        wait = self.limiter.wait_time(*budget_names)
+        if wait <= self.max_write_wait:
+            return
+        names = budget_names or (self.limiter.default,)
+        worst = max(
+            (b for b in self.limiter.budgets if b.name in names),
+            key=lambda b: self.limiter.wait_time(b.name),
+        )
+        limit = worst.documented or f"{worst.limit} requests per {worst.period:g} s"
+        minutes, seconds = divmod(int(wait + 0.999), 60)
+        parts = (f"{minutes} min" if minutes else "", f"{seconds} s" if seconds else "")
+        when = " ".join(p for p in parts if p)
+        raise RateLimited(
+            f"The request budget ({limit}) is used up; the next one can go in {when}.",
+            retry_after=wait,
+            broker=self.broker,
+            hint="Nothing was sent.",
+        )
 
     def _log(
         self,

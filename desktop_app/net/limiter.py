@@ -9,7 +9,6 @@ then in arrival order. A 429 or penalty pauses budgets; the limiter does the wai
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import heapq
 import itertools
@@ -92,6 +91,7 @@ class RateLimiter:
         self.default = default or next(iter(self._windows))
         self._clock = clock
         self._waiters: list[tuple[int, int]] = []
+        self._wanted: dict[tuple[int, int], tuple[str, ...]] = {}
         self._seq = itertools.count()
         self._changed: asyncio.Future[None] | None = None
         self.pauses = 0
@@ -133,12 +133,22 @@ class RateLimiter:
             priority = override
         ticket = (int(priority), next(self._seq))
         heapq.heappush(self._waiters, ticket)
+        self._wanted[ticket] = chosen
         try:
             while True:
                 now = self._clock()
-                wait = max(self._windows[n].wait_time(now) for n in chosen)
-                if self._waiters[0] == ticket and wait <= 0:
-                    heapq.heappop(self._waiters)
+                wait = self._wait_of(chosen, now)
+                # Served in order, except that a waiter held only by a budget this one
+                # does not use (an order waiting on the hourly trading budget) must not
+                # hold up reads and keep-alive pings behind it.
+                if wait <= 0 and all(
+                    self._wait_of(self._wanted[t], now) > 0
+                    for t in self._waiters
+                    if t < ticket
+                ):
+                    self._waiters.remove(ticket)
+                    heapq.heapify(self._waiters)
+                    del self._wanted[ticket]
                     for n in chosen:
                         self._windows[n].stamps.append(now)
                         self._windows[n].granted += 1
@@ -146,15 +156,18 @@ class RateLimiter:
                     return
                 if self._changed is None:
                     self._changed = asyncio.get_running_loop().create_future()
-                timeout = wait if self._waiters[0] == ticket else None
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(self._changed), timeout)
+                # asyncio.wait, not wait_for: on 3.11 wait_for can swallow a cancellation.
+                await asyncio.wait([self._changed], timeout=wait if wait > 0 else None)
         except BaseException:
+            self._wanted.pop(ticket, None)
             if ticket in self._waiters:
                 self._waiters.remove(ticket)
                 heapq.heapify(self._waiters)
                 self._notify()
             raise
+
+    def _wait_of(self, names: tuple[str, ...], now: float) -> float:
+        return max(self._windows[n].wait_time(now) for n in names)
 
     def pause(self, seconds: float, *names: str) -> None:
         """Stop every named budget (all when none named) for ``seconds``."""

@@ -5,7 +5,7 @@ import asyncio
 import httpx
 import pytest
 
-from desktop_app.domain import Rejected, Unavailable
+from desktop_app.domain import RateLimited, Rejected, Unavailable
 from desktop_app.net.http import BrokerHttp, MaybeSent
 from desktop_app.net.limiter import Budget, RateLimiter
 from desktop_app.net.request_log import RequestLog
@@ -115,3 +115,31 @@ def test_mapped_business_error_and_redacted_log() -> None:
         asyncio.run(go())
     entry = log.entries[-1]
     assert entry.status == 400 and "supersecretpw" not in entry.request_body
+
+
+def test_write_refused_at_once_when_its_budget_is_used_up_for_long() -> None:
+    calls = []
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        calls.append(req)
+        return httpx.Response(200, json={})
+
+    async def go():
+        http = BrokerHttp(
+            broker="Test", connection_id="c1", base_url="http://broker.test",
+            limiter=RateLimiter([Budget("all", 100, 1.0),
+                                 Budget("trading", 1, 3600.0, documented="1 order per hour")]),
+            error_mapper=lambda r: None, transport=httpx.MockTransport(handler),
+        )
+        try:
+            await http.request("POST", "/positions", budgets=("all", "trading"), write=True)
+            await http.request("POST", "/positions", budgets=("all", "trading"), write=True)
+        finally:
+            await http.aclose()
+
+    with pytest.raises(RateLimited) as info:
+        asyncio.run(go())
+    assert len(calls) == 1
+    text = str(info.value)
+    assert "1 order per hour" in text and "in 60 min." in text and "Nothing was sent" in text
+    assert info.value.retry_after > 3500

@@ -102,3 +102,19 @@ def test_unknown_budget_is_an_error() -> None:
     lim = RateLimiter([Budget("global", 1, 1.0)])
     with pytest.raises(KeyError):
         asyncio.run(lim.acquire("nope"))
+
+
+def test_waiter_held_by_a_budget_others_do_not_use_does_not_block_them() -> None:
+    clock = FakeClock()
+    lim = RateLimiter([Budget("all", 100, 1.0), Budget("trading", 1, 3600.0)], clock=clock)
+
+    async def go() -> None:
+        await lim.acquire("all", "trading")  # the hour's only trade
+        order = asyncio.create_task(lim.acquire("all", "trading", priority=Priority.INTERACTIVE))
+        await asyncio.sleep(0)
+        # A read queued behind the blocked order still goes at once.
+        await asyncio.wait_for(lim.acquire("all"), 0.5)
+        assert not order.done()
+        order.cancel()
+
+    asyncio.run(go())
