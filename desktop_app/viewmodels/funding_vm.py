@@ -20,7 +20,7 @@ from desktop_app.session.events import BalanceUpdated, JournalChanged
 from desktop_app.viewmodels import formatting as fmt
 from desktop_app.viewmodels.base import HubViewModel
 from desktop_app.viewmodels.keyed_table import Column, KeyedTableModel
-from desktop_app.viewmodels.tasks import error_text
+from desktop_app.viewmodels.tasks import error_text, resolve_with
 
 if TYPE_CHECKING:
     from desktop_app.session.hub import Hub
@@ -255,14 +255,7 @@ class FundingViewModel(HubViewModel):
             self._set_result(self.describe_result(request, result), result.accepted)
             return result
 
-        def done(task: asyncio.Task[FundingResult | None]) -> None:
-            if not future.done():
-                if task.cancelled():
-                    future.cancel()
-                else:
-                    future.set_result(task.result() if task.exception() is None else None)
-
-        self.tasks.start(send()).add_done_callback(done)
+        resolve_with(self.tasks.start(send()), future)
         return future
 
     @staticmethod

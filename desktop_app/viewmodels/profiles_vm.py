@@ -20,7 +20,7 @@ from desktop_app.domain.config import ConnectionProfile, CredentialField
 from desktop_app.domain.types import Environment
 from desktop_app.session.events import ConnectionChanged
 from desktop_app.viewmodels.base import HubViewModel
-from desktop_app.viewmodels.tasks import error_text
+from desktop_app.viewmodels.tasks import error_text, resolve_with
 
 if TYPE_CHECKING:
     from desktop_app.session.hub import Hub
@@ -230,7 +230,7 @@ class ProfilesViewModel(HubViewModel):
             self.saved.emit(profile.connection_id)
             return profile.connection_id
 
-        self._chain(self.tasks.start(run()), future)
+        resolve_with(self.tasks.start(run()), future)
         return future
 
     def remove(self, connection_id: str) -> asyncio.Future[bool]:
@@ -251,20 +251,8 @@ class ProfilesViewModel(HubViewModel):
             self.removed.emit(connection_id)
             return True
 
-        self._chain(self.tasks.start(run()), future)
+        resolve_with(self.tasks.start(run()), future)
         return future
-
-    @staticmethod
-    def _chain(task: asyncio.Task[Any], future: asyncio.Future[Any]) -> None:
-        def done(t: asyncio.Task[Any]) -> None:
-            if future.done():
-                return
-            if t.cancelled():
-                future.cancel()
-            else:
-                future.set_result(t.result() if t.exception() is None else None)
-
-        task.add_done_callback(done)
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy

@@ -23,6 +23,21 @@ def error_text(exc: BaseException) -> str:
     return f"Unexpected error ({type(exc).__name__}); the activity log has the details."
 
 
+def resolve_with(task: asyncio.Task[Any], future: asyncio.Future[Any]) -> None:
+    """Settle ``future`` when ``task`` ends: its result, None if it raised (its own
+    handlers report why), cancelled if it was cancelled; a future already settled is left."""
+
+    def done(t: asyncio.Task[Any]) -> None:
+        if future.done():
+            return
+        if t.cancelled():
+            future.cancel()
+        else:
+            future.set_result(t.result() if t.exception() is None else None)
+
+    task.add_done_callback(done)
+
+
 class TaskRunner(QObject):
     """Holds references to the tasks a view-model starts (asyncio keeps only weak ones).
 
@@ -58,14 +73,16 @@ class TaskRunner(QObject):
                 elif on_error is not None:
                     on_error(exc)
                 else:
-                    self._report(exc)
+                    self.report(exc)
             except Exception as handler_exc:  # a bug in a handler must not kill the loop
-                self._report(handler_exc)
+                self.report(handler_exc)
 
         task.add_done_callback(done)
         return task
 
-    def _report(self, exc: BaseException) -> None:
+    def report(self, exc: BaseException) -> None:
+        """What a task without its own ``on_error`` gets: logged if unexpected, then
+        ``failed(text)``."""
         if not isinstance(exc, BrokerError):
             log.error("view-model task failed", exc_info=exc)
         self.failed.emit(error_text(exc))
