@@ -174,8 +174,29 @@ class OrderTicketPanel(QWidget):
         vm.resultChanged.connect(lambda text, ok: set_result(self.result, text, ok))
         vm.confirmationRequested.connect(self._confirm)
         vm.searchStatus.connect(self.search_status.setText)
+        vm.inputsChanged.connect(self._show_inputs)
         self._show_instrument(vm.instrument)
+        self._show_inputs()
         self._update_state()
+
+    def _show_inputs(self) -> None:
+        """Values the view-model holds but the widgets do not show yet (set from code).
+
+        Only a differing text is set: what the trader types comes back equal, so the
+        cursor stays put and the round trip widget -> view-model -> widget stops here.
+        """
+        for field, text in (
+            (self.search, self.vm.search_text), (self.quantity, self.vm.size_text),
+            (self.level, self.vm.level_text), (self.stop_loss, self.vm.stop_text),
+            (self.take_profit, self.vm.profit_text),
+        ):
+            if field.text() != text:
+                field.setText(text)
+        rows = [OrderType(self._types.item(r).data(Qt.ItemDataRole.UserRole))
+                for r in range(self._types.rowCount())]
+        row = rows.index(self.vm.order_type) if self.vm.order_type in rows else -1
+        if row >= 0 and row != self.order_type.currentIndex():
+            self.order_type.setCurrentIndex(row)
 
     def _with_error(self, field: QWidget, error: QLabel) -> QWidget:
         box = QWidget(self)

@@ -40,7 +40,7 @@ from desktop_app.session.events import QuoteUpdated
 from desktop_app.viewmodels import formatting as fmt
 from desktop_app.viewmodels.base import HubViewModel
 from desktop_app.viewmodels.instrument_models import InstrumentListModel, LazyTreeModel
-from desktop_app.viewmodels.tasks import error_text
+from desktop_app.viewmodels.tasks import error_text, resolve_with
 
 if TYPE_CHECKING:
     from desktop_app.session.hub import Hub
@@ -89,6 +89,9 @@ class OrderTicketViewModel(HubViewModel):
     confirmationRequested = Signal(str)  # summary of a LIVE order waiting for confirm()
     quoteSymbolsChanged = Signal()
     searchStatus = Signal(str)
+    # A field's value changed (typed, or set from code): the panel shows the values it
+    # does not show yet. Only emitted on a real change, so the round trip ends there.
+    inputsChanged = Signal()
 
     def __init__(self, hub: Hub, parent: QObject | None = None) -> None:
         super().__init__(hub, parent)
@@ -187,15 +190,23 @@ class OrderTicketViewModel(HubViewModel):
 
     # --- search ----------------------------------------------------------------------
 
+    @property
+    def search_text(self) -> str:
+        return self._search_text
+
     def set_search_text(self, text: str) -> None:
         """Debounced: the search runs once typing pauses."""
+        if text == self._search_text:
+            return  # the box showing what was searched from code: nothing new to search
         self._search_text = text
         self._search_timer.start()
+        self.inputsChanged.emit()
 
     def search_now(self, text: str) -> None:
         """Enter pressed: search at once instead of after the typing pause."""
         self._search_timer.stop()
         self._search_text = text
+        self.inputsChanged.emit()
         self._run_search()
 
     def _run_search(self) -> None:
@@ -203,6 +214,10 @@ class OrderTicketViewModel(HubViewModel):
 
     async def search(self, text: str) -> list[Instrument]:
         """Search now (no debounce); fills ``results``; stale answers are dropped."""
+        if text != self._search_text:  # searched from code: the box shows it
+            self._search_timer.stop()
+            self._search_text = text
+            self.inputsChanged.emit()
         self._search_seq += 1
         seq = self._search_seq
         caps = self.capabilities()
@@ -288,24 +303,26 @@ class OrderTicketViewModel(HubViewModel):
     # --- fields -------------------------------------------------------------------
 
     def set_order_type(self, order_type: OrderType) -> None:
-        self.order_type = order_type
-        self._revalidate()
+        self._set_input("order_type", order_type)
 
     def set_size_text(self, text: str) -> None:
-        self.size_text = text
-        self._revalidate()
+        self._set_input("size_text", text)
 
     def set_level_text(self, text: str) -> None:
-        self.level_text = text
-        self._revalidate()
+        self._set_input("level_text", text)
 
     def set_stop_text(self, text: str) -> None:
-        self.stop_text = text
-        self._revalidate()
+        self._set_input("stop_text", text)
 
     def set_profit_text(self, text: str) -> None:
-        self.profit_text = text
+        self._set_input("profit_text", text)
+
+    def _set_input(self, name: str, value: object) -> None:
+        changed = getattr(self, name) != value
+        setattr(self, name, value)
         self._revalidate()
+        if changed:
+            self.inputsChanged.emit()
 
     # --- rules --------------------------------------------------------------------
 
@@ -542,15 +559,7 @@ class OrderTicketViewModel(HubViewModel):
             self._set_result(self.describe_result(request, result), result.accepted)
             return result
 
-        def done(task: asyncio.Task[OrderResult | None]) -> None:
-            if future.done():
-                return
-            if task.cancelled():
-                future.cancel()
-            else:
-                future.set_result(task.result() if task.exception() is None else None)
-
-        self.tasks.start(send()).add_done_callback(done)
+        resolve_with(self.tasks.start(send()), future)
 
     @staticmethod
     def describe_result(request: OrderRequest, result: OrderResult) -> str:
