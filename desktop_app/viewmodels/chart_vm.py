@@ -1,7 +1,14 @@
-"""Balance and equity history of the selected account, for the chart."""
+"""Balance and equity history of the selected account, for the chart.
+
+The journal is read once per account choice, in a worker thread; after that each
+``BalanceUpdated`` adds its point in memory (SQLite is not touched on the GUI loop).
+"""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -15,6 +22,14 @@ if TYPE_CHECKING:
     from desktop_app.session.hub import Hub
 
 REFRESH_MS = 1000
+# The chart plots the newest points only: what the journal keeps over most of a day at
+# its one-snapshot-per-30-s pace. Bounds both the load and the in-memory list.
+MAX_POINTS = 2000
+# Like the journal's throttle, tighter (the chart is live): an unchanged value adds a
+# point at most this often; a changed one is added at once.
+SAME_VALUE_SECONDS = 5.0
+
+_Point = tuple[datetime, Decimal, Decimal]  # at, balance, equity
 
 
 class BalanceChartViewModel(HubViewModel):
@@ -25,16 +40,28 @@ class BalanceChartViewModel(HubViewModel):
     titleChanged = Signal(str)
 
     def __init__(self, hub: Hub, parent: QObject | None = None, *,
-                 refresh_ms: int = REFRESH_MS) -> None:
+                 refresh_ms: int = REFRESH_MS, max_points: int = MAX_POINTS,
+                 same_value_seconds: float = SAME_VALUE_SECONDS) -> None:
         super().__init__(hub, parent)
         self.account: AccountRef | None = None
         self.currency = ""
+        self.max_points = max_points
+        self.same_value_seconds = same_value_seconds
         self.times: list[float] = []
         self.balances: list[float] = []
         self.equities: list[float] = []
-        self._throttle = Throttle(self.reload, refresh_ms, self)
+        self._points: list[_Point] = []
+        # Points that arrive while the journal is being read; merged in when it answers.
+        self._arrived: list[_Point] | None = None
+        self._load: asyncio.Task[Any] | None = None
+        self._throttle = Throttle(self._publish, refresh_ms, self)
+
+    @property
+    def loading(self) -> bool:
+        return self._arrived is not None
 
     def set_account(self, account: AccountRef | None) -> None:
+        changed = account != self.account
         self.account = account
         self.currency = ""
         name = account.account_id if account is not None else ""
@@ -47,18 +74,74 @@ class BalanceChartViewModel(HubViewModel):
             f"Balance and equity of {name} ({self.currency})".replace(" ()", "")
             if account else "No account selected"
         )
-        self.reload()
+        if changed:
+            self.reload()
 
-    def reload(self) -> None:
-        history = self.hub.balance_history(self.account) if self.account else []
-        self.times = [at.timestamp() for at, _, _ in history]
-        self.balances = [float(balance) for _, balance, _ in history]
-        self.equities = [float(equity) for _, _, equity in history]
-        self.historyChanged.emit(self.times, self.balances, self.equities)
+    def reload(self) -> asyncio.Task[Any] | None:
+        """Read the selected account's history from the journal again (off the loop)."""
+        if self._load is not None:
+            self._load.cancel()
+            self._load = None
+        self._points = []
+        self._arrived = None
+        self._throttle.cancel()
+        self._publish()
+        account = self.account
+        if account is None:
+            return None
+        self._arrived = []
+
+        def loaded(history: list[_Point]) -> None:
+            if account != self.account or self._arrived is None:
+                return
+            arrived, self._arrived = self._arrived, None
+            self._load = None
+            self._points = list(history)
+            for point in arrived:
+                self._add(point)
+            self._publish()
+
+        def failed(exc: BaseException) -> None:
+            if account == self.account:
+                self._load = None
+                self._arrived = None  # live points still draw; the past stays blank
+            self.tasks.report(exc)
+
+        self._load = self.tasks.start(
+            self.hub.balance_history_async(account, limit=self.max_points),
+            on_result=loaded, on_error=failed,
+        )
+        return self._load
 
     def on_event(self, event: Any) -> None:
         if isinstance(event, BalanceUpdated) and event.account == self.account:
-            self._throttle.trigger()
+            bal = event.balance
+            point = (bal.as_of, bal.balance, bal.equity)
+            if self._arrived is not None:
+                self._arrived.append(point)
+            elif self._add(point):
+                self._throttle.trigger()
+
+    def _add(self, point: _Point) -> bool:
+        """Append ``point`` unless it adds nothing to the picture; True if added."""
+        if self._points:
+            last_at, last_balance, last_equity = self._points[-1]
+            age = (point[0] - last_at).total_seconds()
+            if age <= 0:
+                return False  # late or repeated: the line already goes past it
+            same = (point[1], point[2]) == (last_balance, last_equity)
+            if same and age < self.same_value_seconds:
+                return False
+        self._points.append(point)
+        if len(self._points) > self.max_points:
+            del self._points[: len(self._points) - self.max_points]
+        return True
+
+    def _publish(self) -> None:
+        self.times = [at.timestamp() for at, _, _ in self._points]
+        self.balances = [float(balance) for _, balance, _ in self._points]
+        self.equities = [float(equity) for _, _, equity in self._points]
+        self.historyChanged.emit(self.times, self.balances, self.equities)
 
     def close(self) -> None:
         self._throttle.cancel()
