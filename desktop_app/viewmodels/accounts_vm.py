@@ -21,6 +21,7 @@ from desktop_app.session.events import (
 from desktop_app.viewmodels import formatting as fmt
 from desktop_app.viewmodels.base import HubViewModel
 from desktop_app.viewmodels.keyed_table import Column, KeyedTableModel, numeric_key
+from desktop_app.viewmodels.throttle import Throttle
 
 if TYPE_CHECKING:
     from desktop_app.session.hub import Hub
@@ -150,6 +151,10 @@ class AccountsViewModel(HubViewModel):
         self._selected: AccountRef | None = None
         self._accounts: dict[str, dict[str, Account]] = {}
         self._switching = False
+        # Updates come in bursts (every account of a connection, then its balances):
+        # the rows are rebuilt at most once per frame.
+        self._rebuild = Throttle(self.refresh, parent=self)
+        self._capabilities_dirty = False
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self.refresh)
@@ -176,14 +181,14 @@ class AccountsViewModel(HubViewModel):
     def on_event(self, event: Any) -> None:
         if isinstance(event, AccountsUpdated):
             self._accounts[event.connection_id] = {a.ref.account_id: a for a in event.accounts}
-            self.refresh()
-            self.capabilitiesChanged.emit()
+            self._capabilities_dirty = True
+            self._rebuild.trigger()
         elif isinstance(event, BalanceUpdated):
             accounts = self._accounts.setdefault(event.account.connection, {})
             account = accounts.get(event.account.account_id)
             if account is not None:
                 accounts[event.account.account_id] = replace(account, balance=event.balance)
-                self.refresh()
+                self._rebuild.trigger()
         elif isinstance(event, ConnectionChanged):
             if event.state in (ConnectionState.DISCONNECTED,) and not any(
                 c.profile.connection_id == event.connection_id for c in self.hub.connections()
@@ -215,9 +220,18 @@ class AccountsViewModel(HubViewModel):
         return out
 
     def refresh(self) -> None:
+        """Rebuild the rows now (also settles a coalesced rebuild that was pending)."""
+        self._rebuild.cancel()
         rows = self.rows()
         self.model.apply(rows)
         self._ensure_selection(rows)
+        if self._capabilities_dirty:  # new accounts: what the selected one offers may differ
+            self._capabilities_dirty = False
+            self.capabilitiesChanged.emit()
+
+    @property
+    def rebuilds_pending(self) -> bool:
+        return self._rebuild.pending
 
     def _ensure_selection(self, rows: list[AccountRow]) -> None:
         refs = [r.ref for r in rows if r.ref is not None]
@@ -297,4 +311,5 @@ class AccountsViewModel(HubViewModel):
 
     def close(self) -> None:
         self._clock.stop()
+        self._rebuild.cancel()
         super().close()
