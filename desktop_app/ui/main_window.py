@@ -145,4 +145,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.vm.save_window(self.saveGeometry(), self.saveState())
+        if self.preferences_dialog is not None:
+            self.preferences_dialog.close()  # closes its view-model too
         super().closeEvent(event)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -48,14 +50,35 @@ class PreferencesDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
 
+        # The view-model lives and dies with this dialog; it is closed when the dialog
+        # closes, so an answer arriving later reaches no widget. Bound methods only:
+        # Qt drops those connections when this dialog is deleted.
+        vm.setParent(self)
+        self.finished.connect(self._close_vm)
         self.buttons.rejected.connect(self.reject)
         self.save_button.clicked.connect(self._save)
         vm.loaded.connect(self._show)
-        vm.saved.connect(lambda text: set_result(self.message, text, True))
-        vm.failed.connect(lambda text: set_result(self.message, text, False))
+        vm.saved.connect(self._saved)
+        vm.failed.connect(self._failed)
         vm.busyChanged.connect(self._busy)
         set_result(self.message, "Loading…", True)
         vm.load()
+
+    def _close_vm(self, _result: int = 0) -> None:
+        if self.vm.is_closed:
+            return
+        for signal, slot in ((self.vm.loaded, self._show), (self.vm.saved, self._saved),
+                             (self.vm.failed, self._failed),
+                             (self.vm.busyChanged, self._busy)):
+            with contextlib.suppress(RuntimeError):
+                signal.disconnect(slot)
+        self.vm.close()
+
+    def _saved(self, text: str) -> None:
+        set_result(self.message, text, True)
+
+    def _failed(self, text: str) -> None:
+        set_result(self.message, text, False)
 
     def _busy(self, busy: bool) -> None:
         self.save_button.setEnabled(not busy and self.vm.preferences is not None)

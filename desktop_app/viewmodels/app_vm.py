@@ -14,6 +14,7 @@ import base64
 import binascii
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QByteArray, QObject, Signal
 
 from desktop_app.domain.types import AccountRef
@@ -72,6 +73,7 @@ class AppViewModel(QObject):
         self.funding = FundingViewModel(hub, self)
         self.chart = BalanceChartViewModel(hub, self)
         self.profiles = ProfilesViewModel(hub, self)
+        self._preferences: list[PreferencesViewModel] = []  # open ones, one per dialog
         self._children: list[HubViewModel] = [
             self.activity, self.status, self.accounts, self.positions, self.ticket,
             self.funding, self.chart, self.profiles,
@@ -124,12 +126,34 @@ class AppViewModel(QObject):
         self.hub.set_focus(ref, topics, symbols)
 
     def preferences_vm(self) -> PreferencesViewModel | None:
-        """A view-model for the preferences dialog of the selected account, if offered."""
+        """A new view-model for one preferences dialog of the selected account, if offered.
+
+        The dialog adopts it (so it is deleted with the dialog) and closes it when it
+        closes; one still open when the app quits is closed by ``aclose()``. Without a
+        dialog, the caller closes it (``await vm.aclose()``).
+        """
         visible, enabled, _ = self.accounts.preferences_state()
         ref = self.accounts.selected
         if not (visible and enabled) or ref is None:
             return None
-        return PreferencesViewModel(self.hub, ref, self)
+        vm = PreferencesViewModel(self.hub, ref, self)
+        vm.closed.connect(self._forget_closed_preferences)
+        self._preferences.append(vm)
+        return vm
+
+    def open_preference_vms(self) -> list[PreferencesViewModel]:
+        return list(self._preferences)
+
+    def _forget_closed_preferences(self) -> None:
+        for vm in [v for v in self._preferences if v.is_closed]:
+            self._preferences.remove(vm)
+            # Its tasks are cancelled; wait for them to unwind (aclose waits for this).
+            self.tasks.start(self._finish_preferences(vm))
+
+    async def _finish_preferences(self, vm: PreferencesViewModel) -> None:
+        await vm.aclose()
+        if shiboken6.isValid(vm) and vm.parent() is self:  # no dialog adopted it
+            vm.deleteLater()
 
     # --- messages -------------------------------------------------------------------------
 
@@ -185,11 +209,16 @@ class AppViewModel(QObject):
     # --- shutdown -------------------------------------------------------------------------
 
     def close(self) -> None:
+        for prefs in list(self._preferences):
+            prefs.close()
         for child in self._children:
             child.close()
         self.tasks.cancel_all()
 
     async def aclose(self) -> None:
+        for prefs in list(self._preferences):
+            self._preferences.remove(prefs)
+            await prefs.aclose()
         for child in self._children:
             await child.aclose()
         await self.tasks.aclose()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.domain.types import AccountPreferences, AccountRef, LeverageSetting
@@ -11,8 +13,6 @@ from desktop_app.viewmodels.base import HubViewModel
 from desktop_app.viewmodels.tasks import error_text
 
 if TYPE_CHECKING:
-    import asyncio
-
     from desktop_app.session.hub import Hub
 
 ASSET_CLASS_NAMES = {
@@ -33,37 +33,49 @@ class PreferencesViewModel(HubViewModel):
 
     ``loaded`` fires with the broker's current values; ``saved(text)`` after a save,
     ``failed(text)`` when loading or saving did not work (the dialog shows it).
+
+    One per dialog: the dialog adopts it (``setParent``) and closes it when it closes;
+    after ``close()`` nothing is emitted any more, so an answer that comes late reaches
+    no widget. ``closed`` fires once, when that happens.
     """
 
     loaded = Signal(object)  # AccountPreferences
     saved = Signal(str)
     failed = Signal(str)
     busyChanged = Signal(bool)
+    closed = Signal()
 
     def __init__(self, hub: Hub, account: AccountRef, parent: QObject | None = None) -> None:
         super().__init__(hub, parent, listen=False)
         self.account = account
         self.preferences: AccountPreferences | None = None
         self.busy = False
+        self.is_closed = False
+        self._stopping: list[asyncio.Task[Any]] = []
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
         self.busyChanged.emit(busy)
 
-    def load(self) -> asyncio.Task[AccountPreferences]:
+    def _fail(self, exc: BaseException) -> None:
+        if not self.is_closed:
+            self._set_busy(False)
+            self.failed.emit(error_text(exc))
+
+    def load(self) -> asyncio.Task[AccountPreferences] | None:
+        if self.is_closed:
+            return None
         self._set_busy(True)
 
         def done(prefs: AccountPreferences) -> None:
+            if self.is_closed:
+                return
             self._set_busy(False)
             self.preferences = prefs
             self.loaded.emit(prefs)
 
-        def fail(exc: BaseException) -> None:
-            self._set_busy(False)
-            self.failed.emit(error_text(exc))
-
         return self.tasks.start(
-            self.hub.preferences(self.account), on_result=done, on_error=fail
+            self.hub.preferences(self.account), on_result=done, on_error=self._fail
         )
 
     def build(self, hedging_mode: bool, leverages: dict[str, int]) -> AccountPreferences:
@@ -79,6 +91,8 @@ class PreferencesViewModel(HubViewModel):
         return AccountPreferences(hedging_mode=hedging_mode, leverages=chosen)
 
     def save(self, hedging_mode: bool, leverages: dict[str, int]):  # -> Task | None
+        if self.is_closed:
+            return None
         try:
             prefs = self.build(hedging_mode, leverages)
         except ValueError as exc:
@@ -87,15 +101,31 @@ class PreferencesViewModel(HubViewModel):
         self._set_busy(True)
 
         def done(result: AccountPreferences) -> None:
+            if self.is_closed:
+                return
             self._set_busy(False)
             self.preferences = result
             self.loaded.emit(result)
             self.saved.emit("Preferences saved.")
 
-        def fail(exc: BaseException) -> None:
-            self._set_busy(False)
-            self.failed.emit(error_text(exc))
-
         return self.tasks.start(
-            self.hub.set_preferences(self.account, prefs), on_result=done, on_error=fail
+            self.hub.set_preferences(self.account, prefs), on_result=done, on_error=self._fail
         )
+
+    def close(self) -> None:
+        """Cancel what is running and go quiet (the dialog closed, or the app quits)."""
+        if self.is_closed:
+            return
+        self.is_closed = True
+        # Kept as plain asyncio tasks: aclose() can await them even after Qt deleted
+        # this object together with its dialog.
+        self._stopping = self.tasks.cancel_all()
+        super().close()
+        if shiboken6.isValid(self):  # not when its dialog was deleted without closing it
+            self.closed.emit()
+
+    async def aclose(self) -> None:
+        self.close()
+        stopping, self._stopping = self._stopping, []
+        if stopping:
+            await asyncio.gather(*stopping, return_exceptions=True)
