@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
@@ -32,6 +33,7 @@ from desktop_app.brokers.capital.errors import (
     map_error,
     split_code,
 )
+from desktop_app.brokers.capital.wire import reply_json, send_exact_json
 from desktop_app.domain.errors import (
     AuthError,
     BrokerError,
@@ -42,7 +44,7 @@ from desktop_app.domain.errors import (
     Unavailable,
 )
 from desktop_app.domain.types import Environment
-from desktop_app.net.http import BrokerHttp, json_body
+from desktop_app.net.http import BrokerHttp, MaybeSent
 from desktop_app.net.limiter import Priority, RateLimiter
 from desktop_app.net.redact import Redactor
 from desktop_app.net.request_log import RequestLog
@@ -112,6 +114,7 @@ class CapitalClient:
             redactor=self.redactor,
             transport=transport,
         )
+        send_exact_json(self.http.client)
         self._cst: str | None = None
         self._xst: str | None = None
         self._generation = 0
@@ -173,7 +176,7 @@ class CapitalClient:
             self._cst = self._xst = None
             self._auth_failed = exc
             raise
-        body = json_body(response, BROKER)
+        body = reply_json(response)
         cst = response.headers.get("CST")
         xst = response.headers.get("X-SECURITY-TOKEN")
         if not cst or not xst or not isinstance(body, dict):
@@ -196,7 +199,7 @@ class CapitalClient:
             reply = await self.http.request(
                 "GET", "/session/encryptionKey", headers=headers, priority=Priority.INTERACTIVE
             )
-            data = json_body(reply, BROKER)
+            data = reply_json(reply)
             try:
                 key, stamp = data["encryptionKey"], data["timeStamp"]
             except (KeyError, TypeError) as exc:
@@ -333,7 +336,17 @@ class CapitalClient:
         )
         if not response.content:
             return {}
-        return json_body(response, BROKER)
+        try:
+            return reply_json(response)
+        except ProtocolError as exc:
+            if not write:
+                raise
+            # A 2xx to a write means the broker took it; only its outcome is unreadable.
+            raise MaybeSent(
+                f"Capital.com accepted the request but its reply could not be read "
+                f"(HTTP {response.status_code}).",
+                broker=BROKER,
+            ) from exc
 
     async def get(
         self, path: str, *, params: Mapping[str, Any] | None = None,
@@ -428,7 +441,7 @@ class CapitalClient:
             "PUT", "/accounts/preferences", json=body, priority=Priority.INTERACTIVE
         )
 
-    async def top_up(self, amount: int | float) -> dict[str, Any]:
+    async def top_up(self, amount: Decimal) -> dict[str, Any]:
         return await self.call(
             "POST", "/accounts/topUp", json={"amount": amount}, write=True,
             priority=Priority.INTERACTIVE,
@@ -542,5 +555,8 @@ class CapitalClient:
     def _deal_reference(data: Any) -> str:
         ref = data.get("dealReference") if isinstance(data, dict) else None
         if not isinstance(ref, str) or not ref:
-            raise ProtocolError("Capital.com sent no dealReference.", broker=BROKER)
+            # A success without a reference: taken, but the outcome must be reconciled.
+            raise MaybeSent(
+                "Capital.com accepted the request but sent no deal reference.", broker=BROKER
+            )
         return ref

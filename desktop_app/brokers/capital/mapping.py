@@ -71,8 +71,8 @@ def parse_time(value: object) -> datetime | None:
     """Capital.com's ``...UTC`` fields are naive ISO times in UTC; epoch ms also occur."""
     if value in (None, ""):
         return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, tz=UTC)
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return datetime.fromtimestamp(float(value) / 1000, tz=UTC)
     try:
         return parse_utc(str(value))
     except ValueError as exc:
@@ -278,13 +278,6 @@ def node(data: dict[str, Any]) -> MarketNode:
 
 def watchlist(data: dict[str, Any]) -> Watchlist:
     return Watchlist(watchlist_id=_text(data.get("id")), name=_text(data.get("name")))
-
-
-def wire_number(value: Decimal) -> int | float:
-    """A Decimal as a JSON number: integral values stay ints, others the shortest float."""
-    if value == value.to_integral_value():
-        return int(value)
-    return float(value)
 
 
 def wire_time(value: datetime) -> str:

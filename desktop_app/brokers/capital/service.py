@@ -4,9 +4,12 @@ Capital.com trades, lists positions and sets preferences on the session's *activ
 account, so every account-scoped call first switches the session (``PUT /session``)
 under one lock: polling and trading never interleave a switch.
 
-Orders are never resent blindly. When a reply is lost (``MaybeSent``) the service
-reconciles: with a dealReference it asks ``GET /confirms``; without one it compares
-the positions / working orders with what existed before the send.
+Orders are never resent blindly. The dealReference is handed to the caller as soon as
+the broker gives it, before the confirm is read. When a reply is lost or unreadable
+(``MaybeSent``) the service reconciles: with a dealReference it asks ``GET /confirms``;
+without one only a deal created after the send (on the broker's clock) may match. Once
+the broker may have taken a write, a failure to read its outcome is ``UNKNOWN`` (or
+``OutcomeUnknown``), never ``REJECTED``: a retry could duplicate it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from desktop_app.brokers.capital.errors import BROKER, level_hint
 from desktop_app.domain.capabilities import Capabilities
 from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.domain.errors import (
+    BrokerError,
     NotFound,
     NotSupported,
     OutcomeUnknown,
@@ -69,7 +73,7 @@ RECONCILE_ATTEMPTS = 4
 RECONCILE_INTERVAL = 0.5
 # "Created after the send" is judged on the broker's clock, known to about a second
 # (the Date header); this margin covers that and the network delay.
-CLOCK_MARGIN = timedelta(seconds=3)
+CLOCK_MARGIN = timedelta(seconds=2)
 
 TOPUP_NOTES = (
     "Capital.com documents only the request: POST /accounts/topUp with {\"amount\"}, on "
@@ -329,24 +333,27 @@ class CapitalService:
             )
 
     def _order_body(self, request: OrderRequest) -> dict[str, Any]:
+        # Decimals go on the wire as their exact digits (see wire.py), never as floats.
         body: dict[str, Any] = {
             "epic": request.symbol,
             "direction": request.side.value,
-            "size": mapping.wire_number(request.size),
+            "size": request.size,
         }
         if request.order_type is not OrderType.MARKET:
             assert request.level is not None
-            body["level"] = mapping.wire_number(request.level)
+            body["level"] = request.level
             body["type"] = request.order_type.value
             if request.good_till is not None:
                 body["goodTillDate"] = mapping.wire_time(request.good_till)
         if request.stop_level is not None:
-            body["stopLevel"] = mapping.wire_number(request.stop_level)
+            body["stopLevel"] = request.stop_level
         if request.profit_level is not None:
-            body["profitLevel"] = mapping.wire_number(request.profit_level)
+            body["profitLevel"] = request.profit_level
         return body
 
-    async def place_order(self, request: OrderRequest) -> OrderResult:
+    async def place_order(
+        self, request: OrderRequest, on_reference: Callable[[str], None] | None = None
+    ) -> OrderResult:
         self._validate(request)
         self._require_live_opt_in("Trading")
         market = request.order_type is OrderType.MARKET
@@ -361,61 +368,97 @@ class CapitalService:
                     ref = await self.client.open_position(body)
                 else:
                     ref = await self.client.create_working_order(body)
-            except MaybeSent:
-                log.warning("Capital.com order reply lost; reconciling (nothing resent)")
-                return await self._find_new(request, before, sent_at)
+            except MaybeSent as exc:
+                log.warning("Capital.com order reply lost or unreadable; reconciling")
+                return await self._find_new(request, before, sent_at, exc.message)
             except (Rejected, NotFound) as exc:
                 hint = level_hint(exc.code, request.side is Side.BUY)
                 reason = f"{exc.message} ({hint})" if hint else exc.message
                 return OrderResult(OrderStatus.REJECTED, reason=reason)
+            _hand_over(on_reference, ref)
             result = await self._confirmed(ref)
             self._seen[(request.account.account_id, market)].update(result.deal_ids)
             return result
 
         return await self._on_account(request.account, send, priority=Priority.INTERACTIVE)
 
-    async def reconcile_order(self, request: OrderRequest, broker_ref: str) -> OrderResult:
-        """The true outcome of a journalled order whose reply never arrived (e.g. a crash)."""
+    async def reconcile_order(
+        self, request: OrderRequest, broker_ref: str, *, since: datetime | None = None
+    ) -> OrderResult:
+        """The true outcome of a journalled order whose reply never arrived (e.g. a crash).
+
+        With a dealReference the broker's confirm says it. Without one only a deal created
+        at or after ``since`` (our clock, when the order was journalled) may match: an
+        older identical position is somebody else's. Without either nothing can be told.
+        """
         self._check_account(request.account)
         market = request.order_type is OrderType.MARKET
+        if not broker_ref and since is None:
+            return OrderResult(
+                OrderStatus.UNKNOWN,
+                reason=(
+                    "Capital.com gave no deal reference and the time the order was sent is "
+                    "not known, so an open deal cannot be told apart from an older identical "
+                    "one. Check the positions and working orders."
+                ),
+            )
 
         async def check() -> OrderResult:
             if broker_ref:
                 return await self._confirmed(broker_ref)
-            matches = await self._matching(request, market, exclude=set(), since=None)
+            assert since is not None
+            earliest = self.client.broker_time(since) - CLOCK_MARGIN
+            matches = await self._matching(request, market, exclude=set(), since=earliest)
             if len(matches) == 1:
                 return OrderResult(
                     OrderStatus.ACCEPTED, deal_ids=(matches[0],),
                     reason="Found at Capital.com by reconciliation.",
                 )
+            what = "position" if market else "working order"
             if not matches:
                 raise OutcomeUnknown(
-                    f"No {request.side.value} {request.size} {request.symbol} "
-                    f"{'position' if market else 'working order'} is open at Capital.com; "
-                    "the order was probably not executed (or has been closed since).",
+                    f"No {request.side.value} {request.size} {request.symbol} {what} opened "
+                    "since the order was sent is open at Capital.com; the order was probably "
+                    "not executed (or has been closed since).",
                     broker=BROKER,
                 )
             raise OutcomeUnknown(
-                f"Several open {request.symbol} deals match this order; "
+                f"Several {request.symbol} {what}s opened since the order was sent match it; "
                 "Capital.com cannot tell which one it created.",
                 broker=BROKER,
             )
 
-        return await self._on_account(request.account, check, priority=Priority.INTERACTIVE)
+        try:
+            return await self._on_account(
+                request.account, check, priority=Priority.INTERACTIVE
+            )
+        except (OutcomeUnknown, ValidationError):
+            raise
+        except BrokerError as exc:
+            return OrderResult(
+                OrderStatus.UNKNOWN, broker_ref=broker_ref,
+                reason=f"Capital.com could not be asked about this order: {exc.message}",
+            )
 
     async def _confirmed(self, ref: str) -> OrderResult:
+        """The confirm of a request the broker took; any failure to read it is UNKNOWN."""
         try:
             data = await self.client.confirm(ref)
+            return self._result(data, ref)
         except (NotFound, Rejected):
             # The broker took the request (it gave a reference) but has no confirm yet.
-            return OrderResult(
-                OrderStatus.UNKNOWN, broker_ref=ref,
-                reason=(
-                    "Capital.com accepted the request but has not confirmed it yet; "
-                    "check the positions and working orders before trying again."
-                ),
+            reason = (
+                "Capital.com accepted the request but has not confirmed it yet; "
+                "check the positions and working orders before trying again."
             )
-        return self._result(data, ref)
+        except BrokerError as exc:
+            log.warning("Capital.com confirm of %s unreadable: %s", ref, exc.message)
+            reason = (
+                "Capital.com accepted the request, but its confirmation could not be read "
+                f"({exc.message}). Nothing was resent; check the positions and working "
+                "orders before trying again."
+            )
+        return OrderResult(OrderStatus.UNKNOWN, broker_ref=ref, reason=reason)
 
     @staticmethod
     def _result(data: dict[str, Any], ref: str) -> OrderResult:
@@ -453,10 +496,10 @@ class CapitalService:
         return {str((i.get("workingOrderData") or {}).get("dealId")) for i in items}
 
     async def _matching(
-        self, request: OrderRequest, market: bool, *, exclude: set[str],
-        since: datetime | None,
+        self, request: OrderRequest, market: bool, *, exclude: set[str], since: datetime,
     ) -> list[str]:
-        """Deal ids of open positions / working orders that look like this request."""
+        """Deal ids of open positions / working orders that look like this request and
+        were created at or after ``since`` (on the broker's clock)."""
         found: list[str] = []
         if market:
             for item in await self.client.positions(priority=Priority.INTERACTIVE):
@@ -482,7 +525,7 @@ class CapitalService:
     @staticmethod
     def _same(
         request: OrderRequest, candidate: tuple[str, Any, Any, Any, datetime | None],
-        exclude: set[str], since: datetime | None,
+        exclude: set[str], since: datetime,
     ) -> bool:
         deal_id, epic, direction, size, created = candidate
         if deal_id in exclude or epic != request.symbol:
@@ -491,16 +534,29 @@ class CapitalService:
             return False
         if size is None or to_decimal(size) != request.size:
             return False
-        return since is None or created is None or created >= since
+        # A deal without a creation time cannot be shown to be new, so it never matches.
+        return created is not None and created >= since
 
     async def _find_new(
-        self, request: OrderRequest, before: set[str], sent_at: datetime
+        self, request: OrderRequest, before: set[str], sent_at: datetime, lost: str
     ) -> OrderResult:
+        """After a lost or unreadable reply: the one new deal that looks like the order."""
         market = request.order_type is OrderType.MARKET
         for attempt in range(RECONCILE_ATTEMPTS):
             if attempt:
                 await asyncio.sleep(RECONCILE_INTERVAL)
-            matches = await self._matching(request, market, exclude=before, since=sent_at)
+            try:
+                matches = await self._matching(request, market, exclude=before, since=sent_at)
+            except BrokerError as exc:
+                what = "positions" if market else "working orders"
+                return OrderResult(
+                    OrderStatus.UNKNOWN,
+                    reason=(
+                        f"{lost} The {what} could not be read to find out whether the order "
+                        f"was executed ({exc.message}). Nothing was resent; check them "
+                        "before trying again."
+                    ),
+                )
             if len(matches) == 1:
                 return OrderResult(
                     OrderStatus.ACCEPTED, deal_ids=(matches[0],),
@@ -526,7 +582,10 @@ class CapitalService:
                 return await self._gone(position_id, market=True)
             except (Rejected, NotFound) as exc:
                 return OrderResult(OrderStatus.REJECTED, reason=exc.message)
-            return await self._confirmed(ref)
+            result = await self._confirmed(ref)
+            if result.status is OrderStatus.UNKNOWN:
+                return await self._gone(position_id, market=True, ref=ref)
+            return result
 
         return await self._on_account(account, close, priority=Priority.INTERACTIVE)
 
@@ -548,19 +607,38 @@ class CapitalService:
         return await self._on_account(account, cancel, priority=Priority.INTERACTIVE)
 
     async def _gone(self, deal_id: str, *, market: bool, ref: str = "") -> OrderResult:
-        """After a lost reply to a close/cancel: is the deal still listed?"""
+        """After a close/cancel whose outcome was not read: is the deal still listed?
+
+        Gone means done. Still listed proves nothing (the broker may act later, or the
+        listing may lag), so that, like an unreadable list, is UNKNOWN, never REJECTED.
+        """
+        what = "position" if market else "working order"
         for attempt in range(RECONCILE_ATTEMPTS):
             if attempt:
                 await asyncio.sleep(RECONCILE_INTERVAL)
-            if deal_id not in await self._existing_ids(market):
+            try:
+                listed = await self._existing_ids(market)
+            except BrokerError as exc:
+                return OrderResult(
+                    OrderStatus.UNKNOWN, broker_ref=ref, deal_ids=(deal_id,),
+                    reason=(
+                        f"The outcome was not confirmed and the {what}s could not be read "
+                        f"({exc.message}). Nothing was resent; check the {what} before "
+                        "trying again."
+                    ),
+                )
+            if deal_id not in listed:
                 return OrderResult(
                     OrderStatus.ACCEPTED, broker_ref=ref, deal_ids=(deal_id,),
                     reason="Confirmed by the broker's list.",
                 )
-        what = "position is still open" if market else "order is still working"
+        state = "still open" if market else "still working"
         return OrderResult(
-            OrderStatus.REJECTED, broker_ref=ref, deal_ids=(deal_id,),
-            reason=f"The request did not take effect: the {what}. Nothing was resent.",
+            OrderStatus.UNKNOWN, broker_ref=ref, deal_ids=(deal_id,),
+            reason=(
+                f"Capital.com did not confirm the request and the {what} is {state} for "
+                "now. Nothing was resent; check it before trying again."
+            ),
         )
 
     # ------------------------------------------------------------------ funding
@@ -593,17 +671,29 @@ class CapitalService:
             )
 
         async def top_up() -> FundingResult:
+            # Read before sending: a failure here leaves nothing sent.
             before = await self._cash(request.account.account_id)
             try:
-                reply = await self.client.top_up(mapping.wire_number(request.amount))
-            except MaybeSent:
-                return await self._topup_outcome(request, before)
+                reply = await self.client.top_up(request.amount)
+            except MaybeSent as exc:
+                return await self._topup_outcome(request, before, exc.message)
             except (Rejected, NotFound) as exc:
                 return FundingResult(OrderStatus.REJECTED, message=exc.message)
-            after = await self._cash(request.account.account_id)
             if isinstance(reply, dict) and reply.get("successful") is False:
                 return FundingResult(
                     OrderStatus.REJECTED, message="Capital.com refused the top-up."
+                )
+            try:
+                after = await self._cash(request.account.account_id)
+            except BrokerError as exc:
+                # The top-up is done; only the new balance is not known yet.
+                log.warning("Capital.com balance after a top-up unreadable: %s", exc.message)
+                return FundingResult(
+                    OrderStatus.ACCEPTED,
+                    message=(
+                        "Demo account topped up; the new balance could not be read yet "
+                        f"({exc.message})."
+                    ),
                 )
             return FundingResult(
                 OrderStatus.ACCEPTED, message="Demo account topped up.", new_balance=after
@@ -619,9 +709,16 @@ class CapitalService:
         return None
 
     async def _topup_outcome(
-        self, request: FundingRequest, before: Decimal | None
+        self, request: FundingRequest, before: Decimal | None, lost: str
     ) -> FundingResult:
-        after = await self._cash(request.account.account_id)
+        try:
+            after = await self._cash(request.account.account_id)
+        except BrokerError as exc:
+            raise OutcomeUnknown(
+                f"{lost} The balance could not be read to find out whether the top-up "
+                f"was made ({exc.message}).",
+                broker=BROKER,
+            ) from exc
         if before is not None and after is not None:
             if after - before == request.amount:
                 return FundingResult(
@@ -630,9 +727,22 @@ class CapitalService:
                 )
             if after == before:
                 raise OutcomeUnknown(
-                    "The reply was lost and the balance has not changed (yet).", broker=BROKER
+                    f"{lost} The balance has not changed (yet).", broker=BROKER
                 )
-        raise OutcomeUnknown("The reply to the top-up was lost.", broker=BROKER)
+        raise OutcomeUnknown(
+            f"{lost} The balance does not show whether the top-up was made.", broker=BROKER
+        )
+
+
+def _hand_over(on_reference: Callable[[str], None] | None, ref: str) -> None:
+    """Give the caller the reference before confirming, so a crash cannot lose it."""
+    if on_reference is None:
+        return
+    try:
+        on_reference(ref)
+    except Exception:
+        # The order is at the broker already; losing the note must not lose the outcome.
+        log.exception("recording the Capital.com deal reference %s failed", ref)
 
 
 def create(

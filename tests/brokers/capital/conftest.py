@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+import httpx
 import pytest
 
 from desktop_app.brokers.capital.service import CapitalService
@@ -40,12 +41,13 @@ def request_log() -> RequestLog:
 
 @pytest.fixture
 def make_service(capital_sim, run, request_log) -> Iterator[ServiceFactory]:
-    """make_service(**profile_options, password=..., keepalive_after=...) -> CapitalService."""
+    """make_service(**profile_options, password=..., keepalive_after=..., transport=...)."""
     made: list[CapitalService] = []
 
     def factory(
         *, password: str | None = None, api_key: str | None = None,
-        keepalive_after: float = 480.0, **profile_options,
+        keepalive_after: float = 480.0, transport: httpx.AsyncBaseTransport | None = None,
+        **profile_options,
     ) -> CapitalService:
         credentials = {
             "api_key": api_key or capital_sim.credentials["api_key"],
@@ -53,7 +55,7 @@ def make_service(capital_sim, run, request_log) -> Iterator[ServiceFactory]:
         }
         service = CapitalService(
             sandbox_profile(capital_sim, **profile_options), credentials, request_log,
-            keepalive_after=keepalive_after, confirm_interval=0.05,
+            keepalive_after=keepalive_after, confirm_interval=0.05, transport=transport,
         )
         made.append(service)
         return service
@@ -78,3 +80,74 @@ def account_refs(sim, service: CapitalService) -> tuple[AccountRef, AccountRef]:
         AccountRef(service.connection_id, "capital", usd),
         AccountRef(service.connection_id, "capital", eur),
     )
+
+
+class Tap(httpx.AsyncBaseTransport):
+    """The real loopback transport, noting the exact bytes of every request.
+
+    A test can also act right after a request has reached the simulator (``after``), e.g.
+    to make the *next* read fail, or spoil the body of one reply the simulator did send
+    (``spoil_reply``). Paths are relative to ``/api/v1`` and matched by prefix.
+    """
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.sent: list[tuple[str, str, bytes]] = []
+        self._after: list[tuple[str, Callable[[], None]]] = []
+        self._spoil: list[tuple[str, bytes]] = []
+
+    @staticmethod
+    def _path(request: httpx.Request) -> str:
+        return request.url.path.split("/api/v1", 1)[-1]
+
+    def after(self, path_prefix: str, action: Callable[[], None]) -> None:
+        self._after.append((path_prefix, action))
+
+    def spoil_reply(self, path_prefix: str, content: bytes) -> None:
+        self._spoil.append((path_prefix, content))
+
+    def bodies(self, method: str, path: str) -> list[bytes]:
+        return [body for m, p, body in self.sent if m == method and p == path]
+
+    def _take(self, hooks: list, path: str):
+        for hook in hooks:
+            if path.startswith(hook[0]):
+                hooks.remove(hook)
+                return hook[1]
+        return None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        path = self._path(request)
+        self.sent.append((request.method, path, request.content))
+        try:
+            response = await self.inner.handle_async_request(request)
+        finally:
+            action = self._take(self._after, path)
+            if action is not None:
+                action()
+        spoiled = self._take(self._spoil, path)
+        if spoiled is None:
+            return response
+        await response.aread()
+        await response.aclose()
+        keep = [(k, v) for k, v in response.headers.items()
+                if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")]
+        return httpx.Response(response.status_code, headers=keep, content=spoiled)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@pytest.fixture
+def tap() -> Tap:
+    return Tap()
+
+
+@pytest.fixture
+def tapped(make_service, tap, run) -> CapitalService:
+    """A connected demo service whose requests go through ``tap``; read retries back off
+    briefly so that exhausting them does not take seconds."""
+    svc = make_service(transport=tap)
+    svc.client.http.backoff = 0.01
+    run(svc.connect())
+    return svc

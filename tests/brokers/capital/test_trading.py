@@ -232,19 +232,20 @@ def test_a_write_that_met_an_expired_session_is_sent_again_once(
 def test_reconcile_order_from_the_journal(service: CapitalService, capital_sim, run) -> None:
     usd, _ = account_refs(capital_sim, service)
     request = OrderRequest(usd, "BTCUSD", Side.SELL, SIZE)
+    journalled_at = utc_now()
     placed = run(service.place_order(request))
 
     by_ref = run(service.reconcile_order(request, placed.broker_ref))
     assert by_ref.status is OrderStatus.ACCEPTED
     assert by_ref.deal_ids == placed.deal_ids
 
-    by_match = run(service.reconcile_order(request, ""))
+    by_match = run(service.reconcile_order(request, "", since=journalled_at))
     assert by_match.status is OrderStatus.ACCEPTED
     assert by_match.deal_ids == placed.deal_ids
 
     other = OrderRequest(usd, "ETHUSD", Side.BUY, Decimal("0.5"))
     with pytest.raises(OutcomeUnknown):
-        run(service.reconcile_order(other, ""))
+        run(service.reconcile_order(other, "", since=journalled_at))
 
 
 def test_trading_on_the_second_account_switches_first(
