@@ -17,6 +17,7 @@ import httpx
 
 from desktop_app.domain.errors import BrokerError, ProtocolError, RateLimited, Unavailable
 from desktop_app.domain.money import utc_now
+from desktop_app.net import exact_json
 from desktop_app.net.limiter import Priority, RateLimiter
 from desktop_app.net.redact import Redactor
 from desktop_app.net.request_log import LogEntry, RequestLog
@@ -102,9 +103,7 @@ class BrokerHttp:
         while True:
             await self.limiter.acquire(*budget_names, priority=priority)
             started = time.perf_counter()
-            request = self.client.build_request(
-                method, path, json=json, params=params, headers=headers
-            )
+            request = self._build(method, path, json, params, headers)
             try:
                 response = await self.client.send(request)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
@@ -165,6 +164,22 @@ class BrokerHttp:
                 )
             return response
 
+    def _build(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        params: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None,
+    ) -> httpx.Request:
+        if body is None:
+            return self.client.build_request(method, path, params=params, headers=headers)
+        merged = httpx.Headers(headers)
+        merged["Content-Type"] = "application/json"
+        return self.client.build_request(
+            method, path, content=exact_json.dumps(body), params=params, headers=merged
+        )
+
     def _refuse_long_wait(self, budget_names: tuple[str, ...]) -> None:
         wait = self.limiter.wait_time(*budget_names)
         if wait <= self.max_write_wait:
@@ -216,7 +231,7 @@ class BrokerHttp:
 
 def json_body(response: httpx.Response, broker: str) -> Any:
     try:
-        return response.json()
+        return exact_json.loads(response.content)
     except ValueError as exc:
         raise ProtocolError(
             f"{broker} sent a reply that is not JSON (HTTP {response.status_code}).",

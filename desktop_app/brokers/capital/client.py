@@ -33,7 +33,7 @@ from desktop_app.brokers.capital.errors import (
     map_error,
     split_code,
 )
-from desktop_app.brokers.capital.wire import reply_json, send_exact_json
+from desktop_app.brokers.capital.wire import reply_json
 from desktop_app.domain.errors import (
     AuthError,
     BrokerError,
@@ -114,7 +114,6 @@ class CapitalClient:
             redactor=self.redactor,
             transport=transport,
         )
-        send_exact_json(self.http.client)
         self._cst: str | None = None
         self._xst: str | None = None
         self._generation = 0

@@ -12,7 +12,6 @@ from decimal import Decimal
 
 import pytest
 
-from desktop_app.brokers.capital import wire
 from desktop_app.brokers.capital.service import CapitalService
 from desktop_app.domain.errors import OutcomeUnknown
 from desktop_app.domain.money import utc_now
@@ -24,6 +23,7 @@ from desktop_app.domain.types import (
     OrderType,
     Side,
 )
+from desktop_app.net import exact_json
 from tests.brokers.capital.conftest import Tap, account_refs
 
 SIZE = Decimal("0.01")  # Bitcoin: trades around the clock
@@ -246,9 +246,9 @@ def test_sizes_and_levels_go_on_the_wire_exactly(
 
 def test_wire_json_keeps_every_digit_and_refuses_floats() -> None:
     precise = Decimal("1.0850300000000000001")  # more digits than a float holds
-    assert wire.dumps({"level": precise, "size": Decimal("1E+2"), "on": True}) == (
+    assert exact_json.dumps({"level": precise, "size": Decimal("1E+2"), "on": True}) == (
         b'{"level":1.0850300000000000001,"size":100,"on":true}'
     )
-    assert wire.loads(b'{"level":1.0850300000000000001}')["level"] == precise
+    assert exact_json.loads(b'{"level":1.0850300000000000001}')["level"] == precise
     with pytest.raises(TypeError):
-        wire.dumps({"size": 0.1})
+        exact_json.dumps({"size": 0.1})
