@@ -179,6 +179,14 @@ class Connection:
 
     async def close(self) -> None:
         """Close the service (logs out, best effort) and show DISCONNECTED."""
+        await self.close_service()
+        self.set_state(ConnectionState.DISCONNECTED, "")
+        self._closed = True
+        self._settled.set()
+
+    async def close_service(self) -> None:
+        """Close the service (logs out, stops its keep-alive), keeping the state shown:
+        after a fatal error the connection stays FAILED until reconnected."""
         service, self.service = self.service, None
         if service is not None:
             try:
@@ -188,6 +196,3 @@ class Connection:
                 log.info("closing %s: %s", self.connection_id, type(exc).__name__)
             except Exception:
                 log.exception("closing %s failed", self.connection_id)
-        self.set_state(ConnectionState.DISCONNECTED, "")
-        self._closed = True
-        self._settled.set()

@@ -3,8 +3,9 @@
 It owns the connections (one BrokerService each), the poller and the journal wiring.
 Orders and funding requests are journalled *before* they are sent and completed after
 the reply; a lost reply is marked ``unknown`` and reconciled with the broker, never
-resent. Entries left ``pending`` by a crash are reconciled once their connection is up
-again at the next start.
+resent (see session.writes for which failure is recorded how). A write runs shielded
+from its caller's cancellation and ``stop()`` waits for it. Entries left ``pending`` by
+a crash, or ``unknown``, are reconciled once their connection is up at the next start.
 
 Everything here runs on the app's asyncio loop; listeners are called on it too.
 """
@@ -13,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -27,7 +29,6 @@ from desktop_app.domain.errors import (
     BrokerError,
     NotFound,
     NotSupported,
-    OutcomeUnknown,
     PermissionDenied,
     Unavailable,
     ValidationError,
@@ -54,7 +55,6 @@ from desktop_app.domain.types import (
     WorkingOrder,
     new_client_ref,
 )
-from desktop_app.net.http import MaybeSent
 from desktop_app.net.limiter import BudgetUsage, Priority, context_priority
 from desktop_app.net.request_log import RequestLog
 from desktop_app.session.connection import (
@@ -63,7 +63,6 @@ from desktop_app.session.connection import (
     ServiceFactory,
     error_text,
     registry_factory,
-    unexpected_text,
 )
 from desktop_app.session.events import (
     AccountsUpdated,
@@ -77,8 +76,18 @@ from desktop_app.session.events import (
 )
 from desktop_app.session.info import BrokerInfo, ConnectionInfo
 from desktop_app.session.poller import ACCOUNT_TOPICS, PollConfig, Poller
+from desktop_app.session.writes import (
+    CHECK_BALANCE,
+    CHECK_POSITIONS,
+    FundingLedger,
+    JournalledWrite,
+    OrderLedger,
+    R,
+    run_write,
+)
 from desktop_app.storage.journal import (
     DuplicateRequest,
+    EntryState,
     Journal,
     JournalEntry,
     OrderAction,
@@ -93,10 +102,22 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Listener = Callable[[Event], None]
 
-CHECK_BALANCE = (
-    "Nothing was resent. Check the account balance before trying again; the journal "
-    "keeps the request."
-)
+# How long stop() and a connection's shutdown wait for orders and funding requests
+# in flight: a write is never cut off half-way when it can be helped.
+WRITE_GRACE = 10.0
+
+
+def _restart_note(entry: JournalEntry) -> str:
+    if entry.state is EntryState.PENDING:
+        return "The app stopped before the broker answered."
+    return "Still not known after a restart."
+
+
+def _takes_reference(method: Callable[..., object]) -> bool:
+    try:
+        return "on_reference" in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 @contextlib.contextmanager
@@ -137,6 +158,8 @@ class Hub:
         self._orders: dict[AccountRef, tuple[WorkingOrder, ...]] = {}
         self._reconciled: set[str] = set()
         self._in_flight_entries: set[tuple[str, int]] = set()
+        self._writes: dict[asyncio.Task[Any], str] = {}  # write task -> connection id
+        self.write_grace = WRITE_GRACE
         self._started = False
         self._stopped = False
         self.poller = Poller(
@@ -199,19 +222,26 @@ class Hub:
             )
 
     async def stop(self) -> None:
-        """Cancel and await every task, close every service. Idempotent."""
+        """Let orders and funding requests in flight finish (up to ``write_grace``
+        seconds), then cancel and await every task and close every service. Idempotent.
+
+        A write still running after the grace is cancelled: its entry stays pending (with
+        the broker's reference when one came) and is reconciled at the next start.
+        """
         if self._stopped:
             return
         self._stopped = True
         self._started = False
         await self.poller.stop()
-        tasks = [*self._conn_tasks.values(), *self._tasks]
+        await self._wait_writes()
+        tasks = [*self._writes, *self._conn_tasks.values(), *self._tasks]
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
         self._conn_tasks.clear()
         self._tasks.clear()
+        self._writes.clear()
         await asyncio.gather(
             *(c.close() for c in self._connections.values()), return_exceptions=True
         )
@@ -317,6 +347,7 @@ class Hub:
         if task is not None and task is not asyncio.current_task():
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+        await self._wait_writes(connection_id)
         conn = self._connections.get(connection_id)
         if conn is not None:
             # Detach first so that closing does not announce DISCONNECTED for a
@@ -432,6 +463,8 @@ class Hub:
         return conn.capabilities if conn else None
 
     def _usable(self, connection_id: str) -> Connection:
+        if self._stopped:
+            raise Unavailable("The app is closing; nothing was sent.")
         conn = self._connections.get(connection_id)
         if conn is None:
             raise NotFound(f"There is no connection {connection_id!r}.")
@@ -453,6 +486,12 @@ class Hub:
         conn = self._connections.get(connection_id)
         if conn is not None:
             conn.fail(exc)
+            # A connection shown failed must not keep its session alive at the broker.
+            self._spawn(self._close_failed(conn), name=f"close-failed:{connection_id}")
+
+    async def _close_failed(self, conn: Connection) -> None:
+        await self._wait_writes(conn.connection_id)
+        await conn.close_service()
 
     # ------------------------------------------------------------------ cached views
     def accounts(self) -> list[Account]:
@@ -539,73 +578,29 @@ class Hub:
             raise ValidationError(
                 "This order was already sent once (same reference); it is not sent again."
             ) from exc
-        self._journal_event("order", entry_id)
-        key = ("order", entry_id)
-        self._in_flight_entries.add(key)
-        try:
-            with _interactive():
-                try:
-                    result = await service.place_order(request)
-                except (MaybeSent, OutcomeUnknown) as exc:
-                    return await self._settle_lost_order(service, entry_id, request, exc)
-                except asyncio.CancelledError:
-                    # Left pending on purpose: the next start reconciles it with the broker.
-                    raise
-                except BrokerError as exc:
-                    # Refused, or never sent (unreachable): nothing happened at the broker.
-                    self.journal.complete_order(
-                        entry_id, OrderResult(OrderStatus.REJECTED, reason=exc.user_text())
-                    )
-                    self._journal_event("order", entry_id)
-                    raise
-                except Exception as exc:
-                    self.journal.mark_unknown(entry_id, unexpected_text(exc))
-                    self._journal_event("order", entry_id)
-                    raise
-            self._record_order(entry_id, result)
-            return result
-        finally:
-            self._in_flight_entries.discard(key)
-            self._refresh_after_trade(request.account)
 
-    def _record_order(self, entry_id: int, result: OrderResult) -> None:
-        if result.status is OrderStatus.UNKNOWN:
-            self.journal.mark_unknown(entry_id, result.reason, result)
-        else:
-            self.journal.complete_order(entry_id, result)
-        self._journal_event("order", entry_id)
+        async def reconcile(ref: str) -> OrderResult | None:
+            entry = self.journal.order(entry_id)
+            assert entry is not None
+            return await self._reconcile_placement(service, entry, ref)
 
-    async def _settle_lost_order(
-        self, service: BrokerService, entry_id: int, request: OrderRequest, exc: BrokerError
-    ) -> OrderResult:
-        self.journal.mark_unknown(entry_id, exc.user_text())
-        self._journal_event("order", entry_id)
-        entry = self.journal.order(entry_id)
-        broker_ref = getattr(exc, "broker_ref", "") or (entry.broker_ref if entry else "")
-        try:
-            result = await service.reconcile_order(request, broker_ref)
-        except BrokerError as again:
-            self.journal.mark_unknown(entry_id, f"{exc.message} {again.message}".strip())
-            self._journal_event("order", entry_id)
-            raise OutcomeUnknown(
-                f"{exc.message} {again.message}".strip(), broker=exc.broker
-            ) from exc
-        if result.status is OrderStatus.UNKNOWN:
-            self.journal.mark_unknown(entry_id, result.reason, result)
-        else:
-            self.journal.reconcile_order(entry_id, result)
-        self._journal_event("order", entry_id)
-        return result
+        return await self._journalled(
+            JournalledWrite(
+                OrderLedger(self.journal), entry_id,
+                lambda on_ref: service.place_order(request, on_reference=on_ref),
+                reconcile, references=True, broker=service.broker,
+            ),
+            request.account, lambda: self._refresh_after_trade(request.account),
+        )
 
     async def close_position(self, account: AccountRef, position_id: str) -> OrderResult:
         conn = self._usable(account.connection)
         self._check_live(conn, "Closing positions")
         service = conn.service
         assert service is not None
-        return await self._journalled_action(
-            conn, account, OrderAction.CLOSE, position_id,
+        return await self._target_action(
+            service, account, OrderAction.CLOSE, position_id,
             lambda: service.close_position(account, position_id),
-            lambda: service.positions(account), lambda p: p.position_id,
         )
 
     async def cancel_order(self, account: AccountRef, order_id: str) -> OrderResult:
@@ -613,76 +608,107 @@ class Hub:
         self._check_live(conn, "Cancelling orders")
         service = conn.service
         assert service is not None
-        return await self._journalled_action(
-            conn, account, OrderAction.CANCEL, order_id,
+        return await self._target_action(
+            service, account, OrderAction.CANCEL, order_id,
             lambda: service.cancel_order(account, order_id),
-            lambda: service.working_orders(account), lambda o: o.order_id,
         )
 
-    async def _journalled_action(
+    async def _target_action(
         self,
-        conn: Connection,
+        service: BrokerService,
         account: AccountRef,
         action: OrderAction,
         target_id: str,
         send: Callable[[], Awaitable[OrderResult]],
-        listing: Callable[[], Awaitable[Iterable[Any]]],
-        ident: Callable[[Any], str],
     ) -> OrderResult:
         entry_id = self.journal.begin_order_action(account, action, target_id, new_client_ref())
-        self._journal_event("order", entry_id)
-        key = ("order", entry_id)
+
+        async def reconcile(_ref: str) -> OrderResult | None:
+            return await self._target_outcome(service, account, action, target_id)
+
+        return await self._journalled(
+            JournalledWrite(
+                OrderLedger(self.journal), entry_id, lambda _on_ref: send(), reconcile,
+                references=False, broker=service.broker,
+            ),
+            account, lambda: self._refresh_after_trade(account),
+        )
+
+    async def _journalled(
+        self, write: JournalledWrite[R], account: AccountRef, refresh: Callable[[], None]
+    ) -> R:
+        """Run a journalled write (begun by the caller) to its end, whatever the caller does.
+
+        The write runs in a task of its own, shielded: when the caller is cancelled (the
+        ticket closes, the app quits) the request and its journal completion go on, and
+        ``stop()`` waits for them for a while.
+        """
+        kind, entry_id = write.ledger.kind, write.entry_id
+        self._journal_event(kind, entry_id)
+        key = (kind, entry_id)
         self._in_flight_entries.add(key)
-        try:
-            with _interactive():
-                try:
-                    result = await send()
-                except (MaybeSent, OutcomeUnknown) as exc:
-                    self.journal.mark_unknown(entry_id, exc.user_text())
-                    self._journal_event("order", entry_id)
-                    result = await self._target_outcome(listing, ident, target_id, action)
-                    if result is None:
-                        raise
-                    self.journal.reconcile_order(entry_id, result)
-                    self._journal_event("order", entry_id)
-                    return result
-                except asyncio.CancelledError:
-                    raise
-                except BrokerError as exc:
-                    self.journal.complete_order(
-                        entry_id, OrderResult(OrderStatus.REJECTED, reason=exc.user_text())
-                    )
-                    self._journal_event("order", entry_id)
-                    raise
-                except Exception as exc:
-                    self.journal.mark_unknown(entry_id, unexpected_text(exc))
-                    self._journal_event("order", entry_id)
-                    raise
-            self._record_order(entry_id, result)
-            return result
-        finally:
-            self._in_flight_entries.discard(key)
-            self._refresh_after_trade(account)
+
+        async def flow() -> R:
+            try:
+                with _interactive():
+                    return await run_write(write, lambda: self._journal_event(kind, entry_id))
+            finally:
+                self._in_flight_entries.discard(key)
+                if not self._stopped:
+                    refresh()
+
+        task = asyncio.ensure_future(flow())
+        task.set_name(f"write:{kind}:{entry_id}")
+        self._writes[task] = account.connection
+        task.add_done_callback(self._write_done)
+        return await asyncio.shield(task)
+
+    def _write_done(self, task: asyncio.Task[Any]) -> None:
+        self._writes.pop(task, None)
+        if not task.cancelled():
+            task.exception()  # retrieved here too: the caller may have gone away
+
+    async def _wait_writes(self, connection_id: str | None = None) -> None:
+        """Let writes in flight (on one connection, or all) finish, for a while."""
+        tasks = [t for t, cid in self._writes.items() if connection_id in (None, cid)]
+        if tasks:
+            _done, late = await asyncio.wait(tasks, timeout=self.write_grace)
+            if late:
+                log.warning("%d order/funding request(s) still in flight; they are "
+                            "reconciled at the next start", len(late))
+
+    async def _reconcile_placement(
+        self, service: BrokerService, entry: JournalEntry, ref: str
+    ) -> OrderResult:
+        """Ask the broker for the outcome of a journalled placement."""
+        result = await service.reconcile_order(entry.order_request(), ref, since=entry.created)
+        if not ref and result.deal_ids and result.status is not OrderStatus.UNKNOWN:
+            taken = set(result.deal_ids) & self.journal.claimed_deal_ids(entry)
+            if taken:
+                return OrderResult(
+                    OrderStatus.UNKNOWN, deal_ids=result.deal_ids,
+                    reason=f"The matching deal {', '.join(sorted(taken))} belongs to another "
+                    "request in the journal.",
+                )
+        return result
 
     @staticmethod
     async def _target_outcome(
-        listing: Callable[[], Awaitable[Iterable[Any]]],
-        ident: Callable[[Any], str],
-        target_id: str,
-        action: OrderAction,
+        service: BrokerService, account: AccountRef, action: OrderAction, target_id: str
     ) -> OrderResult | None:
-        """After a lost reply to a close/cancel: gone from the list means it worked."""
-        try:
-            items = await listing()
-        except BrokerError:
+        """Closed / cancelled when the broker no longer lists the target; None: not known."""
+        if action is OrderAction.CLOSE:
+            ids = {p.position_id for p in await service.positions(account)}
+            what = "position is closed"
+        else:
+            ids = {o.order_id for o in await service.working_orders(account)}
+            what = "order is cancelled"
+        if target_id in ids:
             return None
-        if target_id not in {ident(i) for i in items}:
-            what = "position is closed" if action is OrderAction.CLOSE else "order is cancelled"
-            return OrderResult(
-                OrderStatus.ACCEPTED, deal_ids=(target_id,),
-                reason=f"The reply was lost; the broker's list shows the {what}.",
-            )
-        return None
+        return OrderResult(
+            OrderStatus.ACCEPTED, deal_ids=(target_id,),
+            reason=f"The broker's list shows the {what}.",
+        )
 
     # ------------------------------------------------------------------ funding
     def funding_rules(self, account: AccountRef, kind: FundingKind) -> FundingRules | None:
@@ -731,53 +757,34 @@ class Hub:
             raise ValidationError(
                 "This request was already sent once (same reference); it is not sent again."
             ) from exc
-        self._journal_event("funding", entry_id)
-        key = ("funding", entry_id)
-        self._in_flight_entries.add(key)
-        try:
-            with _interactive():
-                try:
-                    result = await service.fund(request)
-                except (MaybeSent, OutcomeUnknown) as exc:
-                    self.journal.mark_funding_unknown(
-                        entry_id, f"{exc.message} {CHECK_BALANCE}"
-                    )
-                    self._journal_event("funding", entry_id)
-                    raise OutcomeUnknown(exc.message, broker=exc.broker,
-                                         hint=CHECK_BALANCE) from exc
-                except asyncio.CancelledError:
-                    raise
-                except BrokerError as exc:
-                    self.journal.complete_funding(
-                        entry_id, FundingResult(OrderStatus.REJECTED, message=exc.user_text())
-                    )
-                    self._journal_event("funding", entry_id)
-                    raise
-                except Exception as exc:
-                    self.journal.mark_funding_unknown(entry_id, unexpected_text(exc))
-                    self._journal_event("funding", entry_id)
-                    raise
-            if result.status is OrderStatus.UNKNOWN:
-                self.journal.mark_funding_unknown(
-                    entry_id, f"{result.message} {CHECK_BALANCE}".strip()
-                )
-            else:
-                self.journal.complete_funding(entry_id, result)
-            self._journal_event("funding", entry_id)
-            return result
-        finally:
-            self._in_flight_entries.discard(key)
-            self.poller.refresh(request.account.connection, None, (Topic.BALANCES,))
+        # The contract's fund() has no reference callback; a service may offer one.
+        with_ref = _takes_reference(service.fund)
+
+        def send(on_ref: Callable[[str], None]) -> Awaitable[FundingResult]:
+            if with_ref:
+                return service.fund(request, on_reference=on_ref)  # type: ignore[call-arg]
+            return service.fund(request)
+
+        # No way to look a top-up up afterwards: the trader checks the balance.
+        return await self._journalled(
+            JournalledWrite(
+                FundingLedger(self.journal), entry_id, send, None, references=False,
+                broker=service.broker,
+            ),
+            request.account,
+            lambda: self.poller.refresh(request.account.connection, None, (Topic.BALANCES,)),
+        )
 
     # ------------------------------------------------------------------ reconciliation
     async def _reconcile_journal(self, conn: Connection) -> None:
-        """Settle what a previous run left pending on this connection (once per run)."""
+        """Settle what a previous run left pending or unknown on this connection (once
+        per run): the broker is asked, nothing is resent."""
         cid = conn.connection_id
         service = conn.service
         if cid in self._reconciled or service is None:
             return
         self._reconciled.add(cid)
-        for entry in self.journal.pending_orders(cid):
+        for entry in self.journal.unresolved_orders(cid):
             if ("order", entry.id) in self._in_flight_entries:
                 continue
             try:
@@ -789,7 +796,8 @@ class Hub:
                 if not isinstance(exc, BrokerError):
                     log.exception("reconciling journal entry %s failed", entry.id)
                 self.journal.mark_unknown(
-                    entry.id, f"The app stopped before the broker answered. {error_text(exc)}"
+                    entry.id, f"{_restart_note(entry)} {error_text(exc)}",
+                    entry.order_result(),
                 )
             self._journal_event("order", entry.id)
         for entry in self.journal.pending_funding(cid):
@@ -805,33 +813,27 @@ class Hub:
 
     async def _reconcile_order_entry(self, service: BrokerService, entry: JournalEntry) -> None:
         if entry.action == OrderAction.PLACE:
-            result = await service.reconcile_order(entry.order_request(), entry.broker_ref)
-            if result.status is OrderStatus.UNKNOWN:
-                self.journal.mark_unknown(entry.id, result.reason, result)
-            else:
-                self.journal.reconcile_order(
-                    entry.id, result,
-                    message=f"Reconciled after a restart. {result.reason}".strip(),
-                )
-            return
-        account = entry.account
-        target = str(entry.request.get("target_id", ""))
-        if entry.action == OrderAction.CLOSE:
-            ids = {p.position_id for p in await service.positions(account)}
-            gone, still = "the position is closed", "the position is still open"
+            result = await self._reconcile_placement(service, entry, entry.broker_ref)
         else:
-            ids = {o.order_id for o in await service.working_orders(account)}
-            gone, still = "the order is cancelled", "the order is still working"
-        if target in ids:
-            result = OrderResult(
-                OrderStatus.REJECTED, deal_ids=(target,),
-                reason=f"After a restart: {still}; nothing was resent.",
+            action = OrderAction(entry.action)
+            target = str(entry.request.get("target_id", ""))
+            found = await self._target_outcome(service, entry.account, action, target)
+            still = "position is still open" if action is OrderAction.CLOSE else (
+                "order is still working")
+            result = found or OrderResult(
+                OrderStatus.UNKNOWN, deal_ids=(target,),
+                reason=f"The {still}; the request has not taken effect so far.",
+            )
+        if result.status is OrderStatus.UNKNOWN:
+            self.journal.mark_unknown(
+                entry.id, f"{_restart_note(entry)} {result.reason} {CHECK_POSITIONS}".strip(),
+                result,
             )
         else:
-            result = OrderResult(
-                OrderStatus.ACCEPTED, deal_ids=(target,), reason=f"After a restart: {gone}."
+            self.journal.reconcile_order(
+                entry.id, result,
+                message=f"Reconciled after a restart. {result.reason}".strip(),
             )
-        self.journal.reconcile_order(entry.id, result)
 
     # ------------------------------------------------------------------ interactive reads
     async def _call(

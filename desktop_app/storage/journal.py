@@ -352,6 +352,20 @@ class Journal:
         """Newest first."""
         return self._entries("orders", limit=limit)
 
+    def claimed_deal_ids(self, entry: JournalEntry) -> set[str]:
+        """Deal ids that other placements on ``entry``'s connection, journalled at or
+        after it, are known to have opened: never to be taken for ``entry``'s."""
+        rows = self._read(
+            "SELECT result FROM orders WHERE connection = ? AND action = ? AND id != ?"
+            " AND created >= ? AND state IN (?, ?) AND result IS NOT NULL",
+            (entry.connection, OrderAction.PLACE.value, entry.id, codec.iso(entry.created),
+             EntryState.COMPLETED.value, EntryState.RECONCILED.value),
+        )
+        claimed: set[str] = set()
+        for (text,) in rows:
+            claimed.update(str(d) for d in json.loads(text).get("deal_ids") or ())
+        return claimed
+
     # -- funding ------------------------------------------------------------------
     def begin_funding(self, request: FundingRequest) -> int:
         return self._begin(
@@ -374,8 +388,15 @@ class Journal:
                      codec.funding_result_to_dict(result), result.broker_ref,
                      message or result.message)
 
-    def mark_funding_unknown(self, entry_id: int, reason: str) -> None:
-        self._update("funding", entry_id, state=EntryState.UNKNOWN.value, message=reason)
+    def mark_funding_unknown(
+        self, entry_id: int, reason: str, result: FundingResult | None = None
+    ) -> None:
+        """The outcome is not established; ``result`` keeps what the broker did say."""
+        if result is None:
+            self._update("funding", entry_id, state=EntryState.UNKNOWN.value, message=reason)
+        else:
+            self._finish("funding", entry_id, EntryState.UNKNOWN,
+                         codec.funding_result_to_dict(result), result.broker_ref, reason)
 
     def funding_entry(self, entry_id: int) -> JournalEntry | None:
         found = self._entries("funding", "WHERE id = ?", (entry_id,))

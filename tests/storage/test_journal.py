@@ -192,3 +192,35 @@ def test_journal_defaults_to_the_data_dir(isolated_dirs: Path) -> None:
     assert j.closed
     with pytest.raises(RuntimeError):
         j.orders()
+
+
+def test_deals_claimed_by_later_placements(tmp_path: Path) -> None:
+    clock = iter(datetime(2030, 1, 1, 12, 0, s, tzinfo=UTC) for s in range(60))
+    j = Journal(tmp_path / "j.sqlite3", clock=lambda: next(clock))
+    older = j.begin_order(_order(client_ref="older"))
+    j.complete_order(older, OrderResult(OrderStatus.ACCEPTED, deal_ids=("D-OLD",)))
+    lost = j.begin_order(_order(client_ref="lost"))
+    j.mark_unknown(lost, "The reply was lost.")
+    retry = j.begin_order(_order(client_ref="retry"))
+    j.complete_order(retry, OrderResult(OrderStatus.ACCEPTED, deal_ids=("D-NEW",)))
+    refused = j.begin_order(_order(client_ref="refused"))
+    j.complete_order(refused, OrderResult(OrderStatus.REJECTED, deal_ids=("D-REJ",)))
+    other = j.begin_order(_order(account=AccountRef("cap-2", "capital", "X"),
+                                 client_ref="other"))
+    j.complete_order(other, OrderResult(OrderStatus.ACCEPTED, deal_ids=("D-OTHER",)))
+    # Only accepted-or-rejected results of later placements on the same connection
+    # count; the older one cannot be this entry's, and its own deals are not claimed.
+    assert j.claimed_deal_ids(j.order(lost)) == {"D-NEW", "D-REJ"}
+    j.close()
+
+
+def test_unknown_funding_keeps_what_the_broker_said(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "j.sqlite3")
+    entry_id = j.begin_funding(FundingRequest(ACC, FundingKind.DEMO_TOPUP, Decimal(5), "USD"))
+    said = FundingResult(OrderStatus.UNKNOWN, broker_ref="T-1", message="No balance yet.")
+    j.mark_funding_unknown(entry_id, "Not known. Check the balance.", said)
+    entry = j.funding_entry(entry_id)
+    assert entry.state is EntryState.UNKNOWN and entry.broker_ref == "T-1"
+    assert entry.message == "Not known. Check the balance."
+    assert entry.funding_result() == said
+    j.close()
