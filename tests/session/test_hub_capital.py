@@ -18,6 +18,7 @@ from desktop_app.domain.types import (
     FundingKind,
     FundingRequest,
     OrderRequest,
+    OrderStatus,
     OrderType,
     Side,
 )
@@ -30,7 +31,7 @@ from desktop_app.session.events import (
     WorkingOrdersUpdated,
 )
 from desktop_app.storage import paths
-from desktop_app.storage.journal import EntryState
+from desktop_app.storage.journal import EntryState, Journal
 from desktop_app.storage.secrets import SecretStore
 from desktop_app.storage.settings import Settings
 from tests.session.conftest import (
@@ -65,10 +66,11 @@ def test_order_close_cancel_and_fund_are_journalled(capital_sim, run, make_hub) 
         assert (entry.action, entry.state) == ("place", EntryState.COMPLETED)
         assert entry.broker_ref == placed.broker_ref
         assert entry.order_result() == placed
-        # ... yet the new position shows up at once: the hub refreshes after a trade.
+        # ... yet the new position shows up at once (well before the 15 s): the hub
+        # refreshes after a trade. (About 0.1 s; the bound leaves room for a slow CI.)
         t = time.monotonic()
-        await wait_for(lambda: any(p.position_id == deal for p in hub.positions(usd)), 1.0)
-        assert time.monotonic() - t < 1.0
+        await wait_for(lambda: any(p.position_id == deal for p in hub.positions(usd)), 3.0)
+        assert time.monotonic() - t < 3.0
 
         closed = await hub.close_position(usd, deal)
         assert closed.accepted
@@ -76,20 +78,20 @@ def test_order_close_cancel_and_fund_are_journalled(capital_sim, run, make_hub) 
         assert (entry.action, entry.state) == ("close", EntryState.COMPLETED)
         assert entry.request["target_id"] == deal
         # (Later waits allow for the 8 requests per 1.2 s budget that these clicks share.)
-        await wait_for(lambda: not any(p.position_id == deal for p in hub.positions(usd)), 2.5)
+        await wait_for(lambda: not any(p.position_id == deal for p in hub.positions(usd)), 5.0)
 
         quote = await hub.quote(usd, SYMBOL)
         level = (quote.bid * Decimal("0.5")).quantize(Decimal("0.01"))
         working = await hub.place_order(OrderRequest(
             usd, SYMBOL, Side.BUY, Decimal("0.01"), OrderType.LIMIT, level=level))
         assert working.accepted
-        await wait_for(lambda: hub.working_orders(usd), 2.5)
+        await wait_for(lambda: hub.working_orders(usd), 5.0)
         order_id = hub.working_orders(usd)[0].order_id
         cancelled = await hub.cancel_order(usd, order_id)
         assert cancelled.accepted
         entry = hub.order_journal()[0]
         assert (entry.action, entry.state) == ("cancel", EntryState.COMPLETED)
-        await wait_for(lambda: not hub.working_orders(usd), 2.5)
+        await wait_for(lambda: not hub.working_orders(usd), 5.0)
 
         rules = hub.funding_rules(usd, FundingKind.DEMO_TOPUP)
         assert rules is not None and rules.min_amount > 0
@@ -101,7 +103,7 @@ def test_order_close_cancel_and_fund_are_journalled(capital_sim, run, make_hub) 
         assert fentry.funding_result().new_balance == before + 1000
         await wait_for(lambda: any(
             isinstance(e, BalanceUpdated) and e.account == usd
-            and e.balance.balance == before + 1000 for _, e in events), 2.5)
+            and e.balance.balance == before + 1000 for _, e in events), 5.0)
 
         # The balances seen were kept for the chart (throttled: one per 30 s here).
         history = hub.balance_history(usd)
@@ -117,10 +119,11 @@ def test_order_close_cancel_and_fund_are_journalled(capital_sim, run, make_hub) 
     assert requests["DELETE /workingorders/{dealId}"] == 1
     assert requests["POST /accounts/topUp"] == 1
     assert sum(capital_sim.state.stats["429"].values()) == 0
-    # Every entry was announced when written (pending) and when completed.
+    # Every entry was announced when written (pending), when a placement's reference
+    # was journalled (still pending, before the confirmation) and when completed.
     changes = [e for _, e in events if isinstance(e, JournalChanged)]
-    assert [c.extra["state"] for c in changes if c.kind == "order"] == [
-        "pending", "completed"] * 4
+    placed_close = ["pending", "pending", "completed", "pending", "completed"]
+    assert [c.extra["state"] for c in changes if c.kind == "order"] == placed_close * 2
     assert [c.extra["state"] for c in changes if c.kind == "funding"] == [
         "pending", "completed"]
     assert [c.extra["status"] for c in changes if c.extra["state"] == "completed"] == [
@@ -322,3 +325,129 @@ def test_after_an_order_the_position_is_refreshed_before_the_balances(
         assert kinds and kinds[0] == "PositionsUpdated", kinds
 
     run(go())
+
+
+def test_a_lost_confirmation_is_unknown_then_reconciled_at_the_next_start(
+    capital_sim, run, make_hub
+) -> None:
+    """The broker took the order (POST /positions answered with a dealReference) but
+    every confirmation read fails: the entry is unknown, keeps the reference, and the
+    next start learns the true outcome from it without sending the order again."""
+    secrets, journal = SecretStore(), Journal()
+    requests = capital_sim.state.stats["requests"]
+
+    async def first_run() -> int:
+        hub = make_hub(secrets=secrets, journal=journal)
+        await hub.start()
+        await hub.add_connection(capital_profile(capital_sim), {
+            **capital_secrets(capital_sim), "identifier": capital_sim.credentials["identifier"]
+        })
+        usd, _ = await connected_accounts(hub)
+        conn = hub.connection(CID)
+        assert conn is not None and conn.service is not None
+        conn.service.client.http.backoff = 0.01  # type: ignore[attr-defined]
+        capital_sim.state.fail_next(503, "", "/confirms", count=20)
+        try:
+            result = await hub.place_order(OrderRequest(usd, SYMBOL, Side.BUY, Decimal("0.03")))
+        except OutcomeUnknown as exc:
+            assert "Nothing was resent" in exc.user_text()
+        else:
+            assert result.status is OrderStatus.UNKNOWN, result
+            assert "Nothing was resent" in result.reason
+        await hub.stop()
+        return hub.order_journal()[0].id
+
+    entry_id = run(first_run(), timeout=40)
+    entry = journal.order(entry_id)
+    assert entry.state is EntryState.UNKNOWN, entry
+    assert entry.broker_ref  # the dealReference, journalled before confirming
+    assert "Nothing was resent" in entry.message
+    assert requests["POST /positions"] == 1
+    capital_sim.state.clear_faults()
+
+    hub = make_hub(secrets=secrets, journal=journal)
+
+    async def second_run() -> list[str]:
+        await hub.start()
+        await wait_for(lambda: journal.order(entry_id).state is not EntryState.UNKNOWN, 10)
+        usd, _ = await connected_accounts(hub)
+        await wait_for(lambda: hub.positions(usd), 10)
+        return [p.position_id for p in hub.positions(usd)]
+
+    positions = run(second_run(), timeout=40)
+    reconciled = journal.order(entry_id)
+    assert reconciled.state is EntryState.RECONCILED, reconciled
+    result = reconciled.order_result()
+    assert result is not None and result.accepted
+    assert list(result.deal_ids) == positions  # the deal the broker really opened
+    assert reconciled.broker_ref == entry.broker_ref
+    assert requests["POST /positions"] == 1  # never sent again
+
+
+def test_a_top_up_whose_balance_read_fails_is_not_rejected(
+    capital_sim, run, make_hub, monkeypatch
+) -> None:
+    state = capital_sim.state
+    counted = state.count
+
+    def count(route: str, status: int) -> None:
+        counted(route, status)
+        if route == "POST /accounts/topUp":  # the top-up is done; the reads after it fail
+            state.fail_next(503, "", "/accounts", count=20)
+
+    monkeypatch.setattr(state, "count", count)
+    hub = make_hub()
+
+    async def go() -> None:
+        await hub.start()
+        await hub.add_connection(capital_profile(capital_sim), capital_secrets(capital_sim),
+                                 persist=False)
+        usd, _ = await connected_accounts(hub)
+        conn = hub.connection(CID)
+        assert conn is not None and conn.service is not None
+        conn.service.client.http.backoff = 0.01  # type: ignore[attr-defined]
+        try:
+            funded = await hub.fund(FundingRequest(usd, FundingKind.DEMO_TOPUP, Decimal("500")))
+        except OutcomeUnknown as exc:
+            assert "Check the account balance" in exc.user_text()
+        else:
+            assert funded.status is not OrderStatus.REJECTED, funded
+        state.clear_faults()
+
+    run(go(), timeout=30)
+    entry = hub.funding_journal()[0]
+    result = entry.funding_result()
+    assert entry.state in (EntryState.UNKNOWN, EntryState.COMPLETED), entry
+    assert result is None or result.status is not OrderStatus.REJECTED, entry
+    if entry.state is EntryState.UNKNOWN:
+        assert "Nothing was resent" in entry.message
+    assert state.stats["requests"]["POST /accounts/topUp"] == 1
+
+
+def test_stop_lets_an_order_in_flight_complete(capital_sim, run, make_hub) -> None:
+    """Quitting while an order is on its way: the order and its journal entry finish
+    before the services are closed."""
+    hub = make_hub()
+    requests = capital_sim.state.stats["requests"]
+
+    async def go() -> None:
+        await hub.start()
+        await hub.add_connection(capital_profile(capital_sim), capital_secrets(capital_sim),
+                                 persist=False)
+        usd, _ = await connected_accounts(hub)
+        capital_sim.state.delay_seconds = 0.5  # every reply takes a while
+        ticket = asyncio.ensure_future(
+            hub.place_order(OrderRequest(usd, SYMBOL, Side.BUY, Decimal("0.04"))))
+        await wait_for(lambda: requests["POST /positions"] == 1, 5)
+        ticket.cancel()  # the app quits: its view-model tasks go first ...
+        await hub.stop()  # ... then the hub
+        assert ticket.cancelled()
+
+    run(go(), timeout=30)
+    entry = hub.order_journal()[0]
+    assert entry.state is EntryState.COMPLETED, entry
+    result = entry.order_result()
+    assert result is not None and result.accepted and result.deal_ids
+    assert entry.broker_ref == result.broker_ref != ""
+    assert requests["GET /confirms/{dealReference}"] >= 1
+    assert requests["DELETE /session"] == 1  # closed after the order finished

