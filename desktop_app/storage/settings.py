@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -144,7 +145,9 @@ class Settings:
         self.prefs: dict[str, Any] = {}
         # Set by load() when the file could not be used; the UI shows it once.
         self.load_warning = ""
-        self._save_lock: asyncio.Lock | None = None
+        self._snapshots = 0
+        self._written = 0
+        self._write_lock = threading.Lock()
 
     # -- profiles -----------------------------------------------------------------
     def profile(self, connection_id: str) -> ConnectionProfile | None:
@@ -271,14 +274,24 @@ class Settings:
             settings.load_warning = "Settings: " + "; ".join(notes) + "."
         return settings
 
+    def _snapshot(self) -> tuple[int, str]:
+        self._snapshots += 1
+        return self._snapshots, self.to_json()
+
+    def _write(self, generation: int, text: str) -> None:
+        # A save started earlier can finish later (async saves run in a thread); it must
+        # not put older settings over newer ones already on disk.
+        with self._write_lock:
+            if generation <= self._written:
+                return
+            atomic_write_text(self.path, text)
+            self._written = generation
+
     def save(self) -> None:
         """Write now (a few ms: small file, fsync). Prefer ``save_async`` on the loop."""
-        atomic_write_text(self.path, self.to_json())
+        self._write(*self._snapshot())
 
     async def save_async(self) -> None:
-        """Snapshot on the loop, write in a thread; saves are applied in call order."""
-        if self._save_lock is None:
-            self._save_lock = asyncio.Lock()
-        text = self.to_json()
-        async with self._save_lock:
-            await asyncio.to_thread(atomic_write_text, self.path, text)
+        """Snapshot on the loop, write in a thread; the newest snapshot always wins."""
+        generation, text = self._snapshot()
+        await asyncio.to_thread(self._write, generation, text)

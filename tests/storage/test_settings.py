@@ -142,3 +142,40 @@ def test_no_secret_value_lands_in_the_file(run) -> None:
     for value in [*secret_values.values(), "4242-PIN-SECRET"]:
         assert value not in text
     assert "me@example.com" in text  # the non-secret login field is kept
+
+
+def test_an_older_save_finishing_late_never_overwrites_a_newer_one(monkeypatch) -> None:
+    import asyncio
+    import threading
+
+    from desktop_app.storage import settings as settings_module
+
+    real_write = settings_module.atomic_write_text
+    release = threading.Event()
+    entered = threading.Event()
+    calls = {"n": 0}
+
+    def slow_first_write(path, text):
+        calls["n"] += 1
+        if calls["n"] == 1:  # the async save: hold it until the sync one is done
+            entered.set()
+            release.wait(5)
+        real_write(path, text)
+
+    monkeypatch.setattr(settings_module, "atomic_write_text", slow_first_write)
+    s = Settings()
+    s.set_theme("dark")
+
+    async def go() -> None:
+        task = asyncio.create_task(s.save_async())  # snapshot: dark
+        await asyncio.to_thread(entered.wait, 5)
+        s.set_theme("light")
+        # The sync save would block on the writer lock held by the slow thread.
+        sync = asyncio.get_running_loop().run_in_executor(None, s.save)
+        await asyncio.sleep(0.05)
+        release.set()
+        await task
+        await sync
+
+    asyncio.run(go())
+    assert Settings.load(s.path).theme == "light"
