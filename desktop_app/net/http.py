@@ -15,9 +15,9 @@ from typing import Any
 
 import httpx
 
+from desktop_app.domain import exact_json
 from desktop_app.domain.errors import BrokerError, ProtocolError, RateLimited, Unavailable
 from desktop_app.domain.money import utc_now
-from desktop_app.net import exact_json
 from desktop_app.net.limiter import Priority, RateLimiter
 from desktop_app.net.redact import Redactor
 from desktop_app.net.request_log import LogEntry, RequestLog

@@ -333,7 +333,7 @@ class CapitalService:
             )
 
     def _order_body(self, request: OrderRequest) -> dict[str, Any]:
-        # Decimals go on the wire as their exact digits (see net/exact_json.py), never as floats.
+        # Decimals go on the wire as their exact digits (see domain/exact_json.py), never as floats.
         body: dict[str, Any] = {
             "epic": request.symbol,
             "direction": request.side.value,

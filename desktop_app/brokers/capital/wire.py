@@ -1,4 +1,4 @@
-"""Capital.com replies read as exact JSON (see net/exact_json.py)."""
+"""Capital.com replies read as exact JSON (see domain/exact_json.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import httpx
 
 from desktop_app.brokers.capital.errors import BROKER
 from desktop_app.domain.errors import ProtocolError
-from desktop_app.net.exact_json import loads
+from desktop_app.domain.exact_json import loads
 
 
 def reply_json(response: httpx.Response) -> Any:

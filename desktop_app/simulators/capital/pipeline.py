@@ -15,13 +15,13 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
+from desktop_app.domain.exact_json import dumps
 from desktop_app.simulators.accounts import SimAccount
 from desktop_app.simulators.capital import errors
 from desktop_app.simulators.capital.errors import CapitalError
 from desktop_app.simulators.capital.parsing import parse_body
 from desktop_app.simulators.capital.payloads import Clock
 from desktop_app.simulators.capital.state import CapitalState, Session
-from desktop_app.simulators.jsonout import dumps
 from desktop_app.simulators.market import Market
 
 
@@ -76,7 +76,7 @@ class Endpoint:
 
 
 def json_response(reply: Reply, headers: dict[str, str] | None = None) -> Response:
-    content = b"" if reply.body is None else dumps(reply.body).encode()
+    content = b"" if reply.body is None else dumps(reply.body, allow_float=True)
     return Response(content, reply.status, headers=headers, media_type="application/json")
 
 

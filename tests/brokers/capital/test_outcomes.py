@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 
 from desktop_app.brokers.capital.service import CapitalService
+from desktop_app.domain import exact_json
 from desktop_app.domain.errors import OutcomeUnknown
 from desktop_app.domain.money import utc_now
 from desktop_app.domain.types import (
@@ -23,7 +24,6 @@ from desktop_app.domain.types import (
     OrderType,
     Side,
 )
-from desktop_app.net import exact_json
 from tests.brokers.capital.conftest import Tap, account_refs
 
 SIZE = Decimal("0.01")  # Bitcoin: trades around the clock

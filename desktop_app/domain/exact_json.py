@@ -13,19 +13,21 @@ from decimal import Decimal
 from typing import Any
 
 
-def dumps(value: Any) -> bytes:
-    """Compact JSON; a Decimal is written in plain digits (``1.08503``, ``100``)."""
+def dumps(value: Any, *, allow_float: bool = False) -> bytes:
+    """Compact JSON; a Decimal is written in plain digits (``1.08503``, ``100``).
+
+    Floats are refused unless ``allow_float`` (the simulators' non-money figures)."""
     parts: list[str] = []
-    _write(value, parts)
+    _write(value, parts, allow_float)
     return "".join(parts).encode("utf-8")
 
 
-def _write(value: Any, out: list[str]) -> None:
+def _write(value: Any, out: list[str], allow_float: bool = False) -> None:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"{value} cannot be sent as a JSON number")
         out.append(format(value, "f"))
-    elif isinstance(value, float):
+    elif isinstance(value, float) and not allow_float:
         # Money and sizes are Decimal end to end; a float here is a bug upstream.
         raise TypeError(f"refusing to send the float {value!r}; use Decimal")
     elif isinstance(value, Mapping):
@@ -35,14 +37,14 @@ def _write(value: Any, out: list[str]) -> None:
                 out.append(",")
             out.append(json.dumps(str(key), ensure_ascii=False))
             out.append(":")
-            _write(item, out)
+            _write(item, out, allow_float)
         out.append("}")
     elif isinstance(value, list | tuple):
         out.append("[")
         for i, item in enumerate(value):
             if i:
                 out.append(",")
-            _write(item, out)
+            _write(item, out, allow_float)
         out.append("]")
     else:
         out.append(json.dumps(value, ensure_ascii=False))
