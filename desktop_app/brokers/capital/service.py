@@ -574,37 +574,38 @@ class CapitalService:
 
     async def close_position(self, account: AccountRef, position_id: str) -> OrderResult:
         self._require_live_opt_in("Closing positions")
-
-        async def close() -> OrderResult:
-            try:
-                ref = await self.client.close_position(position_id)
-            except MaybeSent:
-                return await self._gone(position_id, market=True)
-            except (Rejected, NotFound) as exc:
-                return OrderResult(OrderStatus.REJECTED, reason=exc.message)
-            result = await self._confirmed(ref)
-            if result.status is OrderStatus.UNKNOWN:
-                return await self._gone(position_id, market=True, ref=ref)
-            return result
-
-        return await self._on_account(account, close, priority=Priority.INTERACTIVE)
+        return await self._remove(account, position_id, self.client.close_position, market=True)
 
     async def cancel_order(self, account: AccountRef, order_id: str) -> OrderResult:
         self._require_live_opt_in("Cancelling orders")
+        return await self._remove(
+            account, order_id, self.client.delete_working_order, market=False
+        )
 
-        async def cancel() -> OrderResult:
+    async def _remove(
+        self,
+        account: AccountRef,
+        deal_id: str,
+        delete: Callable[[str], Awaitable[str]],
+        *,
+        market: bool,
+    ) -> OrderResult:
+        """Close a position (``market``) or cancel a working order; an outcome that
+        could not be read is settled from the broker's list, never resent."""
+
+        async def remove() -> OrderResult:
             try:
-                ref = await self.client.delete_working_order(order_id)
+                ref = await delete(deal_id)
             except MaybeSent:
-                return await self._gone(order_id, market=False)
+                return await self._gone(deal_id, market=market)
             except (Rejected, NotFound) as exc:
                 return OrderResult(OrderStatus.REJECTED, reason=exc.message)
             result = await self._confirmed(ref)
             if result.status is OrderStatus.UNKNOWN:
-                return await self._gone(order_id, market=False, ref=ref)
+                return await self._gone(deal_id, market=market, ref=ref)
             return result
 
-        return await self._on_account(account, cancel, priority=Priority.INTERACTIVE)
+        return await self._on_account(account, remove, priority=Priority.INTERACTIVE)
 
     async def _gone(self, deal_id: str, *, market: bool, ref: str = "") -> OrderResult:
         """After a close/cancel whose outcome was not read: is the deal still listed?
