@@ -16,9 +16,10 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -98,6 +99,8 @@ from desktop_app.storage.settings import Settings
 __all__ = ["BrokerInfo", "ConnectionInfo", "Hub"]
 
 log = logging.getLogger(__name__)
+
+SNAPSHOT_RETENTION = timedelta(days=365)
 
 T = TypeVar("T")
 Listener = Callable[[Event], None]
@@ -214,12 +217,21 @@ class Hub:
         self._started = True
         self._stopped = False
         self.poller.start()
+        self._spawn(self._prune_old_snapshots(), name="prune-snapshots")
         for profile in self.settings.profiles:
             self._persisted.add(profile.connection_id)
             conn = self._new_connection(profile, {})
             self._conn_tasks[profile.connection_id] = self._spawn(
                 self._start_saved(conn), name=f"connect:{profile.connection_id}"
             )
+
+    async def _prune_old_snapshots(self) -> None:
+        # Bulk delete: off the loop. The chart shows recent history; a year is plenty.
+        cutoff = utc_now() - SNAPSHOT_RETENTION
+        try:
+            await asyncio.to_thread(self.journal.prune_snapshots, cutoff)
+        except sqlite3.Error as exc:
+            log.warning("old balance snapshots could not be pruned: %s", exc)
 
     async def stop(self) -> None:
         """Let orders and funding requests in flight finish (up to ``write_grace``

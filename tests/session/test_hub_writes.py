@@ -341,3 +341,28 @@ def test_a_fatal_poll_error_closes_the_service(run, hubs, broker) -> None:
     hub = run(go())
     info = hub.connections()[0]
     assert info.state is ConnectionState.FAILED and "Session refused" in info.message
+
+
+def test_start_prunes_balance_snapshots_older_than_a_year(run, make_hub) -> None:
+    from datetime import timedelta
+
+    from desktop_app.domain.money import utc_now
+    from desktop_app.domain.types import AccountRef
+    from desktop_app.session.hub import SNAPSHOT_RETENTION
+
+    hub = make_hub()
+    ref = AccountRef("c1", "capital", "A1")
+    now = utc_now()
+    old = now - SNAPSHOT_RETENTION - timedelta(days=1)
+    hub.journal.add_snapshot(ref, old, Decimal(1), Decimal(1), Decimal(1), "USD")
+    hub.journal.add_snapshot(ref, now, Decimal(2), Decimal(2), Decimal(2), "USD")
+
+    async def go() -> None:
+        await hub.start()
+        for _ in range(100):
+            if len(hub.journal.snapshots(ref)) == 1:
+                break
+            await asyncio.sleep(0.02)
+
+    run(go())
+    assert [s.balance for s in hub.journal.snapshots(ref)] == [Decimal(2)]

@@ -101,6 +101,8 @@ def test_account_switch_and_positions_of_the_other_account(
     accounts = run(service.accounts())
     assert [a.active for a in accounts] == [False, True]
     assert service.client.account_id == eur.account_id
+    # GET /session names the account trades now go to.
+    assert run(service.client.get_session())["accountId"] == eur.account_id
     # Switching to the active account again is not an error (400 not-different is success).
     run(service.switch_account(eur))
     assert capital_sim.state.stats["requests"]["PUT /session"] == 1
