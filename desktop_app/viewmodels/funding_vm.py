@@ -20,7 +20,7 @@ from desktop_app.session.events import BalanceUpdated, JournalChanged
 from desktop_app.viewmodels import formatting as fmt
 from desktop_app.viewmodels.base import HubViewModel
 from desktop_app.viewmodels.keyed_table import Column, KeyedTableModel
-from desktop_app.viewmodels.tasks import error_text, resolve_with
+from desktop_app.viewmodels.tasks import send_and_report
 
 if TYPE_CHECKING:
     from desktop_app.session.hub import Hub
@@ -240,23 +240,17 @@ class FundingViewModel(HubViewModel):
         self.stateChanged.emit()
         self._set_result("Sending…", True)
 
-        async def send() -> FundingResult | None:
-            try:
-                result = await self.hub.fund(request)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self._set_result(f"Failed: {error_text(exc)}", False)
-                return None
-            finally:
-                self.busy = False
-                self.stateChanged.emit()
-                self.refresh_journal()
-            self._set_result(self.describe_result(request, result), result.accepted)
-            return result
-
-        resolve_with(self.tasks.start(send()), future)
+        send_and_report(
+            self.tasks, self.hub.fund(request), future,
+            describe=lambda result: self.describe_result(request, result),
+            show=self._set_result, finish=self._sent,
+        )
         return future
+
+    def _sent(self) -> None:
+        self.busy = False
+        self.stateChanged.emit()
+        self.refresh_journal()
 
     @staticmethod
     def describe_result(request: FundingRequest, result: FundingResult) -> str:

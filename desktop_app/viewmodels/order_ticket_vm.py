@@ -40,7 +40,7 @@ from desktop_app.session.events import QuoteUpdated
 from desktop_app.viewmodels import formatting as fmt
 from desktop_app.viewmodels.base import HubViewModel
 from desktop_app.viewmodels.instrument_models import InstrumentListModel, LazyTreeModel
-from desktop_app.viewmodels.tasks import error_text, resolve_with
+from desktop_app.viewmodels.tasks import error_text, send_and_report
 
 if TYPE_CHECKING:
     from desktop_app.session.hub import Hub
@@ -545,21 +545,15 @@ class OrderTicketViewModel(HubViewModel):
         self._set_result(f"Sending: {self.describe(request)}…", True)
         self.stateChanged.emit()
 
-        async def send() -> OrderResult | None:
-            try:
-                result = await self.hub.place_order(request)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self._set_result(f"Failed: {error_text(exc)}", False)
-                return None
-            finally:
-                self.busy = False
-                self.stateChanged.emit()
-            self._set_result(self.describe_result(request, result), result.accepted)
-            return result
+        send_and_report(
+            self.tasks, self.hub.place_order(request), future,
+            describe=lambda result: self.describe_result(request, result),
+            show=self._set_result, finish=self._sent,
+        )
 
-        resolve_with(self.tasks.start(send()), future)
+    def _sent(self) -> None:
+        self.busy = False
+        self.stateChanged.emit()
 
     @staticmethod
     def describe_result(request: OrderRequest, result: OrderResult) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
@@ -36,6 +36,42 @@ def resolve_with(task: asyncio.Task[Any], future: asyncio.Future[Any]) -> None:
             future.set_result(t.result() if t.exception() is None else None)
 
     task.add_done_callback(done)
+
+
+class Outcome(Protocol):
+    @property
+    def accepted(self) -> bool: ...
+
+
+R = TypeVar("R", bound=Outcome)
+
+
+def send_and_report(
+    runner: TaskRunner,
+    call: Coroutine[Any, Any, R],
+    future: asyncio.Future[R | None],
+    *,
+    describe: Callable[[R], str],
+    show: Callable[[str, bool], None],
+    finish: Callable[[], None],
+) -> None:
+    """Run a write (order, top-up) for a form: show the broker's outcome or why it failed,
+    call ``finish`` either way (clear busy flags), settle ``future`` with the result."""
+
+    async def send() -> R | None:
+        try:
+            result = await call
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            show(f"Failed: {error_text(exc)}", False)
+            return None
+        finally:
+            finish()
+        show(describe(result), result.accepted)
+        return result
+
+    resolve_with(runner.start(send()), future)
 
 
 class TaskRunner(QObject):
