@@ -114,3 +114,23 @@ def capital_sim():
     sim = start_simulator("capital", port=0, seed=7, session_idle_timeout=600.0)
     yield sim
     sim.stop()
+
+
+@pytest.fixture
+def tradovate_sim():
+    """A Tradovate simulator on 127.0.0.1 (free port, seed 7, demo environment)."""
+    from desktop_app.simulators.runner import start_simulator
+
+    sim = start_simulator("tradovate", port=0, seed=7)
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def darwinex_sim():
+    """A Darwinex simulator on 127.0.0.1 (free port, seed 7)."""
+    from desktop_app.simulators.runner import start_simulator
+
+    sim = start_simulator("darwinex", port=0, seed=7)
+    yield sim
+    sim.stop()

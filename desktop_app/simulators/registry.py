@@ -22,6 +22,8 @@ class SimulatorBundle:
 # paths are imported on demand, so starting one simulator loads only its own package.
 _FACTORIES: dict[str, str] = {
     "capital": "desktop_app.simulators.capital:create_simulator",
+    "darwinex": "desktop_app.simulators.darwinex:create_simulator",
+    "tradovate": "desktop_app.simulators.tradovate:create_simulator",
 }
 
 
