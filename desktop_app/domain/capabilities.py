@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from desktop_app.domain.types import FundingKind, OrderType
+from desktop_app.domain.types import FundingKind, InstrumentScreen, OrderType
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +21,12 @@ class Capabilities:
     quotes: bool = False
     account_switching: bool = False
     preferences: bool = False
+    modify_orders: bool = False
+    close_all: bool = False
+    # instrument_details(): scores and facts of one instrument (fetched sparingly).
+    instrument_details: bool = False
+    quote_history: bool = False
+    instrument_screens: tuple[InstrumentScreen, ...] = ()
     # Why a capability is missing, shown as a tooltip on the greyed-out control.
     reasons: dict[str, str] = field(default_factory=dict)
 

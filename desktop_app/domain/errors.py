@@ -32,6 +32,18 @@ class PermissionDenied(BrokerError):
     default_hint = "This account or action is not enabled for these credentials."
 
 
+class AccountMoved(PermissionDenied):
+    """The broker replaced an account with another (a Darwinex demo reset gives a new
+    investor account id). Nothing was done; the connection now uses ``new_id``."""
+
+    default_hint = "Nothing was sent; check the new account and place the order again."
+
+    def __init__(self, message: str, *, old_id: str, new_id: str, **kw: str) -> None:
+        super().__init__(message, **kw)
+        self.old_id = old_id
+        self.new_id = new_id
+
+
 class RateLimited(BrokerError):
     default_hint = "The app slows down by itself; try again in a moment."
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from desktop_app.domain.errors import ProtocolError
@@ -52,3 +52,13 @@ def format_money(amount: Decimal, currency: str = "", places: int = 2) -> str:
     q = Decimal(1).scaleb(-places)
     text = f"{amount.quantize(q):,}"
     return f"{text} {currency}".strip()
+
+
+def format_duration(value: timedelta | None) -> str:
+    """"1 h", "15 min", "40 s": the largest whole unit."""
+    seconds = int(value.total_seconds()) if value is not None else 0
+    if seconds % 3600 == 0 and seconds >= 3600:
+        return f"{seconds // 3600} h"
+    if seconds % 60 == 0 and seconds >= 60:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"

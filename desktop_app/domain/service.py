@@ -16,10 +16,13 @@ from desktop_app.domain.types import (
     FundingResult,
     FundingRules,
     Instrument,
+    InstrumentScreen,
     MarketNode,
+    OrderAmendment,
     OrderRequest,
     OrderResult,
     Position,
+    PricePoint,
     Quote,
     Watchlist,
     WorkingOrder,
@@ -37,6 +40,10 @@ class BrokerService(Protocol):
 
     broker: str
     connection_id: str
+    # Optional: a service that rotates tokens or learns a new account id by itself
+    # declares ``credentials_changed: Callable[[Credentials], None] | None = None``;
+    # the session sets it to a function that persists the changed fields (secrets to
+    # the keyring, the rest to the profile).
 
     @property
     def capabilities(self) -> Capabilities: ...
@@ -77,6 +84,30 @@ class BrokerService(Protocol):
         ...
     async def close_position(self, account: AccountRef, position_id: str) -> OrderResult: ...
     async def cancel_order(self, account: AccountRef, order_id: str) -> OrderResult: ...
+    async def modify_order(self, amendment: OrderAmendment) -> OrderResult:
+        """Change a working order's level / size / stops (``capabilities.modify_orders``)."""
+        ...
+
+    async def close_all_positions(self, account: AccountRef) -> OrderResult:
+        """Close every position of the account in one broker call (``close_all``)."""
+        ...
+
+    async def instrument_details(self, account: AccountRef, symbol: str) -> Instrument:
+        """The instrument with its facts (scores, ...). Services cache what the broker
+        throttles hard; never called per table row (``instrument_details``)."""
+        ...
+
+    async def quote_history(
+        self, account: AccountRef, symbol: str, since: datetime
+    ) -> list[PricePoint]:
+        """Past prices for a chart, oldest first (``quote_history``)."""
+        ...
+
+    async def screen_instruments(
+        self, account: AccountRef, screen: InstrumentScreen, text: str = ""
+    ) -> list[Instrument]:
+        """Instruments passing one of ``capabilities.instrument_screens``."""
+        ...
 
     async def switch_account(self, account: AccountRef) -> None: ...
     async def preferences(self, account: AccountRef) -> AccountPreferences: ...

@@ -76,6 +76,16 @@ class AccountRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Fact:
+    """A labelled figure a broker adds to an account, instrument or position
+    (e.g. "D-Score" "55.15", "Maintenance margin" "1,200.00 USD"); shown as given."""
+
+    label: str
+    value: str
+    hint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Balance:
     balance: Decimal
     equity: Decimal
@@ -84,6 +94,10 @@ class Balance:
     currency: str
     as_of: datetime
     deposit: Decimal | None = None
+    realized_profit_loss: Decimal | None = None
+    margin: Decimal | None = None
+    # Further broker figures (net liquidation, invested, leverage, ...), in order.
+    details: tuple[Fact, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +125,15 @@ class Instrument:
     market_status: str = ""
     bid: Decimal | None = None
     offer: Decimal | None = None
+    # What the ticket's size field means: "" is units/lots; e.g. "Contracts",
+    # "Amount (EUR)" where an order buys an amount of account currency (Darwinex).
+    size_label: str = ""
+    # Scores and other figures (D-Score, contract month, tick value, ...).
+    facts: tuple[Fact, ...] = ()
+    buy_allowed: bool = True
+    sell_allowed: bool = True
+    # Why buying or selling is not possible now, in the broker's or the app's words.
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +143,10 @@ class Quote:
     offer: Decimal
     as_of: datetime
     market_status: str = "TRADEABLE"
+    buy_allowed: bool = True
+    sell_allowed: bool = True
+    # Why an order cannot be sent now (market closed, product closed to new money, ...).
+    note: str = ""
 
     @property
     def tradeable(self) -> bool:
@@ -142,6 +169,7 @@ class Position:
     stop_level: Decimal | None = None
     profit_level: Decimal | None = None
     leverage: Decimal | None = None
+    facts: tuple[Fact, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +187,8 @@ class WorkingOrder:
     profit_level: Decimal | None = None
     good_till: datetime | None = None
     currency: str = ""
+    # The trigger price of a stop-limit order (``level`` is then its limit price).
+    stop_price: Decimal | None = None
 
 
 def new_client_ref() -> str:
@@ -177,6 +207,35 @@ class OrderRequest:
     profit_level: Decimal | None = None
     good_till: datetime | None = None
     client_ref: str = field(default_factory=new_client_ref)
+    # STOP_LIMIT only: the trigger price; ``level`` is the limit price.
+    stop_price: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderAmendment:
+    """New values for a working order; None keeps the current one."""
+
+    account: AccountRef
+    order_id: str
+    level: Decimal | None = None
+    size: Decimal | None = None
+    stop_price: Decimal | None = None
+    stop_level: Decimal | None = None
+    profit_level: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InstrumentScreen:
+    """A broker-side product filter the trader can pick (e.g. "Return 12m > 10 %")."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class PricePoint:
+    at: datetime
+    price: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +289,8 @@ class FundingRules:
     default_comment: str = ""
     demo_only: bool = True
     notes: str = ""
+    # Set by the session from the journal: the earliest time the cooldown allows.
+    next_allowed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

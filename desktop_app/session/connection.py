@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 ServiceFactory = Callable[[ConnectionProfile, Credentials, RequestLog], BrokerService]
 StateListener = Callable[["Connection"], None]
+# Persists credentials a service changed by itself (a rotated refresh token, a moved
+# account id, a generated device id).
+CredentialsListener = Callable[["Connection", Credentials], None]
 
 CLOSE_TIMEOUT = 5.0
 
@@ -69,6 +72,7 @@ class Connection:
         on_change: StateListener | None = None,
         factory: ServiceFactory = registry_factory,
         backoff: Backoff = Backoff(),
+        on_credentials: CredentialsListener | None = None,
     ) -> None:
         self.profile = profile
         self.credentials = dict(credentials)
@@ -81,6 +85,7 @@ class Connection:
         self._on_change = on_change
         self._factory = factory
         self._backoff = backoff
+        self._on_credentials = on_credentials
         self._settled = asyncio.Event()
         self._closed = False
 
@@ -147,6 +152,7 @@ class Connection:
                         self.service = self._factory(
                             self.profile, self.credentials, self.request_log
                         )
+                        self._attach_credentials_sink(self.service)
                     await self.service.connect()
                 except (Unavailable, RateLimited) as exc:
                     self.error = exc
@@ -176,6 +182,18 @@ class Connection:
         except asyncio.CancelledError:
             settle_first(None)
             raise
+
+    def _attach_credentials_sink(self, service: BrokerService) -> None:
+        """Services that change their own credentials declare ``credentials_changed``."""
+        if self._on_credentials is None or not hasattr(service, "credentials_changed"):
+            return
+
+        def changed(updates: Credentials) -> None:
+            self.credentials.update(updates)
+            if self._on_credentials is not None:
+                self._on_credentials(self, dict(updates))
+
+        service.credentials_changed = changed  # type: ignore[attr-defined]
 
     async def close(self) -> None:
         """Close the service (logs out, best effort) and show DISCONNECTED."""

@@ -34,7 +34,7 @@ from desktop_app.domain.errors import (
     Unavailable,
     ValidationError,
 )
-from desktop_app.domain.money import format_money, utc_now
+from desktop_app.domain.money import format_duration, format_money, utc_now
 from desktop_app.domain.service import BrokerService
 from desktop_app.domain.types import (
     Account,
@@ -45,12 +45,15 @@ from desktop_app.domain.types import (
     FundingResult,
     FundingRules,
     Instrument,
+    InstrumentScreen,
     MarketNode,
+    OrderAmendment,
     OrderRequest,
     OrderResult,
     OrderStatus,
     OrderType,
     Position,
+    PricePoint,
     Quote,
     Watchlist,
     WorkingOrder,
@@ -295,10 +298,30 @@ class Hub:
         conn = Connection(
             profile, credentials, request_log=self.request_log,
             on_change=self._on_connection_change, factory=self._factory, backoff=self._backoff,
+            on_credentials=self._on_credentials_changed,
         )
         # Assigning to an existing key keeps the connection's place in the list.
         self._connections[profile.connection_id] = conn
         return conn
+
+    def _on_credentials_changed(self, conn: Connection, updates: Credentials) -> None:
+        """A service rotated a token or moved to a new account id: keep it for next time.
+
+        Secrets go to the keyring, the rest into the profile; the Sandbox (not
+        persisted) keeps them in memory only.
+        """
+        public, secret = self._split(conn.profile.broker, updates)
+        if public:
+            conn.profile = replace(conn.profile, fields={**conn.profile.fields, **public})
+        cid = conn.connection_id
+        if cid not in self._persisted:
+            return
+        if public:
+            names = self._secret_names(conn.profile.broker) or set()
+            self.settings.upsert_profile(conn.profile, secret_fields=names)
+            self._spawn(self.settings.save_async(), name=f"save-profile:{cid}")
+        if secret:
+            self._spawn(self.secrets.aset_many(cid, secret), name=f"save-secrets:{cid}")
 
     def _on_connection_change(self, conn: Connection) -> None:
         if self._connections.get(conn.connection_id) is conn:
@@ -625,6 +648,43 @@ class Hub:
             lambda: service.cancel_order(account, order_id),
         )
 
+    async def modify_order(self, amendment: OrderAmendment) -> OrderResult:
+        account = amendment.account
+        conn = self._usable(account.connection)
+        self._check_live(conn, "Changing orders")
+        caps = conn.capabilities
+        if caps is None or not caps.modify_orders:
+            raise NotSupported(caps.why_not("modify_orders") if caps else "Not connected.")
+        for name in ("level", "size", "stop_price"):
+            value = getattr(amendment, name)
+            if value is not None and value <= 0:
+                raise ValidationError(f"The new {name.replace('_', ' ')} must be above zero.",
+                                      field=name)
+        service = conn.service
+        assert service is not None
+        details = {
+            name: str(value)
+            for name in ("level", "size", "stop_price", "stop_level", "profit_level")
+            if (value := getattr(amendment, name)) is not None
+        }
+        return await self._target_action(
+            service, account, OrderAction.MODIFY, amendment.order_id,
+            lambda: service.modify_order(amendment), details=details,
+        )
+
+    async def close_all_positions(self, account: AccountRef) -> OrderResult:
+        conn = self._usable(account.connection)
+        self._check_live(conn, "Closing positions")
+        caps = conn.capabilities
+        if caps is None or not caps.close_all:
+            raise NotSupported(caps.why_not("close_all") if caps else "Not connected.")
+        service = conn.service
+        assert service is not None
+        return await self._target_action(
+            service, account, OrderAction.CLOSE_ALL, "",
+            lambda: service.close_all_positions(account),
+        )
+
     async def _target_action(
         self,
         service: BrokerService,
@@ -632,10 +692,16 @@ class Hub:
         action: OrderAction,
         target_id: str,
         send: Callable[[], Awaitable[OrderResult]],
+        *,
+        details: dict[str, str] | None = None,
     ) -> OrderResult:
-        entry_id = self.journal.begin_order_action(account, action, target_id, new_client_ref())
+        entry_id = self.journal.begin_order_action(
+            account, action, target_id, new_client_ref(), details
+        )
 
         async def reconcile(_ref: str) -> OrderResult | None:
+            if action in (OrderAction.MODIFY, OrderAction.CLOSE_ALL):
+                return None
             return await self._target_outcome(service, account, action, target_id)
 
         return await self._journalled(
@@ -722,12 +788,27 @@ class Hub:
             reason=f"The broker's list shows the {what}.",
         )
 
+    def _cash_balance(self, account: AccountRef) -> Decimal | None:
+        for acc in self._accounts.get(account.connection, ()):
+            if acc.ref == account and acc.balance is not None:
+                return acc.balance.balance
+        return None
+
     # ------------------------------------------------------------------ funding
     def funding_rules(self, account: AccountRef, kind: FundingKind) -> FundingRules | None:
+        """The broker's rules, with ``next_allowed_at`` from the journal when they have a
+        cooldown: the last request that may have taken effect starts it."""
         conn = self._connections.get(account.connection)
         if conn is None or conn.service is None:
             return None
-        return conn.service.funding_rules(account, kind)
+        rules = conn.service.funding_rules(account, kind)
+        if rules is None or rules.cooldown is None:
+            return rules
+        last = self.journal.last_funding_at(account, kind.value)
+        if last is None:
+            return rules
+        next_at = last + rules.cooldown
+        return replace(rules, next_allowed_at=next_at if next_at > utc_now() else None)
 
     def _validate_funding(
         self, conn: Connection, request: FundingRequest, rules: FundingRules | None
@@ -752,6 +833,30 @@ class Hub:
                 f"and {format_money(rules.max_amount, rules.currency)}.",
                 field="amount",
             )
+        if rules.next_allowed_at is not None and rules.next_allowed_at > utc_now():
+            wait = rules.next_allowed_at - utc_now()
+            minutes = max(1, int(wait.total_seconds() + 59) // 60)
+            raise ValidationError(
+                f"One change per account every {format_duration(rules.cooldown)}: the next "
+                f"is allowed at {rules.next_allowed_at:%H:%M} UTC (in {minutes} min).",
+                field="amount",
+            )
+        if rules.max_resulting_balance is not None:
+            balance = self._cash_balance(request.account)
+            if balance is not None:
+                resulting = balance + amount
+                if resulting > rules.max_resulting_balance:
+                    raise ValidationError(
+                        f"The balance would be {format_money(resulting, rules.currency)}; "
+                        "it may be at most "
+                        f"{format_money(rules.max_resulting_balance, rules.currency)}.",
+                        field="amount",
+                    )
+                if resulting < 0:
+                    raise ValidationError(
+                        f"The balance would be {format_money(resulting, rules.currency)}, "
+                        "below zero.", field="amount",
+                    )
         if rules.comment_max_len and len(request.comment) > rules.comment_max_len:
             raise ValidationError(
                 f"The comment can be at most {rules.comment_max_len} characters.",
@@ -826,6 +931,13 @@ class Hub:
     async def _reconcile_order_entry(self, service: BrokerService, entry: JournalEntry) -> None:
         if entry.action == OrderAction.PLACE:
             result = await self._reconcile_placement(service, entry, entry.broker_ref)
+        elif entry.action in (OrderAction.MODIFY, OrderAction.CLOSE_ALL):
+            # No broker record tells whether an amendment or a close-all took effect.
+            result = OrderResult(
+                OrderStatus.UNKNOWN,
+                reason="Whether it took effect cannot be looked up; the current orders "
+                "and positions show it.",
+            )
         else:
             action = OrderAction(entry.action)
             target = str(entry.request.get("target_id", ""))
@@ -879,6 +991,25 @@ class Hub:
     ) -> list[Instrument]:
         return await self._call(
             account.connection, lambda s: s.watchlist_instruments(account, watchlist_id)
+        )
+
+    async def instrument_details(self, account: AccountRef, symbol: str) -> Instrument:
+        return await self._call(
+            account.connection, lambda s: s.instrument_details(account, symbol)
+        )
+
+    async def quote_history(
+        self, account: AccountRef, symbol: str, since: datetime
+    ) -> list[PricePoint]:
+        return await self._call(
+            account.connection, lambda s: s.quote_history(account, symbol, since)
+        )
+
+    async def screen_instruments(
+        self, account: AccountRef, screen: InstrumentScreen, text: str = ""
+    ) -> list[Instrument]:
+        return await self._call(
+            account.connection, lambda s: s.screen_instruments(account, screen, text)
         )
 
     async def switch_account(self, account: AccountRef) -> None:

@@ -34,7 +34,9 @@ Budget, per connection, on its default (per-second) limiter budget:
   at INTERACTIVE priority, outside the share.
 
 Errors back off exponentially per (connection, topic) (1 s, 2 s, 4 s … 60 s);
-``AuthError``/``PermissionDenied`` stop polling that connection (``on_fatal``), and
+``AuthError`` (and ``PermissionDenied`` on the account list) stop polling that
+connection (``on_fatal``); ``PermissionDenied`` on one account backs off like any other
+error, ``AccountMoved`` (a demo reset gave the account a new id) re-reads the accounts, and
 ``NotSupported`` drops the topic for it. Every published value carries its as-of time;
 balances also go to the journal as (throttled) snapshots.
 """
@@ -50,6 +52,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from desktop_app.domain.errors import (
+    AccountMoved,
     AuthError,
     BrokerError,
     NotSupported,
@@ -504,7 +507,14 @@ class Poller:
     def _failed(self, conn: _Conn, job: _Job, exc: BaseException) -> None:
         message = error_text(exc)
         self._publish(PollFailed(job.conn, job.topic, message, job.account))
-        if isinstance(exc, AuthError | PermissionDenied):
+        if isinstance(exc, AccountMoved):
+            # The broker replaced the account (a demo reset): re-read the account list
+            # at once; the old account's jobs go when the focus moves off it.
+            self.refresh(job.conn, None, (Topic.BALANCES,))
+            return
+        if isinstance(exc, AuthError) or (
+            isinstance(exc, PermissionDenied) and job.account is None
+        ):
             self.unregister(job.conn)
             if self._on_fatal is not None:
                 self._on_fatal(job.conn, exc)

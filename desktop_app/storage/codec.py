@@ -69,6 +69,7 @@ def order_request_to_dict(req: OrderRequest) -> dict[str, Any]:
         "profit_level": dec(req.profit_level),
         "good_till": iso(req.good_till) if req.good_till else None,
         "client_ref": req.client_ref,
+        "stop_price": dec(req.stop_price),
     }
 
 
@@ -85,6 +86,7 @@ def order_request_from_dict(data: dict[str, Any]) -> OrderRequest:
         profit_level=undec(data.get("profit_level")),
         good_till=from_iso(good_till) if good_till else None,
         client_ref=str(data["client_ref"]),
+        stop_price=undec(data.get("stop_price")),
     )
 
 

@@ -32,6 +32,7 @@ from desktop_app.domain.types import (
     FundingResult,
     OrderRequest,
     OrderResult,
+    OrderStatus,
 )
 from desktop_app.storage import codec
 from desktop_app.storage.paths import journal_path
@@ -50,6 +51,8 @@ class OrderAction(StrEnum):
     PLACE = "place"
     CLOSE = "close"
     CANCEL = "cancel"
+    MODIFY = "modify"
+    CLOSE_ALL = "close_all"
 
 
 class DuplicateRequest(ValueError):
@@ -303,15 +306,23 @@ class Journal:
         )
 
     def begin_order_action(
-        self, account: AccountRef, action: OrderAction, target_id: str, client_ref: str
+        self,
+        account: AccountRef,
+        action: OrderAction,
+        target_id: str,
+        client_ref: str,
+        details: dict[str, str] | None = None,
     ) -> int:
-        """Record a close (position id) or cancel (working order id) as pending."""
+        """Record a close (position id), cancel or modify (working order id) or close-all
+        (no target) as pending; ``details`` holds what a modify changes."""
         request = {
             "account": codec.account_to_dict(account),
             "action": action.value,
             "target_id": target_id,
             "client_ref": client_ref,
         }
+        if details:
+            request["details"] = dict(details)
         return self._begin("orders", account, client_ref, action, request)
 
     def set_broker_ref(self, entry_id: int, broker_ref: str) -> None:
@@ -367,6 +378,22 @@ class Journal:
         return claimed
 
     # -- funding ------------------------------------------------------------------
+    def last_funding_at(self, account: AccountRef, kind: str) -> datetime | None:
+        """When the latest request of ``kind`` on ``account`` that may have taken effect
+        (accepted, pending or unknown; not rejected) was journalled."""
+        rows = self._read(
+            "SELECT created, state, result FROM funding WHERE connection = ? AND account = ?"
+            " AND action = ? ORDER BY created DESC, id DESC LIMIT 50",
+            (account.connection, account.account_id, kind),
+        )
+        for created, state, result in rows:
+            if state in (EntryState.PENDING.value, EntryState.UNKNOWN.value):
+                return codec.from_iso(created)
+            status = json.loads(result).get("status") if result else None
+            if status != OrderStatus.REJECTED.value:
+                return codec.from_iso(created)
+        return None
+
     def begin_funding(self, request: FundingRequest) -> int:
         return self._begin(
             "funding",

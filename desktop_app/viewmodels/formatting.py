@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from desktop_app.domain.money import utc_now
+from desktop_app.domain.money import format_duration, utc_now
 
 
 def money(value: Decimal | None) -> str:
@@ -56,12 +56,7 @@ def period(seconds: float) -> str:
 
 
 def duration(value: timedelta) -> str:
-    seconds = int(value.total_seconds())
-    if seconds % 3600 == 0 and seconds >= 3600:
-        return f"{seconds // 3600} h"
-    if seconds % 60 == 0 and seconds >= 60:
-        return f"{seconds // 60} min"
-    return f"{seconds} s"
+    return format_duration(value)
 
 
 def parse_decimal(text: str) -> Decimal | None:

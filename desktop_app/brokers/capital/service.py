@@ -49,12 +49,15 @@ from desktop_app.domain.types import (
     FundingResult,
     FundingRules,
     Instrument,
+    InstrumentScreen,
     MarketNode,
+    OrderAmendment,
     OrderRequest,
     OrderResult,
     OrderStatus,
     OrderType,
     Position,
+    PricePoint,
     Quote,
     Side,
     Watchlist,
@@ -581,6 +584,28 @@ class CapitalService:
         return await self._remove(
             account, order_id, self.client.delete_working_order, market=False
         )
+
+    async def modify_order(self, amendment: OrderAmendment) -> OrderResult:
+        raise NotSupported("Changing working orders is not offered for Capital.com yet.",
+                           broker=BROKER)
+
+    async def close_all_positions(self, account: AccountRef) -> OrderResult:
+        raise NotSupported("Capital.com has no close-all call; close positions one by one.",
+                           broker=BROKER)
+
+    async def instrument_details(self, account: AccountRef, symbol: str) -> Instrument:
+        raise NotSupported("Instrument details are not offered for Capital.com yet.",
+                           broker=BROKER)
+
+    async def quote_history(
+        self, account: AccountRef, symbol: str, since: datetime
+    ) -> list[PricePoint]:
+        raise NotSupported("Price history is not offered for Capital.com yet.", broker=BROKER)
+
+    async def screen_instruments(
+        self, account: AccountRef, screen: InstrumentScreen, text: str = ""
+    ) -> list[Instrument]:
+        raise NotSupported("Capital.com offers no product screens.", broker=BROKER)
 
     async def _remove(
         self,
