@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -23,6 +24,24 @@ from desktop_app.net.redact import Redactor
 from desktop_app.net.request_log import LogEntry, RequestLog
 
 ErrorMapper = Callable[[httpx.Response], BrokerError | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Throttle:
+    """What to do with a reply that says "too many requests".
+
+    ``pause`` seconds stop the request's budgets; ``retry`` sends the request again
+    after the pause (it was refused, so that is not a blind resend). Without a retry
+    ``RateLimited`` is raised with ``message`` (or the error mapper's text).
+    """
+
+    pause: float
+    retry: bool = True
+    message: str = ""
+
+
+# Reads a reply: a Throttle when it is a rate-limit refusal, None otherwise.
+ThrottlePolicy = Callable[[httpx.Response], Throttle | None]
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 READ_RETRIES = 3
@@ -46,6 +65,13 @@ def retry_after_seconds(response: httpx.Response, default: float = DEFAULT_429_P
     return default
 
 
+def http_429(response: httpx.Response) -> Throttle | None:
+    """The default policy: HTTP 429 pauses for ``Retry-After`` (or a second), then retries."""
+    if response.status_code == 429:
+        return Throttle(retry_after_seconds(response))
+    return None
+
+
 class BrokerHttp:
     def __init__(
         self,
@@ -62,6 +88,7 @@ class BrokerHttp:
         backoff: float = 0.25,
         sleep: Callable[[float], Any] = asyncio.sleep,
         max_write_wait: float = MAX_WRITE_WAIT,
+        throttle: ThrottlePolicy = http_429,
     ) -> None:
         self.broker = broker
         self.connection_id = connection_id
@@ -72,6 +99,7 @@ class BrokerHttp:
         self.backoff = backoff
         self._sleep = sleep
         self.max_write_wait = max_write_wait
+        self.throttle = throttle
         self.client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=timeout,
@@ -127,13 +155,16 @@ class BrokerHttp:
                     f"{self.broker} did not answer ({type(exc).__name__}).", broker=self.broker
                 ) from exc
             self._log(request, response, started)
-            if response.status_code == 429:
+            throttled = self.throttle(response)
+            if throttled is not None:
                 self.rate_limited += 1
-                pause = retry_after_seconds(response)
+                pause = throttled.pause
                 self.limiter.pause(pause, *budget_names)
-                if limited < RATE_LIMIT_RETRIES:
+                if throttled.retry and limited < RATE_LIMIT_RETRIES:
                     limited += 1
                     continue
+                if throttled.message:
+                    raise RateLimited(throttled.message, retry_after=pause, broker=self.broker)
                 mapped = self.error_mapper(response)
                 if isinstance(mapped, RateLimited):
                     mapped.retry_after = pause
