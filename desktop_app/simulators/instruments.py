@@ -8,7 +8,7 @@ Capital.com's ``dealingRules``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from desktop_app.domain.types import InstrumentKind
 
@@ -42,6 +42,9 @@ class InstrumentSpec:
     min_stop_percent: Decimal = Decimal("0.1")
     max_stop_percent: Decimal = Decimal(75)
     opening_hours: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Futures move in ticks coarser than their decimals (ES: 0.25 at 2 decimals); None
+    # means any price with ``decimals`` places.
+    increment: Decimal | None = None
 
     @property
     def tick(self) -> Decimal:
@@ -53,6 +56,13 @@ class InstrumentSpec:
 
     def price_of(self, value: Decimal) -> Decimal:
         return value.quantize(self.tick)
+
+    def on_grid(self, value: Decimal) -> Decimal:
+        """``value`` rounded to the nearest tradable price (half to even)."""
+        if self.increment is None:
+            return value.quantize(self.tick, rounding=ROUND_HALF_EVEN)
+        steps = (value / self.increment).to_integral_value(rounding=ROUND_HALF_EVEN)
+        return (steps * self.increment).quantize(self.tick)
 
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

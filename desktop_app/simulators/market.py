@@ -214,7 +214,7 @@ class Market:
         return frozen if frozen is not None else self.clock()
 
     def _bid_offer(self, spec: InstrumentSpec, mid: float) -> tuple[Decimal, Decimal]:
-        bid = (Decimal(repr(mid)) - spec.spread / 2).quantize(spec.tick, rounding=ROUND_HALF_EVEN)
+        bid = spec.on_grid(Decimal(repr(mid)) - spec.spread / 2)
         return bid, bid + spec.spread
 
     def _day_grid(self, symbol: str, now: float) -> tuple[float, float, float]:
