@@ -99,6 +99,10 @@ class FundingPanel(QWidget):
         self.rules.setText(self.vm.rules_text())
         self.amount.setEnabled(ok or self.vm.busy)
         self.comment.setEnabled(ok and bool(self.vm.rules and self.vm.rules.comment_max_len))
+        default = self.vm.rules.default_comment if self.vm.rules else ""
+        self.comment.setPlaceholderText(f"{default} (default)" if default else "optional")
+        if self.vm.rules and self.vm.rules.comment_max_len:
+            self.comment.setMaxLength(self.vm.rules.comment_max_len + 1)
         self.submit_button.setEnabled(ok and not self.vm.busy)
         self.submit_button.setToolTip(why)
         label = KIND_LABELS.get(self.vm.kind, "Send") if self.vm.kind else "Send"

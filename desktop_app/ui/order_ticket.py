@@ -29,6 +29,8 @@ from desktop_app.viewmodels.order_ticket_vm import (
     F_PROFIT,
     F_SIZE,
     F_STOP,
+    F_STOP_PRICE,
+    TICKET_ORDER_TYPES,
     OrderTicketViewModel,
 )
 
@@ -92,6 +94,11 @@ class OrderTicketPanel(QWidget):
         prices.addWidget(QLabel("Offer (buy)", self), 0, 1)
         prices.addWidget(self.bid, 1, 0)
         prices.addWidget(self.offer, 1, 1)
+        self.facts = QLabel(self)
+        self.facts.setObjectName("orderTicket.facts")
+        self.facts.setWordWrap(True)
+        self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.facts.hide()
 
         # --- the form
         self.quantity = QLineEdit(self)
@@ -100,14 +107,17 @@ class OrderTicketPanel(QWidget):
         self.order_type = QComboBox(self)
         self.order_type.setObjectName("orderTicket.orderType")
         self._types = QStandardItemModel(self)
-        for ot in (OrderType.MARKET, OrderType.LIMIT, OrderType.STOP):
-            item = QStandardItem(ot.value.title())
+        for ot in TICKET_ORDER_TYPES:
+            item = QStandardItem(ot.value.replace("_", "-").title())
             item.setData(ot, Qt.ItemDataRole.UserRole)
             self._types.appendRow(item)
         self.order_type.setModel(self._types)
         self.level = QLineEdit(self)
         self.level.setObjectName("orderTicket.level")
         self.level.setPlaceholderText("for limit and stop orders")
+        self.stop_price = QLineEdit(self)
+        self.stop_price.setObjectName("orderTicket.stopPrice")
+        self.stop_price.setPlaceholderText("trigger of a stop-limit order")
         self.stop_loss = QLineEdit(self)
         self.stop_loss.setObjectName("orderTicket.stopLoss")
         self.stop_loss.setPlaceholderText("optional")
@@ -119,11 +129,18 @@ class OrderTicketPanel(QWidget):
             F_LEVEL: error_label("orderTicket.levelError", self),
             F_STOP: error_label("orderTicket.stopLossError", self),
             F_PROFIT: error_label("orderTicket.takeProfitError", self),
+            F_STOP_PRICE: error_label("orderTicket.stopPriceError", self),
         }
         form = QFormLayout()
-        form.addRow("Size", self._with_error(self.quantity, self.errors[F_SIZE]))
+        self.size_label = QLabel("Size", self)
+        self.size_label.setObjectName("orderTicket.sizeLabel")
+        form.addRow(self.size_label, self._with_error(self.quantity, self.errors[F_SIZE]))
         form.addRow("Type", self.order_type)
         form.addRow("Level", self._with_error(self.level, self.errors[F_LEVEL]))
+        self.stop_price_label = QLabel("Stop price", self)
+        form.addRow(
+            self.stop_price_label, self._with_error(self.stop_price, self.errors[F_STOP_PRICE])
+        )
         form.addRow("Stop loss", self._with_error(self.stop_loss, self.errors[F_STOP]))
         form.addRow("Take profit", self._with_error(self.take_profit, self.errors[F_PROFIT]))
 
@@ -147,6 +164,7 @@ class OrderTicketPanel(QWidget):
         layout.addWidget(self.instrument)
         layout.addWidget(self.market_status)
         layout.addLayout(prices)
+        layout.addWidget(self.facts)
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(self.result)
@@ -164,6 +182,7 @@ class OrderTicketPanel(QWidget):
         self.level.textChanged.connect(vm.set_level_text)
         self.stop_loss.textChanged.connect(vm.set_stop_text)
         self.take_profit.textChanged.connect(vm.set_profit_text)
+        self.stop_price.textChanged.connect(vm.set_stop_price_text)
         self.order_type.currentIndexChanged.connect(self._type_chosen)
         self.buy_button.clicked.connect(lambda: vm.submit(Side.BUY))
         self.sell_button.clicked.connect(lambda: vm.submit(Side.SELL))
@@ -175,6 +194,7 @@ class OrderTicketPanel(QWidget):
         vm.confirmationRequested.connect(self._confirm)
         vm.searchStatus.connect(self.search_status.setText)
         vm.inputsChanged.connect(self._show_inputs)
+        vm.factsChanged.connect(self._show_facts)
         self._show_instrument(vm.instrument)
         self._show_inputs()
         self._update_state()
@@ -189,6 +209,7 @@ class OrderTicketPanel(QWidget):
             (self.search, self.vm.search_text), (self.quantity, self.vm.size_text),
             (self.level, self.vm.level_text), (self.stop_loss, self.vm.stop_text),
             (self.take_profit, self.vm.profit_text),
+            (self.stop_price, self.vm.stop_price_text),
         ):
             if field.text() != text:
                 field.setText(text)
@@ -226,7 +247,15 @@ class OrderTicketPanel(QWidget):
             self.instrument.setToolTip(
                 f"min size {instrument.min_size}" if instrument.min_size else ""
             )
+        self.size_label.setText(self.vm.size_label)
+        self.quantity.setPlaceholderText(self.vm.size_label.lower())
         self._show_quote(self.vm.quote, 0)
+
+    def _show_facts(self) -> None:
+        text = self.vm.facts_text
+        self.facts.setText(text)
+        self.facts.setToolTip(self.vm.facts_hint)
+        self.facts.setVisible(bool(text))
 
     def _show_quote(self, quote: Quote | None, direction: int) -> None:
         self.bid.setText(self.vm.bid_text)
@@ -257,10 +286,21 @@ class OrderTicketPanel(QWidget):
         for field in (self.stop_loss, self.take_profit):
             field.setEnabled(state.stops_enabled)
             field.setToolTip(state.stops_why)
-        for button in (self.buy_button, self.sell_button):
-            button.setEnabled(state.can_send)
-            button.setToolTip(state.send_why)
-        self.market_status.setText(self.vm.market_text())
+        self.stop_price.setVisible(state.stop_price_enabled)
+        self.stop_price_label.setVisible(state.stop_price_enabled)
+        self.errors[F_STOP_PRICE].setVisible(
+            state.stop_price_enabled and bool(self.vm.errors.get(F_STOP_PRICE))
+        )
+        self.buy_button.setEnabled(state.buy_enabled)
+        self.buy_button.setToolTip(state.buy_why)
+        self.sell_button.setEnabled(state.sell_enabled)
+        self.sell_button.setToolTip(state.sell_why)
+        market = self.vm.market_text()
+        blocked = {why for ok, why in ((state.buy_enabled, state.buy_why),
+                                       (state.sell_enabled, state.sell_why)) if not ok and why}
+        if state.can_send or state.market_status:
+            market = " ".join([market, *sorted(blocked)]).strip()
+        self.market_status.setText(market)
         self.search.setEnabled(self.vm.account is not None)
 
     def _confirm(self, summary: str) -> None:

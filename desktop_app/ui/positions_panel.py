@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.ui.common import set_result, table_view
+from desktop_app.ui.modify_order_dialog import ModifyOrderDialog
 from desktop_app.viewmodels.keyed_table import KEY_ROLE
 from desktop_app.viewmodels.positions_vm import PositionsViewModel
 
@@ -35,6 +37,12 @@ class PositionsPanel(QWidget):
         self.close_button.setObjectName("positions.closeButton")
         self.cancel_button = QPushButton("Cancel order", self)
         self.cancel_button.setObjectName("workingOrders.cancelButton")
+        self.modify_button = QPushButton("Modify…", self)
+        self.modify_button.setObjectName("workingOrders.modifyButton")
+        self.close_all_button = QPushButton("Close all", self)
+        self.close_all_button.setObjectName("positions.closeAllButton")
+        self.modify_dialog: ModifyOrderDialog | None = None
+        self.close_all_box: QMessageBox | None = None
         self.message = QLabel(self)
         self.message.setObjectName("positions.message")
         self.message.setWordWrap(True)
@@ -43,8 +51,12 @@ class PositionsPanel(QWidget):
 
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.setObjectName("positions.splitter")
-        split.addWidget(self._group("Open positions", self.positions_table, self.close_button))
-        split.addWidget(self._group("Working orders", self.orders_table, self.cancel_button))
+        split.addWidget(self._group(
+            "Open positions", self.positions_table, self.close_all_button, self.close_button
+        ))
+        split.addWidget(self._group(
+            "Working orders", self.orders_table, self.modify_button, self.cancel_button
+        ))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(split)
@@ -52,6 +64,8 @@ class PositionsPanel(QWidget):
 
         self.close_button.clicked.connect(self._close_selected)
         self.cancel_button.clicked.connect(self._cancel_selected)
+        self.modify_button.clicked.connect(self._modify_selected)
+        self.close_all_button.clicked.connect(self._confirm_close_all)
         self.positions_table.selectionModel().selectionChanged.connect(self._update)
         self.orders_table.selectionModel().selectionChanged.connect(self._update)
         vm.stateChanged.connect(self._update)
@@ -62,11 +76,12 @@ class PositionsPanel(QWidget):
         vm.actionDone.connect(lambda text, ok: set_result(self.message, text, ok))
         self._update()
 
-    def _group(self, title: str, table: QTableView, button: QPushButton) -> QGroupBox:
+    def _group(self, title: str, table: QTableView, *buttons: QPushButton) -> QGroupBox:
         box = QGroupBox(title, self)
         row = QHBoxLayout()
         row.addStretch(1)
-        row.addWidget(button)
+        for button in buttons:
+            row.addWidget(button)
         inner = QVBoxLayout(box)
         inner.setContentsMargins(4, 4, 4, 4)
         inner.addWidget(table)
@@ -83,6 +98,39 @@ class PositionsPanel(QWidget):
         if key is not None:
             self.vm.cancel_order(key)
 
+    def _modify_selected(self) -> None:
+        key = _selected_key(self.orders_table)
+        order = self.vm.working_order(key) if key is not None else None
+        if order is None:
+            return
+        dialog = ModifyOrderDialog(self.vm, order, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.modify_dialog = dialog
+        dialog.finished.connect(lambda _r: setattr(self, "modify_dialog", None))
+        dialog.open()
+
+    def _confirm_close_all(self) -> None:
+        """Non-modal (open(), never exec()): the loop keeps running while it asks."""
+        count = self.vm.positions.rowCount()
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Close all positions",
+            f"Close all {count} open position(s) of this account at the market?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self,
+        )
+        box.setObjectName("positions.closeAllConfirm")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.button(QMessageBox.StandardButton.Yes).setObjectName("positions.closeAllYes")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def clicked(button: object) -> None:
+            if button is box.button(QMessageBox.StandardButton.Yes):
+                self.vm.close_all()
+
+        box.buttonClicked.connect(clicked)
+        box.finished.connect(lambda _r: setattr(self, "close_all_box", None))
+        self.close_all_box = box
+        box.open()
+
     def _update(self, *_args: object) -> None:
         enabled, why = self.vm.close_state()
         key = _selected_key(self.positions_table)
@@ -96,3 +144,13 @@ class PositionsPanel(QWidget):
         self.cancel_button.setEnabled(enabled and key is not None and not busy)
         self.cancel_button.setToolTip(why if not enabled else
                                       ("Select a working order." if key is None else why))
+        enabled, why = self.vm.modify_state()
+        busy = key is not None and self.vm.is_busy("modify", key)
+        self.modify_button.setVisible(enabled)
+        self.modify_button.setEnabled(enabled and key is not None and not busy)
+        self.modify_button.setToolTip(why if key is not None else "Select a working order.")
+        caps = self.vm.capabilities()
+        enabled, why = self.vm.close_all_state()
+        self.close_all_button.setVisible(bool(caps and caps.close_all))
+        self.close_all_button.setEnabled(enabled and not self.vm.is_busy("close_all", ""))
+        self.close_all_button.setToolTip(why)

@@ -74,6 +74,21 @@ def _account_text(row: AccountRow) -> str:
     return f"{name} ★" if row.account.active else name
 
 
+def _details_text(row: AccountRow) -> str:
+    """The broker's further figures (margins, realized P/L, invested, leverage)."""
+    bal = row.balance
+    if bal is None:
+        return ""
+    extra = []
+    if bal.realized_profit_loss is not None:
+        extra.append(f"Realized P/L {fmt.signed_money(bal.realized_profit_loss)}")
+    if bal.margin is not None:
+        extra.append(f"Margin {fmt.money(bal.margin)}")
+    known = {"realized p/l", "margin"}
+    extra += [f"{f.label} {f.value}" for f in bal.details if f.label.lower() not in known]
+    return " · ".join(extra)
+
+
 def _status_text(row: AccountRow) -> str:
     if row.account is None:
         return row.state.value
@@ -92,8 +107,9 @@ ACCOUNT_COLUMNS: tuple[Column[AccountRow], ...] = (
     Column("Status", ("account", "state"), _status_text, _status_text),
     Column("Updated", ("age", "stale"), lambda r: f"stale · {r.age}" if r.stale else r.age,
            lambda r: r.age),
+    Column("Details", ("balance",), lambda r: _details_text(r), lambda r: _details_text(r)),
 )
-AGE_COLUMN = len(ACCOUNT_COLUMNS) - 1
+AGE_COLUMN = next(i for i, c in enumerate(ACCOUNT_COLUMNS) if c.title == "Updated")
 
 
 class AccountsTableModel(KeyedTableModel[AccountRow]):
@@ -123,6 +139,11 @@ class AccountsTableModel(KeyedTableModel[AccountRow]):
             return f"{item.account.ref.account_id}{active}"
         if column == 0 and item.message:
             return item.message
+        if item.balance is not None and item.balance.details and column >= 2:
+            return "\n".join(
+                f"{f.label}: {f.value}" + (f" ({f.hint})" if f.hint else "")
+                for f in item.balance.details
+            )
         return None
 
     def row_for_account(self, ref: AccountRef) -> int:

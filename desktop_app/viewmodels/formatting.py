@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from desktop_app.domain.money import format_duration, utc_now
+from desktop_app.domain.types import Fact, OrderType
 
 
 def money(value: Decimal | None) -> str:
@@ -26,6 +28,14 @@ def size(value: Decimal | None) -> str:
         return ""
     text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def facts(items: Iterable[Fact]) -> str:
+    return " · ".join(f"{f.label} {f.value}" for f in items)
+
+
+def order_type(value: OrderType) -> str:
+    return value.value.replace("_", "-").title()
 
 
 def time_utc(value: datetime | None) -> str:

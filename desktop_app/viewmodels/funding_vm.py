@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.domain.capabilities import Capabilities
+from desktop_app.domain.money import utc_now
 from desktop_app.domain.types import (
     AccountRef,
     FundingKind,
@@ -166,6 +168,8 @@ class FundingViewModel(HubViewModel):
             )
         if rules.cooldown is not None:
             lines.append(f"At most one request every {fmt.duration(rules.cooldown)}.")
+        if rules.next_allowed_at is not None:
+            lines.append(f"The next is allowed at {self._next_text(rules)}.")
         if rules.comment_max_len:
             lines.append(f"Comment up to {rules.comment_max_len} characters.")
         if rules.notes:
@@ -209,7 +213,20 @@ class FundingViewModel(HubViewModel):
             )
         if rules.comment_max_len and len(self.comment) > rules.comment_max_len:
             return f"The comment is longer than {rules.comment_max_len} characters.", None
+        if rules.next_allowed_at is not None and rules.next_allowed_at > utc_now():
+            return (
+                f"One request every {fmt.duration(rules.cooldown or timedelta())}: the next "
+                f"is allowed at {self._next_text(rules)}.", None
+            )
         return "", amount
+
+    @staticmethod
+    def _next_text(rules: FundingRules) -> str:
+        at = rules.next_allowed_at
+        if at is None:
+            return "once"
+        minutes = max(1, int((at - utc_now()).total_seconds() + 59) // 60)
+        return f"{at:%H:%M} UTC (in {minutes} min)"
 
     def _revalidate(self) -> None:
         error = self.validate()[0] if self.amount_text.strip() else ""
@@ -249,7 +266,7 @@ class FundingViewModel(HubViewModel):
 
     def _sent(self) -> None:
         self.busy = False
-        self.stateChanged.emit()
+        self.set_kind(self.kind)  # a cooldown may have started
         self.refresh_journal()
 
     @staticmethod

@@ -47,7 +47,8 @@ if TYPE_CHECKING:
 
 SEARCH_DEBOUNCE_MS = 300
 TRADEABLE = "TRADEABLE"
-TICKET_ORDER_TYPES = (OrderType.MARKET, OrderType.LIMIT, OrderType.STOP)
+TICKET_ORDER_TYPES = (OrderType.MARKET, OrderType.LIMIT, OrderType.STOP, OrderType.STOP_LIMIT)
+LEVEL_TYPES = (OrderType.LIMIT, OrderType.STOP, OrderType.STOP_LIMIT)
 
 # Keys of ``errors``: the UI shows each message next to its field.
 F_INSTRUMENT = "instrument"
@@ -55,6 +56,7 @@ F_SIZE = "size"
 F_LEVEL = "level"
 F_STOP = "stop"
 F_PROFIT = "profit"
+F_STOP_PRICE = "stop_price"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,17 @@ class TicketState:
     can_send: bool
     send_why: str
     market_status: str
+    stop_price_enabled: bool = False
+    # Per side: the broker may allow buying but not selling now (e.g. Darwinex flags).
+    buy_enabled: bool = True
+    buy_why: str = ""
+    sell_enabled: bool = True
+    sell_why: str = ""
+
+    def side(self, side: Side) -> tuple[bool, str]:
+        if side is Side.BUY:
+            return self.buy_enabled, self.buy_why
+        return self.sell_enabled, self.sell_why
 
 
 def _parse(text: str, label: str, errors: dict[str, str], key: str) -> Decimal | None:
@@ -92,6 +105,7 @@ class OrderTicketViewModel(HubViewModel):
     # A field's value changed (typed, or set from code): the panel shows the values it
     # does not show yet. Only emitted on a real change, so the round trip ends there.
     inputsChanged = Signal()
+    factsChanged = Signal()
 
     def __init__(self, hub: Hub, parent: QObject | None = None) -> None:
         super().__init__(hub, parent)
@@ -108,6 +122,7 @@ class OrderTicketViewModel(HubViewModel):
         self.level_text = ""
         self.stop_text = ""
         self.profit_text = ""
+        self.stop_price_text = ""
         self.errors: dict[str, str] = {}
         self.result_text = ""
         self.result_ok = False
@@ -251,9 +266,54 @@ class OrderTicketViewModel(HubViewModel):
         self.instrumentChanged.emit(instrument)
         self.quoteChanged.emit(None, 0)
         self.quoteSymbolsChanged.emit()
+        self.factsChanged.emit()
         if instrument is not None:
             self._fetch_quote()
+            self._fetch_details()
         self._revalidate()
+
+    @property
+    def size_label(self) -> str:
+        return (self.instrument.size_label if self.instrument else "") or "Size"
+
+    @property
+    def facts_text(self) -> str:
+        """The instrument's facts (D-Score, tick value, ...), one per line."""
+        if self.instrument is None:
+            return ""
+        return "\n".join(f"{f.label}: {f.value}" for f in self.instrument.facts)
+
+    @property
+    def facts_hint(self) -> str:
+        if self.instrument is None:
+            return ""
+        return "\n".join(f"{f.label}: {f.hint}" for f in self.instrument.facts if f.hint)
+
+    def _fetch_details(self) -> None:
+        """Scores and other facts, where the broker has them: once per choice (the
+        service caches what the broker throttles)."""
+        caps = self.capabilities()
+        account, instrument = self.account, self.instrument
+        if account is None or instrument is None or caps is None or not caps.instrument_details:
+            return
+
+        def done(details: Instrument) -> None:
+            if self.instrument is instrument and self.account == account:
+                self.instrument = details
+                self.instrumentChanged.emit(details)
+                self.factsChanged.emit()
+                self._revalidate()
+
+        def fail(exc: BaseException) -> None:
+            if self.instrument is instrument:
+                self.searchStatus.emit(
+                    f"No details for {instrument.symbol}: {error_text(exc)}"
+                )
+
+        self.tasks.start(
+            self.hub.instrument_details(account, instrument.symbol),
+            on_result=done, on_error=fail,
+        )
 
     def quote_symbols(self) -> set[str]:
         return {self.instrument.symbol} if self.instrument else set()
@@ -281,7 +341,9 @@ class OrderTicketViewModel(HubViewModel):
             direction = (mid_new > mid_old) - (mid_new < mid_old)
         self.quote = quote
         self.quoteChanged.emit(quote, direction)
-        if old is None or old.market_status != quote.market_status:
+        if old is None or (old.market_status, old.buy_allowed, old.sell_allowed, old.note) != (
+            quote.market_status, quote.buy_allowed, quote.sell_allowed, quote.note
+        ):
             self._revalidate()
 
     def on_event(self, event: Any) -> None:
@@ -316,6 +378,9 @@ class OrderTicketViewModel(HubViewModel):
 
     def set_profit_text(self, text: str) -> None:
         self._set_input("profit_text", text)
+
+    def set_stop_price_text(self, text: str) -> None:
+        self._set_input("stop_price_text", text)
 
     def _set_input(self, name: str, value: object) -> None:
         changed = getattr(self, name) != value
@@ -378,12 +443,29 @@ class OrderTicketViewModel(HubViewModel):
             why = "Live trading is off for this profile: turn on the live opt-in to trade."
         elif self.busy:
             can_send, why = False, "An order is being sent…"
+        buy = self._side_allowed(Side.BUY) if can_send else (False, why)
+        sell = self._side_allowed(Side.SELL) if can_send else (False, why)
         return TicketState(
             live=live, busy=self.busy, order_types=tuple(types),
-            level_enabled=self.order_type in (OrderType.LIMIT, OrderType.STOP),
+            level_enabled=self.order_type in LEVEL_TYPES,
             stops_enabled=stops_enabled, stops_why=stops_why,
-            can_send=can_send, send_why=why, market_status=status,
+            can_send=buy[0] or sell[0], send_why=why or buy[1] or sell[1],
+            market_status=status,
+            stop_price_enabled=self.order_type is OrderType.STOP_LIMIT,
+            buy_enabled=buy[0], buy_why=buy[1], sell_enabled=sell[0], sell_why=sell[1],
         )
+
+    def _side_allowed(self, side: Side) -> tuple[bool, str]:
+        """The broker's own flags for buying or selling this instrument now."""
+        flags = [self.instrument, self.quote]
+        for source in flags:
+            if source is None:
+                continue
+            allowed = source.buy_allowed if side is Side.BUY else source.sell_allowed
+            if not allowed:
+                verb = "Buying" if side is Side.BUY else "Selling"
+                return False, source.note or f"{verb} is not possible now."
+        return True, ""
 
     def validate(self, side: Side | None = None) -> tuple[dict[str, str], OrderRequest | None]:
         """Field errors, and the request when there are none and ``side`` is given."""
@@ -403,13 +485,22 @@ class OrderTicketViewModel(HubViewModel):
             elif inst is not None and inst.size_step and size % inst.size_step != 0:
                 errors[F_SIZE] = f"Size must be a multiple of {fmt.size(inst.size_step)}."
         level: Decimal | None = None
+        kind = self.order_type.value.lower().replace("_", "-")
         if state.level_enabled:
             level = _parse(self.level_text, "Level", errors, F_LEVEL)
             if F_LEVEL not in errors:
                 if level is None:
-                    errors[F_LEVEL] = f"A {self.order_type.value.lower()} order needs a level."
+                    errors[F_LEVEL] = f"A {kind} order needs a level."
                 elif level <= 0:
                     errors[F_LEVEL] = "Level must be greater than 0."
+        stop_price: Decimal | None = None
+        if state.stop_price_enabled:
+            stop_price = _parse(self.stop_price_text, "Stop price", errors, F_STOP_PRICE)
+            if F_STOP_PRICE not in errors:
+                if stop_price is None:
+                    errors[F_STOP_PRICE] = "A stop-limit order needs a stop (trigger) price."
+                elif stop_price <= 0:
+                    errors[F_STOP_PRICE] = "Stop price must be greater than 0."
         stop = profit = None
         if state.stops_enabled:
             stop = _parse(self.stop_text, "Stop loss", errors, F_STOP)
@@ -426,6 +517,7 @@ class OrderTicketViewModel(HubViewModel):
             account=self.account, symbol=inst.symbol, side=side, size=size,
             order_type=self.order_type, level=level if state.level_enabled else None,
             stop_level=stop, profit_level=profit,
+            stop_price=stop_price if state.stop_price_enabled else None,
         )
 
     def _check_sides(
@@ -463,6 +555,8 @@ class OrderTicketViewModel(HubViewModel):
             errors.pop(F_SIZE, None)
         if not self.level_text.strip():
             errors.pop(F_LEVEL, None)
+        if not self.stop_price_text.strip():
+            errors.pop(F_STOP_PRICE, None)
         errors.pop(F_INSTRUMENT, None)
         self._set_errors(errors)
         self.stateChanged.emit()
@@ -486,6 +580,11 @@ class OrderTicketViewModel(HubViewModel):
             self._set_result(f"Not sent: {state.send_why}", False)
             future.set_result(None)
             return future
+        allowed, why_not = state.side(side)
+        if not allowed:
+            self._set_result(f"Not sent: {why_not}", False)
+            future.set_result(None)
+            return future
         errors, request = self.validate(side)
         self._set_errors(errors)
         if errors or request is None:
@@ -505,8 +604,13 @@ class OrderTicketViewModel(HubViewModel):
     def describe(self, request: OrderRequest) -> str:
         inst = self.instrument
         name = inst.name if inst and inst.name else request.symbol
-        parts = [f"{request.side.value} {fmt.size(request.size)} {name}",
-                 request.order_type.value.lower()]
+        size = fmt.size(request.size)
+        if inst is not None and inst.size_label.lower().startswith("amount"):
+            size = f"{fmt.money(request.size)} {inst.currency}".strip()
+        parts = [f"{request.side.value} {size} {name}",
+                 request.order_type.value.lower().replace("_", "-")]
+        if request.stop_price is not None:
+            parts.append(f"stop {fmt.level(request.stop_price)}")
         if request.level is not None:
             parts.append(f"at {fmt.level(request.level)}")
         if request.stop_level is not None:

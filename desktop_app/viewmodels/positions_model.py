@@ -26,12 +26,13 @@ POSITION_COLUMNS: tuple[Column[Position], ...] = (
            lambda p: numeric_key(p.profit_level), True),
     Column("Opened (UTC)", ("opened_at",), lambda p: fmt.time_utc(p.opened_at),
            lambda p: p.opened_at.timestamp()),
+    Column("Details", ("facts",), lambda p: fmt.facts(p.facts), lambda p: fmt.facts(p.facts)),
 )
 
 ORDER_COLUMNS: tuple[Column[WorkingOrder], ...] = (
     Column("Instrument", ("name", "symbol"), lambda o: o.name or o.symbol, lambda o: o.name),
     Column("Side", ("side",), lambda o: o.side.value, lambda o: o.side.value),
-    Column("Type", ("order_type",), lambda o: o.order_type.value.title(),
+    Column("Type", ("order_type",), lambda o: fmt.order_type(o.order_type),
            lambda o: o.order_type.value),
     Column("Size", ("size",), lambda o: fmt.size(o.size), lambda o: float(o.size), True),
     Column("Level", ("level",), lambda o: fmt.level(o.level), lambda o: float(o.level),
@@ -42,6 +43,8 @@ ORDER_COLUMNS: tuple[Column[WorkingOrder], ...] = (
            lambda o: numeric_key(o.profit_level), True),
     Column("Created (UTC)", ("created_at",), lambda o: fmt.time_utc(o.created_at),
            lambda o: o.created_at.timestamp()),
+    Column("Stop price", ("stop_price",), lambda o: fmt.level(o.stop_price),
+           lambda o: numeric_key(o.stop_price), True),
 )
 
 

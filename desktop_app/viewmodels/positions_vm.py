@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.domain.capabilities import Capabilities
-from desktop_app.domain.types import AccountRef, OrderResult
+from desktop_app.domain.types import AccountRef, OrderAmendment, OrderResult, WorkingOrder
 from desktop_app.session.events import PositionsUpdated, WorkingOrdersUpdated
 from desktop_app.viewmodels import formatting as fmt
 from desktop_app.viewmodels.base import HubViewModel
@@ -91,6 +91,85 @@ class PositionsViewModel(HubViewModel):
         if not caps.working_orders:
             return False, caps.why_not("working_orders")
         return True, "Cancel the selected working order."
+
+    def modify_state(self) -> tuple[bool, str]:
+        caps = self.capabilities()
+        if caps is None:
+            return False, "No connected account selected."
+        if not caps.modify_orders:
+            return False, caps.why_not("modify_orders")
+        return True, "Change the selected working order's level or size."
+
+    def close_all_state(self) -> tuple[bool, str]:
+        caps = self.capabilities()
+        if caps is None:
+            return False, "No connected account selected."
+        if not caps.close_all:
+            return False, caps.why_not("close_all")
+        if self.positions.rowCount() == 0:
+            return False, "There are no open positions."
+        return True, "Close every open position of this account at the market."
+
+    def working_order(self, order_id: str) -> WorkingOrder | None:
+        row = self.orders.row_of(order_id)
+        return self.orders.item(row) if row >= 0 else None
+
+    def validate_amendment(
+        self, order_id: str, level_text: str, size_text: str, stop_price_text: str = ""
+    ) -> tuple[dict[str, str], OrderAmendment | None]:
+        """Field errors, or the amendment (None values: unchanged)."""
+        errors: dict[str, str] = {}
+        current = self.working_order(order_id)
+        values: dict[str, Any] = {}
+        for name, label, text in (("level", "Level", level_text), ("size", "Size", size_text),
+                                  ("stop_price", "Stop price", stop_price_text)):
+            try:
+                value = fmt.parse_decimal(text)
+            except ValueError as exc:
+                errors[name] = f"{label}: {exc}."
+                continue
+            if value is not None and value <= 0:
+                errors[name] = f"{label} must be greater than 0."
+            elif value is not None and current is not None and getattr(current, name) == value:
+                value = None  # unchanged
+            values[name] = value
+        if current is None:
+            errors["order"] = "The order is no longer listed as working."
+        if not errors and all(v is None for v in values.values()):
+            errors["order"] = "Nothing changed."
+        if errors or self.account is None:
+            return errors, None
+        return errors, OrderAmendment(self.account, order_id, **values)
+
+    def modify_order(
+        self, order_id: str, level_text: str, size_text: str, stop_price_text: str = ""
+    ) -> asyncio.Task[OrderResult | None] | None:
+        enabled, why = self.modify_state()
+        if not enabled or self.account is None:
+            self.actionDone.emit(why, False)
+            return None
+        errors, amendment = self.validate_amendment(
+            order_id, level_text, size_text, stop_price_text
+        )
+        if amendment is None:
+            self.actionDone.emit(
+                f"Not sent: {next(iter(errors.values()), 'check the values.')}", False
+            )
+            return None
+        return self._run(
+            f"modify:{order_id}", f"Modify {order_id}",
+            lambda: self.hub.modify_order(amendment),
+        )
+
+    def close_all(self) -> asyncio.Task[OrderResult | None] | None:
+        enabled, why = self.close_all_state()
+        if not enabled or self.account is None:
+            self.actionDone.emit(why, False)
+            return None
+        return self._run(
+            "close_all:", "Close all positions",
+            lambda acc=self.account: self.hub.close_all_positions(acc),
+        )
 
     def close_position(self, position_id: str) -> asyncio.Task[OrderResult | None] | None:
         enabled, why = self.close_state()
