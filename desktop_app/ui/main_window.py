@@ -14,6 +14,7 @@ from desktop_app.ui.funding_panel import FundingPanel
 from desktop_app.ui.order_ticket import OrderTicketPanel
 from desktop_app.ui.positions_panel import PositionsPanel
 from desktop_app.ui.preferences_dialog import PreferencesDialog
+from desktop_app.ui.products_panel import ProductsPanel
 from desktop_app.ui.profiles_dialog import ProfilesDialog
 from desktop_app.ui.status_bar import StatusBar
 from desktop_app.ui.theme import apply_theme
@@ -25,6 +26,7 @@ DOCK_AREAS = {
     "orderTicket": Qt.DockWidgetArea.RightDockWidgetArea,
     "funding": Qt.DockWidgetArea.RightDockWidgetArea,
     "chart": Qt.DockWidgetArea.BottomDockWidgetArea,
+    "products": Qt.DockWidgetArea.BottomDockWidgetArea,
     "activity": Qt.DockWidgetArea.BottomDockWidgetArea,
 }
 
@@ -43,6 +45,7 @@ class MainWindow(QMainWindow):
         self.ticket = OrderTicketPanel(app_vm.ticket, self)
         self.funding = FundingPanel(app_vm.funding, self)
         self.chart = BalanceChart(app_vm.chart, self)
+        self.products = ProductsPanel(app_vm.products, self)
         self.activity = ActivityPanel(app_vm.activity, self)
         self.status = StatusBar(app_vm.status, self)
         self.setStatusBar(self.status)
@@ -53,6 +56,7 @@ class MainWindow(QMainWindow):
             ("orderTicket", "Order ticket", self.ticket),
             ("funding", "Funding", self.funding),
             ("chart", "Balance", self.chart),
+            ("products", "Products", self.products),
             ("activity", "Activity log", self.activity),
         ):
             dock = QDockWidget(title, self)
@@ -62,6 +66,7 @@ class MainWindow(QMainWindow):
             self.docks[key] = dock
         self.tabifyDockWidget(self.docks["orderTicket"], self.docks["funding"])
         self.docks["orderTicket"].raise_()
+        self.tabifyDockWidget(self.docks["chart"], self.docks["products"])
         self.tabifyDockWidget(self.docks["chart"], self.docks["activity"])
         self.docks["chart"].raise_()
         self.profiles_dialog: ProfilesDialog | None = None
@@ -71,6 +76,7 @@ class MainWindow(QMainWindow):
         self.accounts.preferencesRequested.connect(self.open_preferences)
         app_vm.statusMessage.connect(self.status.show_message)
         app_vm.themeChanged.connect(self._apply_theme)
+        app_vm.tradeRequested.connect(self.docks["orderTicket"].raise_)
         self._apply_theme(app_vm.theme)
         self._restore_layout()
 
@@ -107,6 +113,7 @@ class MainWindow(QMainWindow):
     def _apply_theme(self, theme: str) -> None:
         apply_theme(theme)
         self.chart.apply_theme(theme)
+        self.products.apply_theme(theme)
         if self.theme_action.isChecked() != (theme == "dark"):
             self.theme_action.setChecked(theme == "dark")
 

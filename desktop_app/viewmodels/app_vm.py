@@ -27,6 +27,7 @@ from desktop_app.viewmodels.funding_vm import FundingViewModel
 from desktop_app.viewmodels.order_ticket_vm import OrderTicketViewModel
 from desktop_app.viewmodels.positions_vm import PositionsViewModel
 from desktop_app.viewmodels.preferences_vm import PreferencesViewModel
+from desktop_app.viewmodels.products_vm import ProductsViewModel
 from desktop_app.viewmodels.profiles_vm import ProfilesViewModel
 from desktop_app.viewmodels.status_vm import StatusViewModel
 from desktop_app.viewmodels.tasks import TaskRunner
@@ -55,6 +56,7 @@ class AppViewModel(QObject):
     themeChanged = Signal(str)
     statusMessage = Signal(str)
     selectionChanged = Signal(object)  # AccountRef | None
+    tradeRequested = Signal()  # a product went to the ticket: the window shows the ticket
 
     def __init__(self, hub: Hub, settings: Settings, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -72,11 +74,12 @@ class AppViewModel(QObject):
         self.ticket = OrderTicketViewModel(hub, self)
         self.funding = FundingViewModel(hub, self)
         self.chart = BalanceChartViewModel(hub, self)
+        self.products = ProductsViewModel(hub, self)
         self.profiles = ProfilesViewModel(hub, self)
         self._preferences: list[PreferencesViewModel] = []  # open ones, one per dialog
         self._children: list[HubViewModel] = [
             self.activity, self.status, self.accounts, self.positions, self.ticket,
-            self.funding, self.chart, self.profiles,
+            self.funding, self.chart, self.products, self.profiles,
         ]
         for child in self._children:
             child.error.connect(self.report_error)
@@ -88,6 +91,7 @@ class AppViewModel(QObject):
         self.ticket.resultChanged.connect(self._on_order_result)
         self.positions.actionDone.connect(self._on_position_action)
         self.funding.resultChanged.connect(self._on_funding_result)
+        self.products.tradeRequested.connect(self._trade_product)
         self.profiles.failed.connect(self.statusMessage)
         if settings.load_warning:
             self.activity.add_error(settings.load_warning)
@@ -104,15 +108,22 @@ class AppViewModel(QObject):
         self.ticket.set_account(ref)
         self.funding.set_account(ref)
         self.chart.set_account(ref)
+        self.products.set_account(ref)
         self._update_focus()
         if ref is not None and ref != self.settings.selected_account:
             self.settings.selected_account = ref
             self.saves.start(self.settings.save_async())
         self.selectionChanged.emit(ref)
 
+    def _trade_product(self, instrument: object) -> None:
+        """"Trade in ticket" from the products view: the ticket takes the product."""
+        self.ticket.choose(instrument)  # type: ignore[arg-type]
+        self.tradeRequested.emit()
+
     def _on_capabilities(self) -> None:
         self.ticket.refresh_capabilities()
         self.funding.refresh_capabilities()
+        self.products.refresh_capabilities()
         self.positions.stateChanged.emit()
 
     def _update_focus(self) -> None:
