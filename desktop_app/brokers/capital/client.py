@@ -472,6 +472,17 @@ class CapitalClient:
             details.extend(data.get("marketDetails") or [])
         return details
 
+    async def prices(
+        self, epic: str, *, resolution: str, count: int, priority: Priority = Priority.VISIBLE
+    ) -> list[dict[str, Any]]:
+        """``GET /prices/{epic}``: the last ``count`` bars (1..1000) of ``resolution``."""
+        data = await self.get(
+            f"/prices/{segment(epic)}",
+            params={"resolution": resolution, "max": max(1, min(count, 1000))},
+            priority=priority,
+        )
+        return list(data.get("prices") or [])
+
     async def navigation(self, node_id: str | None = None) -> dict[str, Any]:
         if node_id is None:
             return await self.get("/marketnavigation", priority=Priority.INTERACTIVE)

@@ -16,12 +16,14 @@ from desktop_app.domain.types import (
     AccountStatus,
     Balance,
     Environment,
+    Fact,
     Instrument,
     InstrumentKind,
     LeverageSetting,
     MarketNode,
     OrderType,
     Position,
+    PricePoint,
     Quote,
     Side,
     Watchlist,
@@ -283,3 +285,37 @@ def watchlist(data: dict[str, Any]) -> Watchlist:
 def wire_time(value: datetime) -> str:
     """``goodTillDate``: UTC, ``YYYY-MM-DDTHH:MM:SS``."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def instrument_facts(details: dict[str, Any]) -> tuple[Fact, ...]:
+    """What GET /markets/{epic} adds: margin factor, minimum size, today's change and range."""
+    info = details.get("instrument") or {}
+    rules = details.get("dealingRules") or {}
+    snap = details.get("snapshot") or {}
+    facts: list[Fact] = []
+    margin = optional_decimal(info.get("marginFactor"), field="marginFactor")
+    if margin is not None:
+        unit = "%" if _text(info.get("marginFactorUnit")).upper() == "PERCENTAGE" else ""
+        facts.append(Fact("Margin factor", f"{margin.normalize():f}{unit}"))
+    min_size = _rule_value(rules, "minDealSize")
+    if min_size is not None:
+        facts.append(Fact("Minimum size", f"{min_size.normalize():f}"))
+    change = optional_decimal(snap.get("percentageChange"), field="percentageChange")
+    if change is not None:
+        facts.append(Fact("Change today", f"{change:+.2f}%"))
+    high = optional_decimal(snap.get("high"), field="high")
+    low = optional_decimal(snap.get("low"), field="low")
+    if high is not None and low is not None:
+        facts.append(Fact("Day range", f"{low:f} - {high:f}"))
+    return tuple(facts)
+
+
+def price_point(bar: dict[str, Any]) -> PricePoint | None:
+    """A bar's close as a mid price; None for a bar without both sides."""
+    close = bar.get("closePrice") or {}
+    bid = optional_decimal(close.get("bid"), field="bid")
+    ask = optional_decimal(close.get("ask"), field="ask")
+    at = parse_time(bar.get("snapshotTimeUTC"))
+    if bid is None or ask is None or at is None:
+        return None
+    return PricePoint(at, (bid + ask) / 2)

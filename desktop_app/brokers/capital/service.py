@@ -18,6 +18,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -158,6 +159,9 @@ class CapitalService:
 
     def _make_capabilities(self) -> Capabilities:
         reasons = {
+            "modify_orders": "Changing a working order is not offered for Capital.com yet; "
+            "cancel it and place a new one.",
+            "close_all": "Capital.com has no close-all call; close positions one by one.",
             "account_creation": NO_ACCOUNT_CREATION,
             "stop_limit": NO_STOP_LIMIT,
             OrderType.STOP_LIMIT.value: NO_STOP_LIMIT,
@@ -181,6 +185,8 @@ class CapitalService:
             quotes=True,
             account_switching=True,
             preferences=True,
+            instrument_details=True,
+            quote_history=True,
             reasons=reasons,
         )
 
@@ -594,13 +600,30 @@ class CapitalService:
                            broker=BROKER)
 
     async def instrument_details(self, account: AccountRef, symbol: str) -> Instrument:
-        raise NotSupported("Instrument details are not offered for Capital.com yet.",
-                           broker=BROKER)
+        """``GET /markets/{epic}``: dealing rules, margin factor and today's prices."""
+        self._check_account(account)
+        details = await self.client.market(symbol, priority=Priority.INTERACTIVE)
+        snap = details.get("snapshot") or {}
+        info = details.get("instrument") or {}
+        summary = {
+            "epic": info.get("epic") or symbol, "instrumentName": info.get("name"),
+            "instrumentType": info.get("type"), "marketStatus": snap.get("marketStatus"),
+            "bid": snap.get("bid"), "offer": snap.get("offer"),
+        }
+        base = mapping.instrument(summary, details)
+        return replace(base, facts=mapping.instrument_facts(details))
 
     async def quote_history(
         self, account: AccountRef, symbol: str, since: datetime
     ) -> list[PricePoint]:
-        raise NotSupported("Price history is not offered for Capital.com yet.", broker=BROKER)
+        """Daily closes (mid) from ``GET /prices/{epic}``, at most 1000 bars."""
+        self._check_account(account)
+        days = max(1, (utc_now() - since).days + 1)
+        bars = await self.client.prices(
+            symbol, resolution="DAY", count=days, priority=Priority.INTERACTIVE
+        )
+        points = [p for bar in bars if (p := mapping.price_point(bar)) is not None]
+        return [p for p in points if p.at >= since - timedelta(days=1)]
 
     async def screen_instruments(
         self, account: AccountRef, screen: InstrumentScreen, text: str = ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 
@@ -100,3 +101,35 @@ def test_preferences_get_set_and_invalid_leverage(
     assert caught.value.code == "error.invalid.leverage.value"
     assert "leverage" in caught.value.user_text()
     assert run(service.preferences(eur)).leverages["SHARES"].current == other
+
+
+def test_instrument_details_carry_margin_and_the_days_range(
+    service: CapitalService, capital_sim, run
+) -> None:
+    usd, _ = account_refs(capital_sim, service)
+    gold = run(service.instrument_details(usd, "GOLD"))
+    facts = {f.label: f.value for f in gold.facts}
+    assert gold.symbol == "GOLD" and gold.name == "Gold"
+    assert gold.min_size == capital_sim.state.market.spec("GOLD").min_size
+    assert facts["Margin factor"].endswith("%")
+    assert facts["Minimum size"] == "0.01"
+    low, high = (Decimal(v) for v in facts["Day range"].split(" - "))
+    assert low <= high
+    with pytest.raises(NotFound):
+        run(service.instrument_details(usd, "NO_SUCH_EPIC"))
+
+
+def test_quote_history_is_daily_mid_closes_since_the_date_asked(
+    service: CapitalService, capital_sim, run
+) -> None:
+    from datetime import timedelta
+
+    from desktop_app.domain.money import utc_now
+
+    usd, _ = account_refs(capital_sim, service)
+    since = utc_now() - timedelta(days=30)
+    points = run(service.quote_history(usd, "EURUSD", since))
+    assert 25 <= len(points) <= 32
+    assert all(a.at < b.at for a, b in pairwise(points))
+    assert all(p.at >= since - timedelta(days=1) for p in points)
+    assert all(Decimal("0.5") < p.price < Decimal("2") for p in points)
