@@ -13,8 +13,9 @@ again until ``login()`` is called anew.
 Rate limits (see budgets.py and errors.py): a penalty ticket pauses the request's
 budgets for ``p-time`` and the identical body is resent with ``"p-ticket"`` (a
 penalised request had no effect, so an order is still placed once), at most
-``MAX_TICKETS`` times; a ticket with ``p-captcha`` is never resent. HTTP 423 pauses a
-few seconds and repeats reads only. HTTP 429 locks the login out for about an hour:
+``MAX_TICKETS`` times; a ticket with ``p-captcha`` is never resent, and that endpoint
+is not called again for ``p-time`` (about an hour). HTTP 423 pauses a few seconds and
+repeats reads only. HTTP 429 locks the login out for about an hour:
 every budget is paused and every call fails at once with ``RateLimited`` until then,
 so nothing hammers the broker.
 """
@@ -40,6 +41,8 @@ from desktop_app.brokers.tradovate.budgets import (
 )
 from desktop_app.brokers.tradovate.errors import (
     BROKER,
+    CAPTCHA_HINT,
+    CAPTCHA_TEXT,
     LOCKOUT_SECONDS,
     LOCKOUT_TEXT,
     LOGIN_PATH,
@@ -160,6 +163,8 @@ class TradovateClient:
         self._login_lock = asyncio.Lock()
         self._auth_failed: AuthError | None = None
         self._locked_until = 0.0
+        # Paths (lower case) under a captcha penalty, until when: not sent meanwhile.
+        self._captcha_until: dict[str, float] = {}
         # What the last token reply said about the user (no secrets): userId, name, ...
         self.user: dict[str, Any] = {}
         self.logins = 0
@@ -218,7 +223,10 @@ class TradovateClient:
         except (KeyError, ValueError):
             remaining = 80 * 60.0  # the shortest documented lifetime
         remaining = max(0.0, remaining)
-        lead = min(RENEW_LEAD.total_seconds(), (1 - RENEW_FRACTION) * remaining)
+        # 15 minutes ahead of a normal (80-90 min) lifetime; at 85 % of a short one.
+        lead = RENEW_LEAD.total_seconds()
+        if remaining < 2 * lead:
+            lead = (1 - RENEW_FRACTION) * remaining
         self._token = token
         self._expires_at = now + remaining
         self._renew_at = now + remaining - lead
@@ -284,6 +292,15 @@ class TradovateClient:
                 code="HTTP 429", broker=BROKER, hint="Nothing was sent.",
             )
 
+    def _check_captcha(self, path: str) -> None:
+        left = self._captcha_until.get(path.lower(), 0.0) - self._clock()
+        if left > 0:
+            minutes = max(1, int(left + 59) // 60)
+            raise RateLimited(
+                f"{CAPTCHA_TEXT} About {minutes} min left.", retry_after=left,
+                code="p-captcha", broker=BROKER, hint=CAPTCHA_HINT,
+            )
+
     @property
     def locked_out_for(self) -> float:
         return max(0.0, self._locked_until - self._clock())
@@ -312,6 +329,7 @@ class TradovateClient:
         tickets = 0
         while True:
             self._check_lockout()
+            self._check_captcha(path)
             try:
                 return await self.http.request(
                     method, path, budgets=budgets, json=body, params=params,
@@ -320,7 +338,8 @@ class TradovateClient:
             except Penalty as penalty:
                 self.penalties += 1
                 if penalty.captcha:
-                    self.limiter.pause(penalty.p_time, *budgets)
+                    # Only this endpoint is barred; pausing the budgets would stall the rest.
+                    self._captcha_until[path.lower()] = self._clock() + penalty.p_time
                     raise
                 if tickets >= MAX_TICKETS:
                     raise RateLimited(

@@ -197,6 +197,9 @@ class TradovateService:
         self._versions: dict[int, dict[str, Any]] = {}
         self._versions_at = time.monotonic()
         self._positions: dict[str, tuple[int, int]] = {}  # position id -> (account, contract)
+        # Order ids already seen per account (listed, or answered to our own placements):
+        # after a lost reply they are never taken for the new order.
+        self._known_orders: dict[int, set[int]] = {}
         self._capabilities = self._make_capabilities()
 
     # ------------------------------------------------------------------ basics
@@ -543,11 +546,15 @@ class TradovateService:
     async def _account_orders(
         self, account_id: int, *, priority: Priority = Priority.VISIBLE
     ) -> list[dict[str, Any]]:
-        return [
+        orders = [
             o for o in await self.client.order_list(priority=priority)
             if isinstance(o, dict) and o.get("accountId") is not None
             and mapping.wire_id(o["accountId"]) == account_id
         ]
+        self._known_orders.setdefault(account_id, set()).update(
+            mapping.wire_id(o.get("id")) for o in orders
+        )
+        return orders
 
     async def _version(
         self, order_id: int, *, priority: Priority = Priority.VISIBLE, fresh: bool = False
@@ -680,19 +687,22 @@ class TradovateService:
         spec = await self._account_spec(account_id)
         body = self._order_body(request, account_id, qty, spec)
         sent_at = utc_now()
+        known = set(self._known_orders.get(account_id, ()))
         try:
             reply = await self.client.place_order(body)
         except MaybeSent as exc:
             log.warning("Tradovate order reply lost or unreadable; reconciling")
-            return await self._find_placed(request, sent_at, exc.message)
+            return await self._find_placed(request, sent_at, exc.message, exclude=known)
         except (Rejected, NotFound) as exc:
             return OrderResult(OrderStatus.REJECTED, reason=exc.message)
         order_id = reply.get("orderId")
         if order_id is None:
             return await self._find_placed(
-                request, sent_at, "Tradovate answered the order without an order id."
+                request, sent_at, "Tradovate answered the order without an order id.",
+                exclude=known,
             )
         ref = str(order_id)
+        self._known_orders.setdefault(account_id, set()).add(mapping.wire_id(order_id))
         _hand_over(on_reference, ref)
         return await self._status(ref)
 
@@ -718,7 +728,7 @@ class TradovateService:
         )
 
     async def _matching_orders(
-        self, request: OrderRequest, since: datetime
+        self, request: OrderRequest, since: datetime, exclude: set[int]
     ) -> list[dict[str, Any]]:
         """Orders of the account that look like ``request``: its clOrdId when the listing
         carries one, else same contract, side and quantity, created since ``since``."""
@@ -734,7 +744,8 @@ class TradovateService:
         for order in orders:
             created = mapping.parse_time(order.get("timestamp"))
             if (
-                mapping.wire_id(order.get("contractId")) != contract_id
+                mapping.wire_id(order.get("id")) in exclude
+                or mapping.wire_id(order.get("contractId")) != contract_id
                 or order.get("action") != action
                 or created is None
                 or created < since - CLOCK_MARGIN
@@ -749,11 +760,12 @@ class TradovateService:
         return found
 
     async def _find_placed(
-        self, request: OrderRequest, sent_at: datetime, lost: str
+        self, request: OrderRequest, sent_at: datetime, lost: str,
+        exclude: set[int] | frozenset[int] = frozenset(),
     ) -> OrderResult:
         """After a lost or unreadable reply: the one order that is ours, if any."""
         try:
-            matches = await self._matching_orders(request, sent_at)
+            matches = await self._matching_orders(request, sent_at, set(exclude))
         except BrokerError as exc:
             return OrderResult(
                 OrderStatus.UNKNOWN,
@@ -933,10 +945,13 @@ class TradovateService:
                                   broker=BROKER)
         # Read first: a failure here leaves nothing sent, and the figure tells a lost
         # reply's outcome (and which way the server applied the amount).
-        before = mapping.number(
-            await self.client.cash_snapshot(account_id, priority=Priority.INTERACTIVE),
-            "totalCashValue",
-        )
+        try:
+            before = mapping.number(
+                await self.client.cash_snapshot(account_id, priority=Priority.INTERACTIVE),
+                "totalCashValue",
+            )
+        except Rejected:
+            before = None  # e.g. not an account of this user: the change says so itself
         body: dict[str, Any] = {"accountId": account_id, "cashChange": request.amount}
         if request.comment:
             body["comment"] = request.comment
