@@ -243,6 +243,8 @@ class DarwinexService:
         self._histories: dict[tuple[str, str], _Cached] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._prefetching: set[str] = set()
+        # Order ids this service was given: reconciliation never takes them for another.
+        self._own_orders: set[str] = set()
         self._capabilities = self._make_capabilities()
 
     # ------------------------------------------------------------------ basics
@@ -906,6 +908,7 @@ class DarwinexService:
             return await self._find_new(
                 request, sent_at, "Darwinex accepted the order but sent no order id."
             )
+        self._own_orders.add(order_id)
         _hand_over(on_reference, order_id)
         what = "Invested" if request.side is Side.BUY else "Sold"
         reason = (f"{what} {format_money(request.size, self._currency(request.account))} "
@@ -934,6 +937,8 @@ class DarwinexService:
             stamp = "creationDate"
         found = []
         for item in items:
+            if _text(item.get("orderId")) in self._own_orders:
+                continue
             if _text(item.get("productName")) != request.symbol:
                 continue
             if _text(item.get("side")).upper() != request.side.value:
@@ -974,6 +979,7 @@ class DarwinexService:
                 )
             if len(matches) == 1:
                 order_id = _text(matches[0].get("orderId"))
+                self._own_orders.add(order_id)
                 return OrderResult(
                     OrderStatus.ACCEPTED, broker_ref=order_id, deal_ids=(order_id,),
                     size=request.size, level=request.level,
