@@ -95,13 +95,20 @@ def front_month(sim, product: str) -> str:
 
 
 class Tap(httpx.AsyncBaseTransport):
-    """The real loopback transport, noting every request (method, path below /v1, body)
-    and able to spoil one reply the simulator did send (``spoil_reply``)."""
+    """The real loopback transport, noting every request (method, path below /v1, body).
+
+    It can spoil one reply the simulator did send (``spoil_reply``), and answer a path
+    as the real Tradovate would where the simulator offers more (``as_real``: e.g. HTTP
+    404 for the simulator-only ``/md/getquote``)."""
 
     def __init__(self) -> None:
         self.inner = httpx.AsyncHTTPTransport()
         self.sent: list[tuple[str, str, bytes]] = []
         self._spoil: list[tuple[str, bytes]] = []
+        self._real: dict[str, int] = {}
+
+    def as_real(self, path: str, status: int) -> None:
+        self._real[path.lower()] = status
 
     @staticmethod
     def _path(request: httpx.Request) -> str:
@@ -116,6 +123,8 @@ class Tap(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         path = self._path(request)
         self.sent.append((request.method, path, request.content))
+        if path in self._real:
+            return httpx.Response(self._real[path], json={"errorText": "Not found"})
         response = await self.inner.handle_async_request(request)
         spoiled = next((s for s in self._spoil if s[0] == path), None)
         if spoiled is None:

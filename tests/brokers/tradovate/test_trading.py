@@ -295,3 +295,22 @@ def test_numbers_go_on_the_wire_exactly(tapped: TradovateService, tap: Tap, trad
     (raw,) = tap.bodies("/order/placeorder")
     assert b'"price":10.01' in raw
     assert json.loads(raw)["orderQty"] == 1
+
+
+def test_without_rest_quotes_positions_keep_their_entry_price(
+    tapped: TradovateService, tap: Tap, tradovate_sim, run
+) -> None:
+    """Real Tradovate has no /md/getquote (quotes come over its WebSocket)."""
+    usd, _ = account_refs(tradovate_sim, tapped)
+    es = front_month(tradovate_sim, "ES")
+    tap.as_real("/md/getquote", 404)
+    assert run(tapped.place_order(OrderRequest(usd, es, Side.BUY, Decimal(1)))).accepted
+
+    (position,) = run(tapped.positions(usd))
+    assert position.current_level == position.open_level and position.profit_loss == 0
+    assert any(f.value == "no price over REST" for f in position.facts)
+    with pytest.raises(NotSupported) as caught:
+        run(tapped.quote(usd, es))
+    assert "WebSocket" in caught.value.message
+    run(tapped.positions(usd))
+    assert len([p for _m, p, _b in tap.sent if p == "/md/getquote"]) == 1  # asked once
