@@ -77,13 +77,13 @@ def test_refresh_comes_before_expiry_once_the_lifetime_is_known(
     darwinex_sim, service, run
 ) -> None:
     stats = darwinex_sim.state.stats
-    darwinex_sim.state.token_lifetime = 2.0
+    darwinex_sim.state.token_lifetime = 1.0
     darwinex_sim.state.expire_all_tokens()
-    run(service.accounts())  # 401, refresh (expires_in 2), retry
+    run(service.accounts())  # 401, refresh (expires_in 1), retry
     assert (stats[TOKEN], stats[ACCOUNTS]) == (1, 3)
 
     async def later() -> None:
-        await asyncio.sleep(1.7)  # within the last quarter of the lifetime
+        await asyncio.sleep(0.85)  # within the last quarter of the lifetime
         await service.accounts()
 
     run(later())

@@ -100,7 +100,8 @@ def test_many_products_stay_inside_the_scores_budget(darwinex_sim, make_service,
 
 
 def test_details_do_not_wait_minutes_for_scores(darwinex_sim, make_service, run) -> None:
-    svc = make_service(time_scale=1.0)  # a real minute: the budget will not come back soon
+    # The scores budget's window lasts 15 s here: far longer than a click may wait.
+    svc = make_service(time_scale=4.0)
     ref = demo_ref(darwinex_sim)
     names = darwinex_sim.state.catalogue.active_names()[:5]
     for name in names[:4]:  # 8 score requests: the budget is spent
