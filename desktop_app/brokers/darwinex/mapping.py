@@ -65,8 +65,7 @@ def to_ms(value: datetime) -> int:
 
 def plain(value: Decimal) -> str:
     """A figure as Darwinex gives it, without exponent or trailing zeros."""
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
 
 
 def percent(value: object) -> str:

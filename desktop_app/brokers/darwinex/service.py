@@ -65,8 +65,10 @@ from desktop_app.domain.errors import (
     NotSupported,
     OutcomeUnknown,
     PermissionDenied,
+    ProtocolError,
     RateLimited,
     Rejected,
+    Unavailable,
     ValidationError,
 )
 from desktop_app.domain.money import format_money, optional_decimal, to_decimal, utc_now
@@ -153,7 +155,7 @@ D_LEVERAGE_HINT = (
     "Darwinex does not publish D-Leverage in its API; this is the latest value of the "
     "DARWIN's risk-adjustment history, the nearest series it offers."
 )
-D_SCORE_HINT = "GET /products/{p}/dxscore; updated daily."
+D_SCORE_HINT = "Darwinex's overall score of the DARWIN (0 to 100), updated daily."
 
 NO_FUNDING = (
     "Darwinex's API has no funding calls: deposits and withdrawals are made on "
@@ -718,33 +720,39 @@ class DarwinexService:
             self._prefetching.difference_update(products)
 
     async def _scores_within(self, product: str) -> tuple[Fact, Fact]:
-        """D-Score and D-Leverage, from the cache or fetched if the budget allows soon."""
-        score = self._scores.get(product)
-        dlev = self._dleverage.get(product)
-        need_score = score is None or not score.fresh(SCORE_TTL)
-        need_dlev = dlev is None or not dlev.fresh(SCORE_TTL)
-        wait = self.client.scores_wait() if (need_score or need_dlev) else 0.0
-        fetch = wait <= DETAILS_SCORE_WAIT
+        """D-Score and D-Leverage, from the cache or fetched if the budget allows soon;
+        a score that cannot be had now is shown as "…" with the reason."""
+        wait = self.client.scores_wait()
         later = (
-            f"Darwinex allows about 10 score requests a minute; try again in "
+            "Darwinex allows about 10 score requests a minute; try again in "
             f"{max(1, round(wait))} s."
         )
-        if need_score and fetch:
-            await self._fetch_score(product, Priority.INTERACTIVE)
-            score = self._scores[product]
-        if need_dlev and fetch:
-            await self._fetch_dleverage(product, Priority.INTERACTIVE)
-            dlev = self._dleverage[product]
+
+        async def get(
+            cache: dict[str, _Cached], fetch: Callable[[str, Priority], Awaitable[Any]],
+        ) -> tuple[Any, str]:
+            cached = cache.get(product)
+            if cached is not None and cached.fresh(SCORE_TTL):
+                return cached.value, ""
+            if wait > DETAILS_SCORE_WAIT:
+                return None, later
+            try:
+                return await fetch(product, Priority.INTERACTIVE), ""
+            except (RateLimited, Unavailable, ProtocolError, NotFound, Rejected) as exc:
+                return None, f"Could not be read now: {exc.message}"
+
+        score, why_score = await get(self._scores, self._fetch_score)
+        dlev, why_dlev = await get(self._dleverage, self._fetch_dleverage)
         score_fact = (
-            Fact("D-Score", mapping.plain(score.value), D_SCORE_HINT)
-            if score is not None and (fetch or not need_score)
-            else Fact("D-Score", "…", later)
+            Fact("D-Score", mapping.plain(score), D_SCORE_HINT) if score is not None
+            else Fact("D-Score", "…", why_score)
         )
-        if dlev is not None and (fetch or not need_dlev):
-            shown = mapping.plain(dlev.value) if dlev.value is not None else "-"
-            dlev_fact = Fact("D-Leverage", shown, D_LEVERAGE_HINT)
-        else:
-            dlev_fact = Fact("D-Leverage", "…", later)
+        if dlev is not None:
+            dlev_fact = Fact("D-Leverage", mapping.plain(dlev), D_LEVERAGE_HINT)
+        elif why_dlev:
+            dlev_fact = Fact("D-Leverage", "…", why_dlev)
+        else:  # read, but the DARWIN has no risk-adjustment history yet
+            dlev_fact = Fact("D-Leverage", "-", D_LEVERAGE_HINT)
         return score_fact, dlev_fact
 
     async def instrument_details(self, account: AccountRef, symbol: str) -> Instrument:
@@ -930,7 +938,8 @@ class DarwinexService:
             items, stamp = page_items(data)[0], "executionDate"
         else:
             items = []
-            for state in ("pending", "executed", "rejected"):
+            # A new conditional order is pending, or executed if the quote was crossed.
+            for state in ("pending", "executed"):
                 items += await self.client.conditional_orders(
                     account_id, state, product=request.symbol, priority=priority
                 )
