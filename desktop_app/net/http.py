@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -118,6 +119,7 @@ class BrokerHttp:
         *,
         budgets: Iterable[str] = (),
         json: Any = None,
+        form: Mapping[str, str] | None = None,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         write: bool = False,
@@ -131,7 +133,7 @@ class BrokerHttp:
         while True:
             await self.limiter.acquire(*budget_names, priority=priority)
             started = time.perf_counter()
-            request = self._build(method, path, json, params, headers)
+            request = self._build(method, path, json, params, headers, form)
             try:
                 response = await self.client.send(request)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
@@ -202,7 +204,15 @@ class BrokerHttp:
         body: Any,
         params: Mapping[str, Any] | None,
         headers: Mapping[str, str] | None,
+        form: Mapping[str, str] | None = None,
     ) -> httpx.Request:
+        if form is not None:  # an OAuth token endpoint's x-www-form-urlencoded body
+            merged = httpx.Headers(headers)
+            merged["Content-Type"] = "application/x-www-form-urlencoded"
+            return self.client.build_request(
+                method, path, content=urlencode(dict(form)).encode(), params=params,
+                headers=merged,
+            )
         if body is None:
             return self.client.build_request(method, path, params=params, headers=headers)
         merged = httpx.Headers(headers)

@@ -96,6 +96,11 @@ class RateLimiter:
         self._changed: asyncio.Future[None] | None = None
         self.pauses = 0
 
+    def add_budget(self, budget: Budget) -> None:
+        """Add a budget found at run time (e.g. one per account); a known name is kept."""
+        if budget.name not in self._windows:
+            self._windows[budget.name] = _Window(budget)
+
     @property
     def budgets(self) -> list[Budget]:
         return [w.budget for w in self._windows.values()]

@@ -143,3 +143,49 @@ def test_write_refused_at_once_when_its_budget_is_used_up_for_long() -> None:
     text = str(info.value)
     assert "1 order per hour" in text and "in 60 min." in text and "Nothing was sent" in text
     assert info.value.retry_after > 3500
+
+
+def test_throttle_policy_without_retry_raises_its_message_and_pauses() -> None:
+    from desktop_app.net.http import Throttle
+
+    calls = []
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        calls.append(req)
+        return httpx.Response(429)
+
+    async def go():
+        http = make(handler)
+        http.throttle = lambda r: (
+            Throttle(3600.0, retry=False, message="Locked out for an hour.")
+            if r.status_code == 429 else None
+        )
+        try:
+            await http.request("GET", "/accounts")
+        finally:
+            waiting = http.limiter.wait_time()
+            await http.aclose()
+        return waiting
+
+    with pytest.raises(RateLimited) as caught:
+        asyncio.run(go())
+    assert "Locked out for an hour." in caught.value.user_text()
+    assert caught.value.retry_after == 3600.0
+    assert len(calls) == 1  # no hammering
+
+
+def test_form_body_is_url_encoded() -> None:
+    seen = []
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        seen.append(req)
+        return httpx.Response(200, json={})
+
+    async def go():
+        http = make(handler)
+        await http.request("POST", "/token", form={"grant_type": "refresh_token", "x": "a b"})
+        await http.aclose()
+
+    asyncio.run(go())
+    assert seen[0].headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert seen[0].content == b"grant_type=refresh_token&x=a+b"

@@ -118,3 +118,16 @@ def test_waiter_held_by_a_budget_others_do_not_use_does_not_block_them() -> None
         order.cancel()
 
     asyncio.run(go())
+
+
+def test_budget_added_at_run_time_is_enforced_once() -> None:
+    limiter = RateLimiter([Budget("all", 100, 1.0)])
+    limiter.add_budget(Budget("account:1", 1, 60.0))
+    limiter.add_budget(Budget("account:1", 50, 60.0))  # a known name is kept as it was
+
+    async def go() -> float:
+        await limiter.acquire("account:1")
+        return limiter.wait_time("account:1")
+
+    assert asyncio.run(go()) > 50
+    assert [b.limit for b in limiter.budgets if b.name == "account:1"] == [1]

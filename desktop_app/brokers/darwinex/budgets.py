@@ -22,7 +22,7 @@ the same name); the documented text stays the real one.
 
 from __future__ import annotations
 
-from desktop_app.net.limiter import Budget, RateLimiter, _Window
+from desktop_app.net.limiter import Budget, RateLimiter
 
 ALL = "all"
 ACCOUNT_INFO = "account_info"  # Investor Account Info API, per second
@@ -74,6 +74,5 @@ class DarwinexLimiter(RateLimiter):
     def account(self, account_id: str) -> str:
         """The name of ``account_id``'s budget, created on first use."""
         budget = account_budget(account_id, self.time_scale)
-        if budget.name not in self._windows:
-            self._windows[budget.name] = _Window(budget)
+        self.add_budget(budget)
         return budget.name

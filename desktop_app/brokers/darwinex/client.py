@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import httpx
 
@@ -83,30 +83,6 @@ OnTokens = Callable[[str, str], None]
 def segment(value: str) -> str:
     """An id or product name as one URL path segment."""
     return quote(str(value), safe="")
-
-
-class Form(dict[str, str]):
-    """A form-encoded request body (``POST /token``)."""
-
-
-class DarwinexHttp(BrokerHttp):
-    """BrokerHttp that can also send the token endpoint's form body."""
-
-    def _build(
-        self,
-        method: str,
-        path: str,
-        body: Any,
-        params: Mapping[str, Any] | None,
-        headers: Mapping[str, str] | None,
-    ) -> httpx.Request:
-        if isinstance(body, Form):
-            merged = httpx.Headers(headers)
-            merged["Content-Type"] = "application/x-www-form-urlencoded"
-            return self.client.build_request(
-                method, path, content=urlencode(body).encode(), params=params, headers=merged
-            )
-        return super()._build(method, path, body, params, headers)
 
 
 def reply_json(response: httpx.Response) -> Any:
@@ -167,7 +143,7 @@ class DarwinexClient:
         for secret in (consumer_secret, access_token, refresh_token, self._basic()):
             self.redactor.add_secret(secret)
         self.limiter = DarwinexLimiter(self.time_scale)
-        self.http = DarwinexHttp(
+        self.http = BrokerHttp(
             broker=BROKER,
             connection_id=connection_id,
             base_url=(base_url or BASE_URL).rstrip("/"),
@@ -220,12 +196,12 @@ class DarwinexClient:
                 "token to renew it.",
                 hint=TOKEN_HINT, broker=BROKER,
             )
-        form = Form(grant_type="refresh_token", refresh_token=self._refresh)
+        form = {"grant_type": "refresh_token", "refresh_token": self._refresh}
         headers = {"Authorization": f"Basic {self._basic()}"}
         # Sent as a read: a lost reply is asked again with the same refresh token, which
         # either works (it never arrived) or says invalid_grant (it did rotate).
         response = await self.http.request(
-            "POST", TOKEN_PATH, json=form, headers=headers, priority=Priority.INTERACTIVE,
+            "POST", TOKEN_PATH, form=form, headers=headers, priority=Priority.INTERACTIVE,
             budgets=(ALL,),
         )
         data = reply_json(response)
