@@ -274,3 +274,4 @@ def test_a_generated_device_id_is_kept_in_the_profile(tradovate_sim, run, make_h
     assert secrets.get(CID, "password") == sim.credentials["password"]
     assert sim.credentials["password"] not in str(saved) and sim.credentials["sec"] not in str(
         saved)
+

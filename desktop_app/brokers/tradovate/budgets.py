@@ -8,17 +8,26 @@ come from a third-party governor only: UNCONFIRMED, but cheap to respect.
 The hour binds: 5,000 an hour is 1.39 a second, far below the per-second and
 per-minute figures, so a budget sized on those would let polling spend the hour in
 a few minutes and then stall (or earn a lock-out). The DEFAULT budget, the one the
-poller paces itself on, is therefore a short window at the sustainable rate: 60
-requests per 50 s (1.2/s). Any hour holds at most 72 such windows, i.e. 4,320
-requests, 13.6 % under the limit, which leaves room for token renewals and for the
-trader's other Tradovate apps (limits are per user). A 50 s window still lets a click
-burst (the poller keeps 35 % of it free for clicks). The documented per-second,
-per-minute and hourly budgets are kept as guards.
+poller paces itself on and every non-interactive request counts against, is a short
+window at a sustainable rate: 12 requests per 10 s (1.2/s). Any hour holds at most
+360 such windows, i.e. 4,320 requests, under the hourly guard (4,500) and 13.6 %
+under the limit, which leaves room for the trader's other Tradovate apps (limits are
+per user). The window is short on purpose: the poller keeps 35 % of the default's
+window for clicks and a Tradovate poll costs one to three requests (a balance poll
+reads one snapshot per account), so a long window would let polling run ahead and
+then stall for a third of the window (15 s gaps with 60 per 50 s); 10 s keeps the
+refreshes even, at about 0.7 request/s.
+
+Requests a person is waiting for (``Priority.INTERACTIVE``, also by
+``net.limiter.context_priority``: orders, searches, the refresh after a click, logins
+and renewals) do not count against the default, so a click and its refresh (about 7
+requests) never queue behind polling; they count against the documented per-second,
+per-minute and hourly guards (900/s, 4,500/min, 4,500/h), which bind both together.
 """
 
 from __future__ import annotations
 
-from desktop_app.net.limiter import Budget
+from desktop_app.net.limiter import Budget, Priority, context_priority
 
 SUSTAINED = "sustained"
 SECOND = "second"
@@ -29,9 +38,9 @@ RENEW = "renew"
 DEMO_BALANCE = "demo_balance"
 
 SUSTAINED_BUDGET = Budget(
-    SUSTAINED, 60, 50.0,
+    SUSTAINED, 12, 10.0,
     documented=(
-        "General endpoints: 5,000 requests per hour per user (1.39/s; the app keeps "
+        "General endpoints: 5,000 requests per hour per user (1.39/s; polling keeps "
         "to 1.2/s)."
     ),
 )
@@ -73,3 +82,18 @@ def tradovate_budgets() -> list[Budget]:
         RENEW_BUDGET,
         DEMO_BALANCE_BUDGET,
     ]
+
+
+def for_priority(budgets: tuple[str, ...], priority: Priority) -> tuple[str, ...]:
+    """The budgets a request at ``priority`` (after ``context_priority``) counts against:
+    interactive ones skip the polling default (see the module docstring)."""
+    if priority is not Priority.INTERACTIVE or SUSTAINED not in budgets:
+        return budgets
+    return tuple(b for b in budgets if b != SUSTAINED)
+
+
+def effective_priority(priority: Priority) -> Priority:
+    """As the limiter sees it: VISIBLE takes the context's priority when one is set."""
+    override = context_priority.get()
+    # Not ``or``: INTERACTIVE is 0, a false value.
+    return override if priority is Priority.VISIBLE and override is not None else priority

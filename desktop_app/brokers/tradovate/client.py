@@ -37,6 +37,8 @@ from desktop_app.brokers.tradovate.budgets import (
     LOGIN,
     RENEWAL,
     SUSTAINED,
+    effective_priority,
+    for_priority,
     tradovate_budgets,
 )
 from desktop_app.brokers.tradovate.errors import (
@@ -326,6 +328,7 @@ class TradovateClient:
     ) -> httpx.Response:
         """One request; a penalty ticket is waited out and the identical request resent
         with the ticket (a penalised request had no effect)."""
+        budgets = for_priority(budgets, effective_priority(priority))
         tickets = 0
         while True:
             self._check_lockout()
@@ -449,9 +452,6 @@ class TradovateClient:
         )
 
     # ------------------------------------------------------------------ endpoints
-
-    async def me(self) -> dict[str, Any]:
-        return _obj(await self.get("/auth/me"))
 
     async def account_list(self, *, priority: Priority = Priority.VISIBLE) -> list[Any]:
         return _list(await self.get("/account/list", priority=priority))

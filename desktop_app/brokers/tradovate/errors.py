@@ -56,8 +56,10 @@ LOCKOUT_TEXT = (
     "after about an hour; the app sends nothing to Tradovate until then."
 )
 SLOW_DOWN_TEXT = (
-    "Tradovate asked the app to slow down (HTTP 423, the step before a lock-out); "
-    "the request was not resent."
+    "Tradovate asked the app to slow down (HTTP 423, the step before a lock-out)."
+)
+SLOW_DOWN_WRITE_TEXT = (
+    f"{SLOW_DOWN_TEXT} The request was refused and not resent; try again in a few seconds."
 )
 CAPTCHA_TEXT = (
     "Tradovate wants a captcha solved before it takes this request again (penalty "
@@ -251,8 +253,9 @@ def throttle_policy(
             on_lockout()
             return Throttle(LOCKOUT_SECONDS, retry=False, message=LOCKOUT_TEXT)
         if status == 423:
-            write = wire_path(response) in WRITE_PATHS
-            return Throttle(slow_down(), retry=not write, message=SLOW_DOWN_TEXT)
+            if wire_path(response) in WRITE_PATHS:
+                return Throttle(slow_down(), retry=False, message=SLOW_DOWN_WRITE_TEXT)
+            return Throttle(slow_down(), message=SLOW_DOWN_TEXT)
         return None
 
     return policy

@@ -176,7 +176,6 @@ def instrument(
     contract: dict[str, Any], product: ProductInfo | None, quote: Quote | None = None
 ) -> Instrument:
     name = _text(contract.get("name"))
-    tick = product.tick_size if product is not None else None
     return Instrument(
         symbol=name,
         name=contract_label(name, product),
@@ -192,7 +191,6 @@ def instrument(
         offer=quote.offer if quote is not None else None,
         size_label=SIZE_LABEL,
         facts=instrument_facts(name, product),
-        note="" if tick is not None else "Tick size unknown.",
     )
 
 

@@ -196,6 +196,7 @@ class TradovateService:
         self._quotes_missing = False
         self._versions: dict[int, dict[str, Any]] = {}
         self._versions_at = time.monotonic()
+        self._versions_generation = 0
         self._positions: dict[str, tuple[int, int]] = {}  # position id -> (account, contract)
         # Order ids already seen per account (listed, or answered to our own placements):
         # after a lost reply they are never taken for the new order.
@@ -560,20 +561,27 @@ class TradovateService:
         self, order_id: int, *, priority: Priority = Priority.VISIBLE, fresh: bool = False
     ) -> dict[str, Any]:
         if fresh:
-            self._versions.pop(order_id, None)
-        await self._load_versions([order_id], priority=priority)
-        found = self._versions.get(order_id)
+            self._forget_version(order_id)
+        found = (await self._load_versions([order_id], priority=priority)).get(order_id)
         if found is None:
             raise NotFound(f"Tradovate has no version of order {order_id}.", broker=BROKER)
         return found
 
+    def _forget_version(self, order_id: int) -> None:
+        """After a modify or cancel: a read in flight must not cache the old version."""
+        self._versions.pop(order_id, None)
+        self._versions_generation += 1
+
     async def _load_versions(
         self, order_ids: Iterable[int], *, priority: Priority = Priority.VISIBLE
-    ) -> None:
-        """The latest version of each order not cached yet, in one call."""
-        missing = [i for i in dict.fromkeys(order_ids) if i not in self._versions]
+    ) -> dict[int, dict[str, Any]]:
+        """The latest version of each order; those not cached are read in one call."""
+        wanted = list(dict.fromkeys(order_ids))
+        found = {i: self._versions[i] for i in wanted if i in self._versions}
+        missing = [i for i in wanted if i not in found]
         if not missing:
-            return
+            return found
+        generation = self._versions_generation
         if len(missing) == 1:
             versions = await self.client.order_versions(missing[0], priority=priority)
         else:
@@ -582,11 +590,14 @@ class TradovateService:
             if not isinstance(version, dict) or version.get("orderId") is None:
                 continue
             order_id = mapping.wire_id(version["orderId"])
-            known = self._versions.get(order_id)
-            if known is None or mapping.wire_id(version.get("id")) > mapping.wire_id(
-                known.get("id")
-            ):
-                self._versions[order_id] = version
+            known = found.get(order_id)
+            if order_id in missing and (known is None or mapping.wire_id(
+                version.get("id")
+            ) > mapping.wire_id(known.get("id"))):
+                found[order_id] = version
+        if generation == self._versions_generation:
+            self._versions.update({i: found[i] for i in missing if i in found})
+        return found
 
     async def working_orders(self, account: AccountRef) -> list[WorkingOrder]:
         account_id = self._account_id(account)
@@ -598,17 +609,20 @@ class TradovateService:
         live = {mapping.wire_id(o.get("id")) for o in working}
         if time.monotonic() - self._versions_at > VERSION_TTL:
             self._versions.clear()
+            self._versions_generation += 1
             self._versions_at = time.monotonic()
         for gone in [i for i in self._versions if i not in live]:
             del self._versions[gone]
-        await self._load_versions(live)
+        versions = await self._load_versions(live)
         result = []
         for order in working:
             order_id = mapping.wire_id(order.get("id"))
+            version = versions.get(order_id)
+            if version is None:
+                continue  # gone between the two reads
             name = self._contract_name(mapping.wire_id(order.get("contractId")))
             result.append(mapping.working_order(
-                order, await self._version(order_id), account, contract_name=name,
-                product=await self._product(name),
+                order, version, account, contract_name=name, product=await self._product(name),
             ))
         return result
 
@@ -838,7 +852,7 @@ class TradovateService:
             return await self._order_state(wire, account_id, exc.message, want="Canceled")
         except (Rejected, NotFound) as exc:
             return OrderResult(OrderStatus.REJECTED, deal_ids=(order_id,), reason=exc.message)
-        self._versions.pop(wire, None)
+        self._forget_version(wire)
         return OrderResult(
             OrderStatus.ACCEPTED, broker_ref=str(reply.get("commandId") or ""),
             deal_ids=(order_id,), reason="Cancel sent.",
@@ -901,7 +915,7 @@ class TradovateService:
         try:
             reply = await self.client.modify_order(body)
         except MaybeSent as exc:
-            self._versions.pop(wire, None)
+            self._forget_version(wire)
             return OrderResult(
                 OrderStatus.UNKNOWN, deal_ids=(amendment.order_id,),
                 reason=f"{exc.message} Nothing was resent; check the order.",
@@ -909,7 +923,7 @@ class TradovateService:
         except (Rejected, NotFound) as exc:
             return OrderResult(OrderStatus.REJECTED, deal_ids=(amendment.order_id,),
                                reason=exc.message)
-        self._versions.pop(wire, None)
+        self._forget_version(wire)
         return OrderResult(
             OrderStatus.ACCEPTED, broker_ref=str(reply.get("commandId") or ""),
             deal_ids=(amendment.order_id,), reason="Change sent.",

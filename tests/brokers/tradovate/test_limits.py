@@ -12,6 +12,7 @@ from desktop_app.brokers.tradovate.budgets import SUSTAINED, tradovate_budgets
 from desktop_app.brokers.tradovate.service import TradovateService
 from desktop_app.domain.errors import RateLimited
 from desktop_app.domain.types import OrderRequest, OrderStatus, Side
+from desktop_app.net.limiter import Priority, context_priority
 from tests.brokers.tradovate.conftest import Tap, account_refs, front_month, requests
 
 PLACE = "POST /order/placeorder"
@@ -28,6 +29,33 @@ def test_the_default_budget_keeps_polling_inside_the_hourly_limit() -> None:
     assert by_name["hour"].limit < 5000 and by_name["hour"].period == 3600
     assert by_name["minute"].limit < 5000 and by_name["second"].limit < 1000
     assert by_name["auth"].limit < 10 and by_name["auth"].period == 60
+
+
+def test_polls_count_against_the_default_and_clicks_do_not(
+    service: TradovateService, tradovate_sim, run
+) -> None:
+    usd, _ = account_refs(tradovate_sim, service)
+
+    def used() -> dict[str, int]:
+        return {u.name: u.used for u in service.limiter.usage()}
+
+    before = used()
+    run(service.accounts())  # a poll: list + two snapshots
+    polled = used()
+    assert polled[SUSTAINED] - before[SUSTAINED] == 3
+    assert polled["hour"] - before["hour"] == 3
+
+    async def click() -> None:
+        token = context_priority.set(Priority.INTERACTIVE)  # as the hub sets it
+        try:
+            await service.search_instruments(usd, "MNQ")
+        finally:
+            context_priority.reset(token)
+
+    run(click())
+    clicked = used()
+    assert clicked[SUSTAINED] == polled[SUSTAINED]
+    assert clicked["hour"] > polled["hour"]
 
 
 def test_a_penalised_order_is_resent_with_its_ticket_and_placed_once(
@@ -117,7 +145,7 @@ def test_423_on_an_order_is_refused_and_not_resent(
     with pytest.raises(RateLimited) as caught:
         run(service.place_order(OrderRequest(usd, es, Side.BUY, Decimal(1))))
 
-    assert "HTTP 423" in caught.value.message
+    assert "HTTP 423" in caught.value.message and "not resent" in caught.value.message
     assert requests(tradovate_sim, PLACE) == 1 and tradovate_sim.state.orders_placed == []
 
 
