@@ -23,7 +23,7 @@ Choices where the API leaves room (see also client.py and budgets.py):
   netPrice) x netPos x value per point; quotes are reused for a second.
 - Positions: one per (account, contract), netted; ``position_id`` is Tradovate's
   position id. ``close_position`` sends ``/order/liquidateposition`` for its account
-  and contract (which also cancels that contract's working orders).
+  and contract (the simulator also cancels that contract's working orders first).
 - Orders: every order the app sends is one a person clicked, so ``isAutomated`` is
   false; ``clOrdId`` is the request's ``client_ref``. Working orders go in as GTC
   (GTD with ``good_till``). Stop loss / take profit attached to an order (brackets,
@@ -32,8 +32,9 @@ Choices where the API leaves room (see also client.py and budgets.py):
   (``/orderVersion/ldeps?masterids=``, one call for all), cached until the order is
   modified here, and at most 30 s (another app may modify it).
 - A lost reply to ``placeorder`` is reconciled from ``/order/list``: the order whose
-  ``clOrdId`` is ours when the listing carries it, else the one new order for the same
-  contract, side and quantity created since the send. Never resent.
+  ``clOrdId`` is ours when the listing carries it (Tradovate's Order entity has no
+  such field; its commands do), else the one order not seen before for the same
+  contract, side, quantity and type created since the send. Never resent.
 - Demo balance: ``changedemobalance`` (demo only), applied as a change (the seed); the
   reply's snapshot gives the new balance, so a server that replaces the balance instead
   is reported truthfully (with a note).
@@ -351,8 +352,7 @@ class TradovateService:
         try:
             item = await self.client.contract_find(name, priority=priority)
         except (NotFound, Rejected) as exc:
-            raise NotFound(f"Tradovate knows no contract {name} ({exc.message}).",
-                           broker=BROKER) from exc
+            raise NotFound(f"Tradovate knows no contract {name}.", broker=BROKER) from exc
         if item.get("id") is None:
             raise NotFound(f"Tradovate knows no contract {name}.", broker=BROKER)
         self._remember_contract(item)
@@ -682,7 +682,8 @@ class TradovateService:
         return body
 
     async def _account_spec(self, account_id: int) -> str:
-        listed = await self._account_list()
+        # An account's name does not change: any earlier listing will do.
+        listed = self._accounts
         if account_id not in listed:
             listed = await self._account_list(fresh=True)
         item = listed.get(account_id)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from desktop_app.brokers.tradovate.service import TradovateService
-from desktop_app.domain.errors import NotSupported, OutcomeUnknown, ValidationError
+from desktop_app.domain.errors import NotFound, NotSupported, OutcomeUnknown, ValidationError
 from desktop_app.domain.money import utc_now
 from desktop_app.domain.types import (
     InstrumentKind,
@@ -314,3 +314,11 @@ def test_without_rest_quotes_positions_keep_their_entry_price(
     assert "WebSocket" in caught.value.message
     run(tapped.positions(usd))
     assert len([p for _m, p, _b in tap.sent if p == "/md/getquote"]) == 1  # asked once
+
+
+def test_unknown_contract_is_not_found(service: TradovateService, tradovate_sim, run) -> None:
+    usd, _ = account_refs(tradovate_sim, service)
+    with pytest.raises(NotFound) as caught:
+        run(service.quote(usd, "QQZ9"))
+    assert caught.value.message == "Tradovate knows no contract QQZ9."
+    assert run(service.search_instruments(usd, "QQZ9")) == []
