@@ -58,7 +58,74 @@ CAPITAL = BrokerSpec(
     create=_create_capital,
 )
 
-_SPECS: tuple[BrokerSpec, ...] = (CAPITAL,)
+def _create_tradovate(
+    profile: ConnectionProfile, credentials: Credentials, request_log: RequestLog
+) -> BrokerService:
+    from desktop_app.brokers.tradovate.service import TradovateService
+
+    return TradovateService(profile, credentials, request_log)
+
+
+TRADOVATE = BrokerSpec(
+    broker="tradovate",
+    display_name="Tradovate",
+    environments=(Environment.DEMO, Environment.LIVE, Environment.REPLAY),
+    credential_fields=(
+        CredentialField("name", "Username", secret=False, placeholder="your Tradovate login"),
+        CredentialField("password", "Password", secret=True),
+        CredentialField(
+            "app_id", "App ID", secret=False,
+            placeholder="from Application Settings > API Access",
+        ),
+        CredentialField(
+            "app_version", "App version", secret=False, optional=True, placeholder="1.0"
+        ),
+        CredentialField("cid", "Client ID (cid)", secret=False, placeholder="a number"),
+        CredentialField("sec", "Secret (sec)", secret=True, placeholder="the API key's secret"),
+        CredentialField(
+            "device_id", "Device ID", secret=False, optional=True,
+            placeholder="left empty, the app makes one and keeps it",
+        ),
+    ),
+    create=_create_tradovate,
+)
+
+
+def _create_darwinex(
+    profile: ConnectionProfile, credentials: Credentials, request_log: RequestLog
+) -> BrokerService:
+    from desktop_app.brokers.darwinex.service import DarwinexService
+
+    return DarwinexService(profile, credentials, request_log)
+
+
+DARWINEX = BrokerSpec(
+    broker="darwinex",
+    display_name="Darwinex",
+    environments=(Environment.DEMO, Environment.LIVE),
+    credential_fields=(
+        CredentialField(
+            "consumer_key", "Consumer key", secret=False,
+            placeholder="API store > Applications > your app > keys",
+        ),
+        CredentialField("consumer_secret", "Consumer secret", secret=True),
+        CredentialField(
+            "access_token", "Access token", secret=True,
+            placeholder="\"Generate token\", for this environment (demo and live differ)",
+        ),
+        CredentialField(
+            "refresh_token", "Refresh token", secret=True,
+            placeholder="issued with the access token; the app keeps the rotated one",
+        ),
+        CredentialField(
+            "investor_account_id", "Investor account id", secret=False, optional=True,
+            placeholder="empty: every investor account of the token",
+        ),
+    ),
+    create=_create_darwinex,
+)
+
+_SPECS: tuple[BrokerSpec, ...] = (CAPITAL, TRADOVATE, DARWINEX)
 
 
 def broker_specs() -> list[BrokerSpec]:

@@ -867,7 +867,7 @@ class Hub:
         conn = self._usable(request.account.connection)
         service = conn.service
         assert service is not None
-        self._validate_funding(conn, request, service.funding_rules(request.account, request.kind))
+        self._validate_funding(conn, request, self.funding_rules(request.account, request.kind))
         try:
             entry_id = self.journal.begin_funding(request)
         except DuplicateRequest as exc:

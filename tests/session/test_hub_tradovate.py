@@ -173,15 +173,12 @@ def test_demo_balance_rules_are_checked_before_sending(tradovate_sim, run, make_
         # (the funding panel shows it) ...
         rules = hub.funding_rules(first, TOPUP)
         assert rules is not None and rules.next_allowed_at is not None
-        # ... and a change sent anyway is refused, never reported as done. (Hub.fund
-        # validates with the service's rules, which carry no next_allowed_at, so today
-        # it is Tradovate that refuses; the hub should, with hub.funding_rules.)
-        with pytest.raises((ValidationError, Rejected)) as caught:
+        # ... and the hub refuses a second change before sending it.
+        sent = sim.state.stats["requests"]["POST /cashbalance/changedemobalance"]
+        with pytest.raises(ValidationError) as caught:
             await hub.fund(FundingRequest(first, TOPUP, Decimal(10)))
-        assert "hour" in caught.value.message
-        if isinstance(caught.value, Rejected):  # journalled, as refused
-            result = hub.funding_journal()[0].funding_result()
-            assert result is not None and result.status is OrderStatus.REJECTED
+        assert "next is allowed at" in caught.value.message
+        assert sim.state.stats["requests"]["POST /cashbalance/changedemobalance"] == sent
 
     run(go(), timeout=30)
     assert [c.comment for c in sim.state.balance_changes] == ["reset", "Demo Change"]
