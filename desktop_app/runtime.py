@@ -13,6 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
+from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.net.request_log import RequestLog
 from desktop_app.sandbox import Sandbox
 from desktop_app.session.hub import Hub
@@ -68,11 +69,13 @@ async def run_app(
         if use_sandbox:
             app_vm.statusMessage.emit("Starting the Sandbox (local simulators)…")
             sandbox = await Sandbox.start(announce=not args.smoke)
-            for profile, credentials in sandbox.connections():
+            async def add(profile: ConnectionProfile, credentials: Credentials) -> None:
                 try:
                     await hub.add_connection(profile, credentials, persist=False)
                 except Exception as exc:  # shown, not fatal: the window stays usable
                     app_vm.report_error(f"{profile.name}: {exc}")
+
+            await asyncio.gather(*(add(p, c) for p, c in sandbox.connections()))
         if args.smoke:
             started = time.perf_counter()
             try:

@@ -14,7 +14,7 @@ from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.domain.types import Environment
 from desktop_app.simulators.runner import RunningSimulator, start_sandbox
 
-SANDBOX_BROKERS = ("capital",)
+SANDBOX_BROKERS = ("capital", "tradovate", "darwinex")
 
 
 def sandbox_connection(broker: str, sim: RunningSimulator) -> tuple[ConnectionProfile, Credentials]:

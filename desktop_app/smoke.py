@@ -38,7 +38,7 @@ async def _until(what: str, condition: Callable[[], object], within: float = STE
 
 
 async def run_smoke(app_vm: AppViewModel, hub: Hub) -> str:
-    infos = [c for c in hub.connections() if c.profile.sandbox]
+    infos = [c for c in hub.connections() if c.profile.sandbox and c.profile.broker == "capital"]
     if not infos:
         raise SmokeFailed("no Sandbox connection was created")
     conn = infos[0]

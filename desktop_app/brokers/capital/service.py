@@ -141,6 +141,9 @@ class CapitalService:
         self._currencies: dict[str, str] = {}
         # Deal ids last listed per (account, is-position): reconciliation ignores them.
         self._seen: defaultdict[tuple[str, bool], set[str]] = defaultdict(set)
+        # GET /markets/{epic} answers both quote() and instrument_details(): a request in
+        # flight is shared, so choosing a market in the ticket costs one request, not two.
+        self._market_calls: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._capabilities = self._make_capabilities()
 
     # ------------------------------------------------------------------ basics
@@ -283,7 +286,17 @@ class CapitalService:
 
     async def quote(self, account: AccountRef, symbol: str) -> Quote:
         self._check_account(account)
-        return mapping.quote(await self.client.market(symbol))
+        return mapping.quote(await self._market(symbol))
+
+    async def _market(
+        self, epic: str, priority: Priority = Priority.VISIBLE
+    ) -> dict[str, Any]:
+        shared = self._market_calls.get(epic)
+        if shared is None:
+            shared = asyncio.ensure_future(self.client.market(epic, priority=priority))
+            self._market_calls[epic] = shared
+            shared.add_done_callback(lambda _f: self._market_calls.pop(epic, None))
+        return await asyncio.shield(shared)
 
     async def search_instruments(self, account: AccountRef, text: str) -> list[Instrument]:
         self._check_account(account)
@@ -602,7 +615,7 @@ class CapitalService:
     async def instrument_details(self, account: AccountRef, symbol: str) -> Instrument:
         """``GET /markets/{epic}``: dealing rules, margin factor and today's prices."""
         self._check_account(account)
-        details = await self.client.market(symbol, priority=Priority.INTERACTIVE)
+        details = await self._market(symbol, Priority.INTERACTIVE)
         snap = details.get("snapshot") or {}
         info = details.get("instrument") or {}
         summary = {
