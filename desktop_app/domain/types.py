@@ -147,6 +147,10 @@ class Quote:
     sell_allowed: bool = True
     # Why an order cannot be sent now (market closed, product closed to new money, ...).
     note: str = ""
+    # Limit and stop orders may be taken when market orders are not (Darwinex outside
+    # market hours); None: as for market orders.
+    conditional_buy_allowed: bool | None = None
+    conditional_sell_allowed: bool | None = None
 
     @property
     def tradeable(self) -> bool:

@@ -457,8 +457,16 @@ class OrderTicketViewModel(HubViewModel):
 
     def _side_allowed(self, side: Side) -> tuple[bool, str]:
         """The broker's own flags for buying or selling this instrument now."""
-        flags = [self.instrument, self.quote]
-        for source in flags:
+        quote = self.quote
+        if self.order_type is not OrderType.MARKET and quote is not None:
+            flag = (quote.conditional_buy_allowed if side is Side.BUY
+                    else quote.conditional_sell_allowed)
+            if flag is not None:  # the broker says so for limit/stop orders themselves
+                kind = "limit or stop buy" if side is Side.BUY else "limit or stop sell"
+                return (True, "") if flag else (
+                    False, f"The broker takes no {kind} orders now. {quote.note}".strip()
+                )
+        for source in (self.instrument, quote):
             if source is None:
                 continue
             allowed = source.buy_allowed if side is Side.BUY else source.sell_allowed

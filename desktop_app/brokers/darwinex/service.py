@@ -594,6 +594,10 @@ class DarwinexService:
             buy_allowed=not buy,
             sell_allowed=not sell,
             note=" ".join(notes),
+            conditional_buy_allowed=not self._refusal(
+                symbol, Side.BUY, OrderType.LIMIT, status, market),
+            conditional_sell_allowed=not self._refusal(
+                symbol, Side.SELL, OrderType.LIMIT, status, market),
         )
 
     async def quote(self, account: AccountRef, symbol: str) -> Quote:
