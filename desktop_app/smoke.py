@@ -1,9 +1,10 @@
-"""`trading-dashboard --smoke`: one demo trade through the same view-models the window uses.
+"""`trading-dashboard --smoke`: one demo trade per Sandbox broker, through the same
+view-models the window uses.
 
-Connect to the Sandbox, pick the first Capital.com demo account in the accounts model,
-search an instrument in the order ticket, Buy the minimum size through
-``OrderTicketViewModel.submit`` (what the Buy button calls), wait until the deal shows
-in the positions table model, close it through ``PositionsViewModel.close_position``
+For each broker (Capital.com, Tradovate, Darwinex): pick its first demo account in the
+accounts model, search an instrument in the order ticket, Buy through
+``OrderTicketViewModel.submit`` (what the Buy button calls), wait until the position
+shows in the positions table model, close it through ``PositionsViewModel.close_position``
 (what the Close button calls), and wait until the row is gone.
 """
 
@@ -12,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
 
 from desktop_app.domain.types import OrderType, Side
 from desktop_app.session.events import ConnectionState
@@ -19,6 +22,21 @@ from desktop_app.session.hub import Hub
 from desktop_app.viewmodels.app_vm import AppViewModel
 
 SMOKE_SYMBOL = "EURUSD"
+
+
+@dataclass(frozen=True)
+class SmokeTrade:
+    broker: str
+    search: str
+    symbol_prefix: str
+    size: Decimal | None = None  # None: the instrument's minimum
+
+
+SMOKE_TRADES = (
+    SmokeTrade("capital", SMOKE_SYMBOL, SMOKE_SYMBOL),
+    SmokeTrade("tradovate", "ES", "ES", Decimal(1)),
+    SmokeTrade("darwinex", "AEB", "AEB.5.4", Decimal(500)),
+)
 STEP_TIMEOUT = 20.0
 
 
@@ -38,9 +56,20 @@ async def _until(what: str, condition: Callable[[], object], within: float = STE
 
 
 async def run_smoke(app_vm: AppViewModel, hub: Hub) -> str:
-    infos = [c for c in hub.connections() if c.profile.sandbox and c.profile.broker == "capital"]
-    if not infos:
+    """Every Sandbox broker's trade; the first line (Capital.com) carries its timing."""
+    lines = []
+    for trade in SMOKE_TRADES:
+        if any(c.profile.sandbox and c.profile.broker == trade.broker
+               for c in hub.connections()):
+            lines.append(await _smoke_trade(app_vm, hub, trade))
+    if not lines:
         raise SmokeFailed("no Sandbox connection was created")
+    return "; ".join(lines)
+
+
+async def _smoke_trade(app_vm: AppViewModel, hub: Hub, trade: SmokeTrade) -> str:
+    infos = [c for c in hub.connections()
+             if c.profile.sandbox and c.profile.broker == trade.broker]
     conn = infos[0]
     state = await asyncio.wait_for(hub.wait_connected(conn.profile.connection_id), STEP_TIMEOUT)
     if state is not ConnectionState.CONNECTED:
@@ -51,7 +80,7 @@ async def run_smoke(app_vm: AppViewModel, hub: Hub) -> str:
 
     accounts = app_vm.accounts
     row = await _until(
-        "the Sandbox accounts in the accounts panel",
+        f"the {conn.profile.name} accounts in the accounts panel",
         lambda: next(
             (
                 r
@@ -63,33 +92,32 @@ async def run_smoke(app_vm: AppViewModel, hub: Hub) -> str:
     )
     accounts.select(row.ref)
     ref = row.ref
+    await _until("the connection's capabilities", app_vm.ticket.capabilities)
 
     ticket = app_vm.ticket
-    found = await ticket.search(SMOKE_SYMBOL)
-    instrument = next((i for i in found if i.symbol == SMOKE_SYMBOL), None)
+    found = await ticket.search(trade.search)
+    instrument = next((i for i in found if i.symbol.startswith(trade.symbol_prefix)), None)
     if instrument is None:
-        raise SmokeFailed(f"the ticket's search found no {SMOKE_SYMBOL}")
+        raise SmokeFailed(f"the ticket's search found no {trade.symbol_prefix}")
+    symbol = instrument.symbol
     ticket.choose(instrument)
-    await _until(f"a live quote for {SMOKE_SYMBOL}", lambda: ticket.quote)
+    await _until(f"a live quote for {symbol}", lambda: ticket.quote)
     ticket.set_order_type(OrderType.MARKET)
-    size = instrument.min_size if instrument.min_size > 0 else 1
+    size = trade.size or (instrument.min_size if instrument.min_size > 0 else Decimal(1))
     ticket.set_size_text(str(size))
     result = await asyncio.wait_for(ticket.submit(Side.BUY), STEP_TIMEOUT)
     if result is None or not result.accepted:
         raise SmokeFailed(f"the order was not accepted: {ticket.result_text}")
-    if not result.deal_ids:
-        raise SmokeFailed("the broker confirmed the order without a deal id")
 
     positions = app_vm.positions
-    deal_ids = set(result.deal_ids)
     sent = time.perf_counter()
     position_id = await _until(
-        "the new position in the positions table",
+        f"the new {symbol} position in the positions table",
         lambda: next(
             (
                 positions.positions.key(r)
                 for r in range(positions.positions.rowCount())
-                if positions.positions.key(r) in deal_ids
+                if positions.positions.item(r).symbol == symbol
             ),
             None,
         ),
@@ -107,6 +135,6 @@ async def run_smoke(app_vm: AppViewModel, hub: Hub) -> str:
     )
     level = f" @ {result.level}" if result.level is not None else ""
     return (
-        f"{conn.profile.name} account {ref.account_id}: BUY {size} {SMOKE_SYMBOL}{level}, "
-        f"deal {position_id} in the positions table after {seen_after:.2f} s, closed"
+        f"{conn.profile.name} account {ref.account_id}: BUY {size} {symbol}{level}, "
+        f"position {position_id} in the positions table after {seen_after:.2f} s, closed"
     )

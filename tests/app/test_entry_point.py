@@ -25,6 +25,9 @@ def test_smoke_trades_on_the_sandbox_and_exits_zero(tmp_path) -> None:
     lines = done.stdout.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("smoke: ok: ")
     assert "BUY" in lines[0] and "closed" in lines[0] and "first window" in lines[0]
+    for broker in ("Capital.com", "Tradovate", "Darwinex"):  # one trade per Sandbox broker
+        assert f"{broker} Sandbox account" in lines[0]
+    assert lines[0].count(", closed") == 3
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland check is Linux's")
