@@ -295,6 +295,8 @@ class FundingRules:
     notes: str = ""
     # Set by the session from the journal: the earliest time the cooldown allows.
     next_allowed_at: datetime | None = None
+    # The broker's own name for it ("Demo balance change"); "" for the app's default.
+    title: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,9 @@ come with every ``accounts()`` call.
 
 Budget, per connection, on its default (per-second) limiter budget:
 
-- the poller starts at most ``budget_share`` (65 %) of the budget's limit per window,
+- the poller starts at most ``budget_share`` (65 %) of the budget's limit per window
+  (a service may say otherwise with ``poll_budget_share``: Tradovate's clicks skip its
+  default budget, so its poller takes 90 %),
   spread evenly over the window (one start per ``period / share-of-limit``), and only
   while more than the other 35 % is free, so clicks (orders, searches, the ticket's
   first quote) never queue behind polling;
@@ -328,7 +330,10 @@ class Poller:
         if isinstance(limiter, RateLimiter):
             budget = next(b for b in limiter.budgets if b.name == limiter.default)
             limit, period = budget.limit, budget.period
-            cap = max(1, math.floor(limit * self.config.budget_share))
+            # A service whose clicks do not draw on its default budget lets the poller
+            # have more of it (``poll_budget_share``).
+            share = getattr(conn.service, "poll_budget_share", None) or self.config.budget_share
+            cap = max(1, math.floor(limit * share))
             # Leave (limit - cap) for interactive requests; in-flight jobs may not have
             # taken their slot yet, so count them as taken.
             free = limiter.headroom(budget.name) - (limit - cap) - conn.in_flight

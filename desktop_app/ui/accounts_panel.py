@@ -19,6 +19,9 @@ class AccountsPanel(QWidget):
         self.vm = vm
         self.proxy = NumericSortProxy(vm.model, self)
         self.table = table_view("accounts.table", self.proxy, self)
+        # Four rows before it scrolls (the Sandbox alone has five accounts at three brokers;
+        # more would push the window past a 1080p screen).
+        self.table.setMinimumHeight(4 * 22 + 30)
         # A handful of rows: fitting the columns to their text costs nothing here.
         self.table.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents

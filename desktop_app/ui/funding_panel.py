@@ -106,4 +106,6 @@ class FundingPanel(QWidget):
         self.submit_button.setEnabled(ok and not self.vm.busy)
         self.submit_button.setToolTip(why)
         label = KIND_LABELS.get(self.vm.kind, "Send") if self.vm.kind else "Send"
+        if self.vm.rules is not None and self.vm.rules.title:
+            label = self.vm.rules.title
         self.submit_button.setText(f"Send {label.lower()}" if self.vm.kind else "Send")

@@ -78,6 +78,9 @@ class OrderTicketPanel(QWidget):
         self.sources.addTab(search_page, "Search")
         self.sources.addTab(self.navigation, "Browse")
         self.sources.addTab(self.watchlists, "Watchlists")
+        # The lists scroll: a short minimum keeps the window within a 1080p screen.
+        for view in (self.results, self.navigation, self.watchlists):
+            view.setMinimumHeight(48)
 
         # --- instrument and prices
         self.instrument = QLabel("No instrument chosen", self)

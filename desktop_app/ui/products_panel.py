@@ -36,7 +36,8 @@ class ProductsPanel(QWidget):
         self.status = QLabel(self)
         self.status.setObjectName("products.status")
         self.status.setWordWrap(True)
-        self.table = table_view("products.table", vm.model, self)
+        # Unsorted: a screen's order is the broker's ranking.
+        self.table = table_view("products.table", vm.model, self, sortable=False)
         self.details = QLabel(self)
         self.details.setObjectName("products.details")
         self.details.setWordWrap(True)
@@ -47,7 +48,7 @@ class ProductsPanel(QWidget):
         )
         self.plot.setObjectName("products.history")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.plot.setMinimumHeight(120)
+        self.plot.setMinimumHeight(90)
         self.curve = self.plot.plot([], [], pen=pg.mkPen("#3d8bfd", width=2))
         self.trade_button = QPushButton("Trade in ticket", self)
         self.trade_button.setObjectName("products.tradeButton")

@@ -278,10 +278,10 @@ class OrderTicketViewModel(HubViewModel):
 
     @property
     def facts_text(self) -> str:
-        """The instrument's facts (D-Score, tick value, ...), one per line."""
+        """The instrument's facts (D-Score, tick value, ...) in one wrapped paragraph."""
         if self.instrument is None:
             return ""
-        return "\n".join(f"{f.label}: {f.value}" for f in self.instrument.facts)
+        return fmt.facts(self.instrument.facts)
 
     @property
     def facts_hint(self) -> str:

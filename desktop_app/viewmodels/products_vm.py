@@ -147,6 +147,7 @@ class ProductsViewModel(HubViewModel):
                 self.statusChanged.emit(error_text(exc))
             return []
         if seq == self._seq:
+            self.model.clear()  # a new query: the broker's order, not the last one's
             self.model.apply(found)
             self.statusChanged.emit(f"{len(found)} found" if found else "Nothing found.")
         return found
@@ -219,7 +220,8 @@ class ProductsViewModel(HubViewModel):
         if inst is None:
             return "Select a product to see its details."
         lines = [f"{inst.name} ({inst.symbol})" if inst.name else inst.symbol]
-        lines += [f"{f.label}: {f.value}" for f in inst.facts]
+        if inst.facts:
+            lines.append(fmt.facts(inst.facts))
         if inst.note:
             lines.append(inst.note)
         if self.details_status:

@@ -266,7 +266,8 @@ def instrument(
     active = _text(data.get("status")).upper() in ("", "ACTIVE")
     return Instrument(
         symbol=name,
-        name=f"{short} ({name})" if short and short != name else name,
+        # The ticker; every view shows the full product name beside it.
+        name=f"DARWIN {short}" if short and short != name else name,
         kind=InstrumentKind.FUND,
         currency=_text(data.get("currency")),
         min_size=min_size,

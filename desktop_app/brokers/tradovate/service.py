@@ -170,6 +170,10 @@ class TradovateService:
         self.device_id = device_id or str(uuid.uuid4())
         # Set by the session: persists fields the service changed (the device id).
         self.credentials_changed: Callable[[dict[str, str]], None] | None = None
+        # Orders, searches and the refresh after a click skip the default (sustained)
+        # budget and count on the guards only (see budgets.py): the poller may take most
+        # of it.
+        self.poll_budget_share = 0.9
         self.client = TradovateClient(
             name=fields["name"],
             password=fields["password"],
@@ -947,6 +951,7 @@ class TradovateService:
             default_comment=DEMO_DEFAULT_COMMENT,
             demo_only=True,
             notes=DEMO_CHANGE_NOTES,
+            title="Demo balance change",
         )
 
     async def fund(self, request: FundingRequest) -> FundingResult:

@@ -20,7 +20,7 @@ def _facts(instrument) -> dict[str, str]:
 def test_search_reads_the_product_list_once(darwinex_sim, service, run) -> None:
     ref = demo_ref(darwinex_sim)
     found = run(service.search_instruments(ref, "nti"))
-    assert found[0].symbol == "NTI.4.12" and found[0].name == "NTI (NTI.4.12)"
+    assert found[0].symbol == "NTI.4.12" and found[0].name == "DARWIN NTI"
     first = found[0]
     assert first.kind is InstrumentKind.FUND and first.size_label == "Amount (EUR)"
     assert first.currency == "EUR" and first.min_size == Decimal(200)
