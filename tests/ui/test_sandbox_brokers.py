@@ -130,6 +130,23 @@ def test_tradovate_futures_order_cancel_close_and_demo_balance(
             orders = find(window, QTableView, "workingOrders.table")
             await wait_for(lambda: table_keys(orders), what="the working order")
             orders.selectRow(0)
+            # Modify it: the dialog validates, then /order/modifyorder moves it.
+            find(window, QPushButton, "workingOrders.modifyButton").click()
+            dialog = window.positions.modify_dialog
+            assert dialog is not None
+            new_level = bid - 150
+            find(dialog, QLineEdit, "modifyOrder.level").setText("-5")
+            find(dialog, QPushButton, "modifyOrder.okButton").click()
+            assert "greater than 0" in find(dialog, QLabel, "modifyOrder.error").text()
+            find(dialog, QLineEdit, "modifyOrder.level").setText(str(new_level))
+            find(dialog, QPushButton, "modifyOrder.okButton").click()
+            order_id = table_keys(orders)[0]
+            await wait_for(
+                lambda: (o := window.vm.positions.working_order(order_id)) is not None
+                and o.level == new_level,
+                what="the order at its new level",
+            )
+            orders.selectRow(0)
             find(window, QPushButton, "workingOrders.cancelButton").click()
             await wait_for(lambda: not table_keys(orders), what="the order to be cancelled")
 
@@ -168,6 +185,7 @@ def test_tradovate_futures_order_cancel_close_and_demo_balance(
                      if e.account == ref]
             assert kinds.count(("place", EntryState.COMPLETED)) == 2
             assert ("cancel", EntryState.COMPLETED) in kinds
+            assert ("modify", EntryState.COMPLETED) in kinds
             assert ("close", EntryState.COMPLETED) in kinds
             assert all(e.order_result().accepted for e in hub.order_journal()
                        if e.account == ref)
@@ -258,5 +276,58 @@ def test_darwinex_outside_market_hours_takes_limit_orders_only(darwinex_sim, qtb
             await wait_for(buy.isEnabled, what="limit Buy allowed")
             set_order_type(window, OrderType.MARKET)
             await wait_for(lambda: not buy.isEnabled(), what="market Buy greyed out again")
+
+    qrun(scenario(), timeout=60)
+
+
+def test_darwinex_account_leverage_from_the_preferences_dialog(darwinex_sim, qtbot, qrun):
+    from PySide6.QtWidgets import QDialog
+
+    async def scenario():
+        async with sandbox_window(qtbot, {"darwinex": darwinex_sim}) as window:
+            ref = await select_broker_account(window, "darwinex")
+            button = find(window, QPushButton, "accounts.preferencesButton")
+            await wait_for(button.isEnabled, what="preferences offered")
+            button.click()
+            dialog = find(window, QDialog, "preferences.dialog")
+            name = "preferences.leverage.account"
+            await wait_for(lambda: dialog.findChild(QComboBox, name), what="the leverage")
+            combo = find(dialog, QComboBox, name)
+            assert combo.currentData() == 3
+            combo.setCurrentIndex(combo.findData(2))
+            find(dialog, QPushButton, "preferences.saveButton").click()
+            message = find(dialog, QLabel, "preferences.message")
+            await wait_for(lambda: message.text() == "Preferences saved.", what="the save")
+            prefs = await window.vm.hub.preferences(ref)
+            assert prefs.leverages["account"].current == 2
+            find(dialog, QPushButton, "preferences.closeButton").click()
+            await wait_for(lambda: window.preferences_dialog is None, what="the dialog to go")
+
+    qrun(scenario(), timeout=60)
+
+
+def test_darwinex_demo_reset_moves_to_the_new_account_and_says_so(darwinex_sim, qtbot, qrun):
+    async def scenario():
+        darwinex_sim.state.new_account_access_delay = 0.0
+        async with sandbox_window(qtbot, {"darwinex": darwinex_sim}) as window:
+            old = await select_broker_account(window, "darwinex")
+            await choose_in_ticket(window, "AEB", "AEB.5.4")
+            find(window, QLineEdit, "orderTicket.quantity").setText("500")
+            new_id = darwinex_sim.state.reset_demo_account()
+            buy = find(window, QPushButton, "orderTicket.buyButton")
+            await wait_for(buy.isEnabled, what="Buy enabled")
+            buy.click()
+            result = find(window, QLabel, "orderTicket.result")
+            await wait_for(lambda: "replaced demo account" in result.text(),
+                           what="the reset explained")
+            assert f"{old.account_id} with {new_id}" in result.text()
+            assert "Nothing was sent" in result.text()
+            rows = window.vm.accounts.rows
+            await wait_for(
+                lambda: any(r.ref and r.ref.account_id == str(new_id) for r in rows()),
+                what="the new investor account in the accounts panel",
+            )
+            assert not any(r.ref and r.ref.account_id == old.account_id for r in rows())
+        assert darwinex_sim.state.orders == []  # the refused order was never resent
 
     qrun(scenario(), timeout=60)
