@@ -278,3 +278,25 @@ def json_body(response: httpx.Response, broker: str) -> Any:
             f"{broker} sent a reply that is not JSON (HTTP {response.status_code}).",
             broker=broker,
         ) from exc
+
+
+def reply_body(response: httpx.Response, broker: str, *, write: bool = False,
+               empty: Any = None, allow_empty: bool = True) -> Any:
+    """The reply's JSON, Decimal-exact; ``empty`` when the body is empty (unless the
+    broker always answers with a body: ``allow_empty=False`` makes that unreadable).
+
+    An unreadable answer to a write raises ``MaybeSent``: a 2xx means the broker took
+    it, only its outcome is unknown, so the caller reconciles instead of resending.
+    """
+    if not response.content and allow_empty:
+        return empty
+    try:
+        return json_body(response, broker)
+    except ProtocolError as exc:
+        if not write:
+            raise
+        raise MaybeSent(
+            f"{broker} accepted the request but its reply could not be read "
+            f"(HTTP {response.status_code}).",
+            broker=broker,
+        ) from exc

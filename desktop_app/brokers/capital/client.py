@@ -33,7 +33,6 @@ from desktop_app.brokers.capital.errors import (
     map_error,
     split_code,
 )
-from desktop_app.brokers.capital.wire import reply_json
 from desktop_app.domain.errors import (
     AuthError,
     BrokerError,
@@ -44,7 +43,7 @@ from desktop_app.domain.errors import (
     Unavailable,
 )
 from desktop_app.domain.types import Environment
-from desktop_app.net.http import BrokerHttp, MaybeSent
+from desktop_app.net.http import BrokerHttp, MaybeSent, json_body, reply_body
 from desktop_app.net.limiter import Priority, RateLimiter
 from desktop_app.net.redact import Redactor
 from desktop_app.net.request_log import RequestLog
@@ -175,7 +174,7 @@ class CapitalClient:
             self._cst = self._xst = None
             self._auth_failed = exc
             raise
-        body = reply_json(response)
+        body = json_body(response, BROKER)
         cst = response.headers.get("CST")
         xst = response.headers.get("X-SECURITY-TOKEN")
         if not cst or not xst or not isinstance(body, dict):
@@ -198,7 +197,7 @@ class CapitalClient:
             reply = await self.http.request(
                 "GET", "/session/encryptionKey", headers=headers, priority=Priority.INTERACTIVE
             )
-            data = reply_json(reply)
+            data = json_body(reply, BROKER)
             try:
                 key, stamp = data["encryptionKey"], data["timeStamp"]
             except (KeyError, TypeError) as exc:
@@ -333,19 +332,7 @@ class CapitalClient:
             method, path, json=json, params=params, write=write, priority=priority,
             budgets=budgets,
         )
-        if not response.content:
-            return {}
-        try:
-            return reply_json(response)
-        except ProtocolError as exc:
-            if not write:
-                raise
-            # A 2xx to a write means the broker took it; only its outcome is unreadable.
-            raise MaybeSent(
-                f"Capital.com accepted the request but its reply could not be read "
-                f"(HTTP {response.status_code}).",
-                broker=BROKER,
-            ) from exc
+        return reply_body(response, BROKER, write=write, empty={})
 
     async def get(
         self, path: str, *, params: Mapping[str, Any] | None = None,

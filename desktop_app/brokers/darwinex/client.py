@@ -50,9 +50,8 @@ from desktop_app.brokers.darwinex.errors import (
     throttle_policy,
 )
 from desktop_app.domain.errors import AuthError, ProtocolError, RateLimited, Unavailable
-from desktop_app.domain.exact_json import loads
 from desktop_app.domain.types import Environment
-from desktop_app.net.http import BrokerHttp, MaybeSent
+from desktop_app.net.http import BrokerHttp, reply_body
 from desktop_app.net.limiter import Priority
 from desktop_app.net.redact import SECRET_FIELDS, Redactor
 from desktop_app.net.request_log import RequestLog
@@ -83,18 +82,6 @@ OnTokens = Callable[[str, str], None]
 def segment(value: str) -> str:
     """An id or product name as one URL path segment."""
     return quote(str(value), safe="")
-
-
-def reply_json(response: httpx.Response) -> Any:
-    if not response.content:
-        return None
-    try:
-        return loads(response.content)
-    except ValueError as exc:
-        raise ProtocolError(
-            f"Darwinex sent a reply that is not JSON (HTTP {response.status_code}).",
-            broker=BROKER,
-        ) from exc
 
 
 def page_items(data: Any) -> tuple[list[dict[str, Any]], bool]:
@@ -204,7 +191,7 @@ class DarwinexClient:
             "POST", TOKEN_PATH, form=form, headers=headers, priority=Priority.INTERACTIVE,
             budgets=(ALL,),
         )
-        data = reply_json(response)
+        data = reply_body(response, BROKER)
         if not isinstance(data, dict) or not data.get("access_token"):
             raise AuthError(
                 "Darwinex renewed the token but its answer could not be read.",
@@ -299,17 +286,7 @@ class DarwinexClient:
             method, path, budgets=budgets, json=json, params=params, write=write,
             priority=priority,
         )
-        try:
-            return reply_json(response)
-        except ProtocolError as exc:
-            if not write:
-                raise
-            # A 2xx to a write: the broker took it; only the answer is unreadable.
-            raise MaybeSent(
-                "Darwinex accepted the request but its answer could not be read "
-                f"(HTTP {response.status_code}).",
-                broker=BROKER,
-            ) from exc
+        return reply_body(response, BROKER, write=write)
 
     async def close(self) -> None:
         await self.http.aclose()

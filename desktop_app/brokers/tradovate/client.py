@@ -55,7 +55,6 @@ from desktop_app.brokers.tradovate.errors import (
     map_error,
     throttle_policy,
 )
-from desktop_app.domain import exact_json
 from desktop_app.domain.errors import (
     AuthError,
     BrokerError,
@@ -65,7 +64,7 @@ from desktop_app.domain.errors import (
 )
 from desktop_app.domain.money import parse_utc, utc_now
 from desktop_app.domain.types import Environment
-from desktop_app.net.http import BrokerHttp, MaybeSent
+from desktop_app.net.http import BrokerHttp, MaybeSent, json_body, reply_body
 from desktop_app.net.limiter import Priority, RateLimiter
 from desktop_app.net.redact import Redactor
 from desktop_app.net.request_log import RequestLog
@@ -97,16 +96,6 @@ def wire_cid(cid: str) -> int | str:
     """The docs' examples send ``cid`` as a number; a non-numeric one goes as given."""
     text = cid.strip()
     return int(text) if text.isdigit() else text
-
-
-def reply_json(response: httpx.Response) -> Any:
-    try:
-        return exact_json.loads(response.content)
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
-        raise ProtocolError(
-            f"Tradovate sent a reply that is not JSON (HTTP {response.status_code}).",
-            broker=BROKER,
-        ) from exc
 
 
 class TradovateClient:
@@ -200,7 +189,7 @@ class TradovateClient:
             self._token = None
             self._auth_failed = exc
             raise
-        data = reply_json(response)
+        data = json_body(response, BROKER)
         if not isinstance(data, dict) or not data.get("accessToken"):
             raise ProtocolError("Tradovate sent no access token.", broker=BROKER)
         status = str(data.get("userStatus") or "Active")
@@ -251,7 +240,7 @@ class TradovateClient:
                     "GET", RENEW_PATH, body=None, params=None, budgets=RENEWAL,
                     write=False, priority=Priority.INTERACTIVE,
                 )
-                data = reply_json(response)
+                data = json_body(response, BROKER)
                 if not isinstance(data, dict) or not data.get("accessToken"):
                     raise ProtocolError("Tradovate renewed without a token.", broker=BROKER)
             except SessionExpired:
@@ -420,17 +409,8 @@ class TradovateClient:
             method, path, json=json, params=params, write=write, priority=priority,
             budgets=budgets,
         )
-        try:
-            return reply_json(response)
-        except ProtocolError as exc:
-            if not write:
-                raise
-            # A 200 to a write means Tradovate took it; only its outcome is unreadable.
-            raise MaybeSent(
-                f"Tradovate answered the request but its reply could not be read "
-                f"(HTTP {response.status_code}).",
-                broker=BROKER,
-            ) from exc
+        # Tradovate answers every call with a JSON body, errors included.
+        return reply_body(response, BROKER, write=write, allow_empty=False)
 
     async def get(
         self, path: str, *, params: Mapping[str, Any] | None = None,
