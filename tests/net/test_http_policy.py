@@ -189,3 +189,23 @@ def test_form_body_is_url_encoded() -> None:
     asyncio.run(go())
     assert seen[0].headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert seen[0].content == b"grant_type=refresh_token&x=a+b"
+
+
+def test_reply_body_reads_exact_json_and_an_unreadable_write_is_maybe_sent() -> None:
+    from decimal import Decimal
+
+    from desktop_app.domain import ProtocolError
+    from desktop_app.net.http import reply_body
+
+    request = httpx.Request("POST", "http://broker.test/orders")
+    good = httpx.Response(200, content=b'{"price": 1.10}', request=request)
+    assert reply_body(good, "Test") == {"price": Decimal("1.10")}
+    garbled = httpx.Response(200, content=b"<html>", request=request)
+    with pytest.raises(ProtocolError):
+        reply_body(garbled, "Test")
+    with pytest.raises(MaybeSent):
+        reply_body(garbled, "Test", write=True)
+    empty = httpx.Response(200, content=b"", request=request)
+    assert reply_body(empty, "Test", empty={}) == {}
+    with pytest.raises(MaybeSent):
+        reply_body(empty, "Test", write=True, allow_empty=False)
