@@ -106,20 +106,20 @@ DARWINEX = BrokerSpec(
     credential_fields=(
         CredentialField(
             "consumer_key", "Consumer key", secret=False,
-            placeholder="API store > Applications > your app > keys",
+            placeholder="API store > Applications > keys",
         ),
         CredentialField("consumer_secret", "Consumer secret", secret=True),
         CredentialField(
             "access_token", "Access token", secret=True,
-            placeholder="\"Generate token\", for this environment (demo and live differ)",
+            placeholder="one per environment: demo and live differ",
         ),
         CredentialField(
             "refresh_token", "Refresh token", secret=True,
-            placeholder="issued with the access token; the app keeps the rotated one",
+            placeholder="the app keeps the rotated one",
         ),
         CredentialField(
             "investor_account_id", "Investor account id", secret=False, optional=True,
-            placeholder="empty: every investor account of the token",
+            placeholder="empty: all the token covers",
         ),
     ),
     create=_create_darwinex,
