@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout, QWidget
 
 from desktop_app.ui.common import table_view
@@ -49,8 +49,14 @@ class AccountsPanel(QWidget):
         self._show_selection()
         self._update_buttons()
 
-    def _on_view_selection(self, *_args: object) -> None:
-        rows = self.table.selectionModel().selectedRows()
+    def _on_view_selection(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        # Only a row newly selected is the trader's choice. When rows go away (an account
+        # list arrives), Qt deselects or moves the selection by itself: that is not one,
+        # and the view-model's selection is shown again once the model has settled.
+        rows = [i for i in selected.indexes() if i.column() == 0]
+        if not rows:
+            QTimer.singleShot(0, self, self._show_selection)
+            return
         if rows:
             source = self.proxy.mapToSource(rows[0])
             item = self.vm.model.item(source.row())

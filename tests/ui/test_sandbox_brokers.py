@@ -3,6 +3,7 @@ the way a trader does it (widgets found by objectName), over real loopback HTTP.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -329,5 +330,33 @@ def test_darwinex_demo_reset_moves_to_the_new_account_and_says_so(darwinex_sim, 
             )
             assert not any(r.ref and r.ref.account_id == old.account_id for r in rows())
         assert darwinex_sim.state.orders == []  # the refused order was never resent
+
+    qrun(scenario(), timeout=60)
+
+
+def test_an_account_chosen_from_code_stays_chosen_while_account_lists_arrive(
+    capital_sim, tradovate_sim, qtbot, qrun
+):
+    """Regression: when a connection's account list replaced its placeholder row, Qt moved
+    the table's selection by itself and the panel took that for the trader's choice."""
+
+    async def scenario():
+        sims = {"capital": capital_sim, "tradovate": tradovate_sim}
+        async with sandbox_window(qtbot, sims) as window:
+            accounts = window.vm.accounts
+
+            def first(broker: str) -> AccountRef | None:
+                return next((r.ref for r in accounts.rows() if r.ref and r.ref.broker == broker),
+                            None)
+
+            accounts.select(await wait_for(lambda: first("capital"), what="Capital.com"))
+            await wait_for(lambda: window.vm.ticket.capabilities() is not None, what="caps")
+            chosen = await wait_for(lambda: first("tradovate"), what="a Tradovate account")
+            accounts.select(chosen)
+            seen = set()
+            for _ in range(30):
+                seen.add(window.vm.ticket.account)
+                await asyncio.sleep(0.05)
+            assert seen == {chosen}
 
     qrun(scenario(), timeout=60)
