@@ -26,6 +26,8 @@ class Capabilities:
     # instrument_details(): scores and facts of one instrument (fetched sparingly).
     instrument_details: bool = False
     quote_history: bool = False
+    # history(): executed orders, fills, closed trades (read when the trader asks).
+    history: bool = False
     instrument_screens: tuple[InstrumentScreen, ...] = ()
     # Why a capability is missing, shown as a tooltip on the greyed-out control.
     reasons: dict[str, str] = field(default_factory=dict)

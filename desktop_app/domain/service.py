@@ -15,6 +15,7 @@ from desktop_app.domain.types import (
     FundingRequest,
     FundingResult,
     FundingRules,
+    HistoryEntry,
     Instrument,
     InstrumentScreen,
     MarketNode,
@@ -101,6 +102,10 @@ class BrokerService(Protocol):
         self, account: AccountRef, symbol: str, since: datetime
     ) -> list[PricePoint]:
         """Past prices for a chart, oldest first (``quote_history``)."""
+        ...
+
+    async def history(self, account: AccountRef, since: datetime) -> list[HistoryEntry]:
+        """What happened on the account since ``since``, newest first (``history``)."""
         ...
 
     async def screen_instruments(

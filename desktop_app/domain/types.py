@@ -300,6 +300,25 @@ class FundingRules:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """Something that happened on an account: an executed order, a fill, a closed trade,
+    a cancelled or rejected order (``kind`` says which, in the broker's terms)."""
+
+    account: AccountRef
+    entry_id: str
+    at: datetime
+    kind: str
+    symbol: str
+    name: str = ""
+    side: Side | None = None
+    size: Decimal | None = None
+    level: Decimal | None = None
+    profit_loss: Decimal | None = None
+    currency: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class CashflowEntry:
     account: AccountRef
     at: datetime

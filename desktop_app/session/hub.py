@@ -44,6 +44,7 @@ from desktop_app.domain.types import (
     FundingRequest,
     FundingResult,
     FundingRules,
+    HistoryEntry,
     Instrument,
     InstrumentScreen,
     MarketNode,
@@ -1004,6 +1005,9 @@ class Hub:
         return await self._call(
             account.connection, lambda s: s.quote_history(account, symbol, since)
         )
+
+    async def history(self, account: AccountRef, since: datetime) -> list[HistoryEntry]:
+        return await self._call(account.connection, lambda s: s.history(account, since))
 
     async def screen_instruments(
         self, account: AccountRef, screen: InstrumentScreen, text: str = ""

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +34,12 @@ class PositionsPanel(QWidget):
         self.vm = vm
         self.positions_table = table_view("positions.table", vm.positions_proxy, self)
         self.orders_table = table_view("workingOrders.table", vm.orders_proxy, self)
+        self.history_table = table_view("history.table", vm.history, self, sortable=False)
+        self.history_button = QPushButton("Refresh history", self)
+        self.history_button.setObjectName("history.refreshButton")
+        self.history_status = QLabel(self)
+        self.history_status.setObjectName("history.status")
+        self.history_status.setWordWrap(True)
         self.close_button = QPushButton("Close position", self)
         self.close_button.setObjectName("positions.closeButton")
         self.cancel_button = QPushButton("Cancel order", self)
@@ -54,9 +61,15 @@ class PositionsPanel(QWidget):
         split.addWidget(self._group(
             "Open positions", self.positions_table, self.close_all_button, self.close_button
         ))
-        split.addWidget(self._group(
-            "Working orders", self.orders_table, self.modify_button, self.cancel_button
-        ))
+        self.lower_tabs = QTabWidget(self)
+        self.lower_tabs.setObjectName("positions.lowerTabs")
+        self.lower_tabs.addTab(self._group(
+            "", self.orders_table, self.modify_button, self.cancel_button
+        ), "Working orders")
+        history = self._group("", self.history_table, self.history_button)
+        history.layout().insertWidget(0, self.history_status)
+        self.lower_tabs.addTab(history, "History")
+        split.addWidget(self.lower_tabs)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(split)
@@ -66,6 +79,8 @@ class PositionsPanel(QWidget):
         self.cancel_button.clicked.connect(self._cancel_selected)
         self.modify_button.clicked.connect(self._modify_selected)
         self.close_all_button.clicked.connect(self._confirm_close_all)
+        self.history_button.clicked.connect(lambda: vm.load_history())
+        self.lower_tabs.currentChanged.connect(self._tab_shown)
         self.positions_table.selectionModel().selectionChanged.connect(self._update)
         self.orders_table.selectionModel().selectionChanged.connect(self._update)
         vm.stateChanged.connect(self._update)
@@ -97,6 +112,13 @@ class PositionsPanel(QWidget):
         key = _selected_key(self.orders_table)
         if key is not None:
             self.vm.cancel_order(key)
+
+    def _tab_shown(self, index: int) -> None:
+        # Read once when first shown; after that the trader refreshes it.
+        if self.lower_tabs.widget(index) is self.history_table.parentWidget() and (
+            self.vm.history.rowCount() == 0 and not self.vm.history_status
+        ):
+            self.vm.load_history()
 
     def _modify_selected(self) -> None:
         key = _selected_key(self.orders_table)
@@ -154,3 +176,7 @@ class PositionsPanel(QWidget):
         self.close_all_button.setVisible(bool(caps and caps.close_all))
         self.close_all_button.setEnabled(enabled and not self.vm.is_busy("close_all", ""))
         self.close_all_button.setToolTip(why)
+        enabled, why = self.vm.history_state()
+        self.history_button.setEnabled(enabled and not self.vm.is_busy("history", ""))
+        self.history_button.setToolTip(why)
+        self.history_status.setText(self.vm.history_status or ("" if enabled else why))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
-from desktop_app.domain.types import Position, WorkingOrder
+from desktop_app.domain.types import HistoryEntry, Position, WorkingOrder
 from desktop_app.viewmodels import formatting as fmt
 from desktop_app.viewmodels.keyed_table import Column, KeyedTableModel, numeric_key
 from desktop_app.viewmodels.throttle import FRAME_MS
@@ -72,4 +72,33 @@ class WorkingOrdersTableModel(KeyedTableModel[WorkingOrder]):
     def tooltip(self, item: WorkingOrder, column: int) -> str | None:
         if column == 0:
             return f"{item.name} ({item.symbol}) · order {item.order_id}"
+        return None
+
+
+HISTORY_COLUMNS: tuple[Column[HistoryEntry], ...] = (
+    Column("When (UTC)", ("at",), lambda e: fmt.time_utc(e.at), lambda e: e.at.timestamp()),
+    Column("What", ("kind",), lambda e: e.kind, lambda e: e.kind),
+    Column("Instrument", ("name", "symbol"), lambda e: e.name or e.symbol,
+           lambda e: e.name or e.symbol),
+    Column("Side", ("side",), lambda e: e.side.value if e.side else "",
+           lambda e: e.side.value if e.side else ""),
+    Column("Size", ("size",), lambda e: fmt.size(e.size), lambda e: numeric_key(e.size), True),
+    Column("Level", ("level",), lambda e: fmt.level(e.level), lambda e: numeric_key(e.level),
+           True),
+    Column("P/L", ("profit_loss",), lambda e: fmt.signed_money(e.profit_loss),
+           lambda e: numeric_key(e.profit_loss), True, True),
+    Column("Currency", ("currency",), lambda e: e.currency, lambda e: e.currency),
+    Column("Note", ("note",), lambda e: e.note, lambda e: e.note),
+)
+
+
+class HistoryTableModel(KeyedTableModel[HistoryEntry]):
+    """Rows keyed by ``entry_id``, newest first as the broker's history comes."""
+
+    def __init__(self, parent: QObject | None = None, interval_ms: int = FRAME_MS) -> None:
+        super().__init__(HISTORY_COLUMNS, "entry_id", parent, interval_ms)
+
+    def tooltip(self, item: HistoryEntry, column: int) -> str | None:
+        if column == 2:
+            return f"{item.name} ({item.symbol})" if item.name else item.symbol
         return None

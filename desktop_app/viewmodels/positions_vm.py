@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.domain.capabilities import Capabilities
+from desktop_app.domain.money import utc_now
 from desktop_app.domain.types import AccountRef, OrderAmendment, OrderResult, WorkingOrder
 from desktop_app.session.events import PositionsUpdated, WorkingOrdersUpdated
 from desktop_app.viewmodels import formatting as fmt
 from desktop_app.viewmodels.base import HubViewModel
 from desktop_app.viewmodels.keyed_table import NumericSortProxy
-from desktop_app.viewmodels.positions_model import PositionsTableModel, WorkingOrdersTableModel
+from desktop_app.viewmodels.positions_model import (
+    HistoryTableModel,
+    PositionsTableModel,
+    WorkingOrdersTableModel,
+)
 from desktop_app.viewmodels.tasks import error_text
 
 if TYPE_CHECKING:
@@ -44,6 +49,8 @@ class PositionsViewModel(HubViewModel):
         super().__init__(hub, parent)
         self.positions = PositionsTableModel(self)
         self.orders = WorkingOrdersTableModel(self)
+        self.history = HistoryTableModel(self)
+        self.history_status = ""
         self.positions_proxy = NumericSortProxy(self.positions, self)
         self.orders_proxy = NumericSortProxy(self.orders, self)
         self.account: AccountRef | None = None
@@ -57,6 +64,8 @@ class PositionsViewModel(HubViewModel):
         self.account = account
         self.positions.clear()
         self.orders.clear()
+        self.history.clear()
+        self.history_status = ""
         self.positions_as_of = self.orders_as_of = None
         if account is not None:
             self.positions.apply(self.hub.positions(account))
@@ -191,6 +200,54 @@ class PositionsViewModel(HubViewModel):
             lambda acc=self.account: self.hub.cancel_order(acc, order_id),
         )
 
+    def history_state(self) -> tuple[bool, str]:
+        caps = self.capabilities()
+        if caps is None:
+            return False, "No connected account selected."
+        if not caps.history:
+            return False, caps.why_not("history")
+        return True, "Read the account's history from the broker (not polled)."
+
+    def load_history(self, days: int = 30) -> asyncio.Task[None] | None:
+        """Ask the broker once for the last ``days`` of history (never polled: some
+        brokers allow only a few account reads a minute)."""
+        enabled, why = self.history_state()
+        account = self.account
+        if not enabled or account is None:
+            self._set_history_status(why)
+            return None
+        if self.is_busy("history", ""):
+            return None
+
+        async def load() -> None:
+            self._busy.add("history:")
+            self._set_history_status("Reading the history…")
+            try:
+                entries = await self.hub.history(account, utc_now() - timedelta(days=days))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if account == self.account:
+                    self._set_history_status(error_text(exc))
+                return
+            finally:
+                self._busy.discard("history:")
+                self.stateChanged.emit()
+            if account == self.account:
+                self.history.clear()
+                self.history.apply(entries)
+                self._set_history_status(
+                    f"{len(entries)} entries in the last {days} days, as of "
+                    f"{fmt.time_utc(utc_now())} UTC." if entries
+                    else f"Nothing in the last {days} days."
+                )
+
+        return self.tasks.start(load())
+
+    def _set_history_status(self, text: str) -> None:
+        self.history_status = text
+        self.stateChanged.emit()
+
     def is_busy(self, kind: str, key: str) -> bool:
         return f"{kind}:{key}" in self._busy
 
@@ -219,4 +276,5 @@ class PositionsViewModel(HubViewModel):
     def close(self) -> None:
         self.positions.flush()
         self.orders.flush()
+        self.history.flush()
         super().close()

@@ -181,6 +181,16 @@ def test_tradovate_futures_order_cancel_close_and_demo_balance(
             error = find(window, QLabel, "funding.amountError")
             assert "next is allowed at" in error.text()
 
+            # The broker's own history: fills, and the order that was cancelled.
+            tabs = window.positions.lower_tabs
+            tabs.setCurrentIndex(1)
+            history = find(window, QTableView, "history.table")
+            await wait_for(lambda: history.model().rowCount() >= 3, what="the history")
+            kinds = [history.model().index(r, 1).data()
+                     for r in range(history.model().rowCount())]
+            assert kinds.count("Fill") == 2 and "Order cancelled" in kinds
+            assert "entries" in find(window, QLabel, "history.status").text()
+
             # The journal holds each request and its outcome.
             kinds = [(e.action, e.state) for e in hub.order_journal()
                      if e.account == ref]
@@ -243,6 +253,15 @@ def test_darwinex_buy_a_darwin_see_its_dscore_and_sell_it(
             positions.selectRow(0)
             find(window, QPushButton, "positions.closeButton").click()
             await wait_for(lambda: not table_keys(positions), what="the DARWIN sold")
+            window.positions.lower_tabs.setCurrentIndex(1)
+            history = find(window, QTableView, "history.table")
+            await wait_for(lambda: history.model().rowCount() >= 3, what="the history")
+            rows = [[history.model().index(r, c).data() for c in range(9)]
+                    for r in range(history.model().rowCount())]
+            assert [r[1] for r in rows].count("Executed") == 1
+            assert any(r[1] == "Stop-out" for r in rows)  # the close is a stop-out
+            closed = next(r for r in rows if r[1] == "Trade closed")
+            assert closed[2] == "AEB.5.4" and closed[6]  # with its realised P/L
         sides = [o.side for o in darwinex_sim.state.orders if o.product == "AEB.5.4"]
         assert len(sides) == 2
 

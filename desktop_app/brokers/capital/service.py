@@ -49,6 +49,7 @@ from desktop_app.domain.types import (
     FundingRequest,
     FundingResult,
     FundingRules,
+    HistoryEntry,
     Instrument,
     InstrumentScreen,
     MarketNode,
@@ -95,6 +96,7 @@ NO_LIVE_FUNDING = (
 )
 NO_ACCOUNT_CREATION = "Capital.com's API cannot open accounts; open them on capital.com."
 NO_STOP_LIMIT = "Capital.com's working orders are LIMIT or STOP only."
+NO_HISTORY = "The account history of Capital.com is not offered in this version."
 
 
 def _truthy(value: str | None) -> bool:
@@ -165,6 +167,7 @@ class CapitalService:
             "modify_orders": "Changing a working order is not offered for Capital.com yet; "
             "cancel it and place a new one.",
             "close_all": "Capital.com has no close-all call; close positions one by one.",
+            "history": NO_HISTORY,
             "account_creation": NO_ACCOUNT_CREATION,
             "stop_limit": NO_STOP_LIMIT,
             OrderType.STOP_LIMIT.value: NO_STOP_LIMIT,
@@ -637,6 +640,9 @@ class CapitalService:
         )
         points = [p for bar in bars if (p := mapping.price_point(bar)) is not None]
         return [p for p in points if p.at >= since - timedelta(days=1)]
+
+    async def history(self, account: AccountRef, since: datetime) -> list[HistoryEntry]:
+        raise NotSupported(NO_HISTORY, broker=BROKER)
 
     async def screen_instruments(
         self, account: AccountRef, screen: InstrumentScreen, text: str = ""

@@ -22,6 +22,7 @@ from desktop_app.domain.types import (
     Balance,
     Environment,
     Fact,
+    HistoryEntry,
     Instrument,
     InstrumentKind,
     LeverageSetting,
@@ -307,3 +308,61 @@ def latest_value(rows: Iterable[Any]) -> Decimal | None:
     """The newest value of a ``[[ms, value, [...]], ...]`` history."""
     points = price_points(rows)
     return points[-1].price if points else None
+
+
+def executed_history(data: dict[str, Any], ref: AccountRef, currency: str) -> HistoryEntry:
+    """An executed order (``orders/executed``): a buy or sell of an amount at a quote."""
+    kind = _text(data.get("type")).upper() or "MARKET"
+    labels = {"MARKET": "Executed", "CONDITIONAL": "Conditional order executed",
+              "STOP_LOSS": "Stop loss executed", "TAKE_PROFIT": "Take profit executed",
+              "STOP_OUT": "Stop-out"}
+    return HistoryEntry(
+        account=ref,
+        entry_id=f"order:{_text(data.get('orderId'))}",
+        at=ms_time(data.get("executionDate")) or utc_now(),
+        kind=labels.get(kind, kind.replace("_", " ").capitalize()),
+        symbol=_text(data.get("productName")),
+        side=side(data.get("side")) if data.get("side") else None,
+        size=optional_decimal(data.get("amount"), field="amount"),
+        level=optional_decimal(data.get("quote"), field="quote"),
+        currency=currency,
+    )
+
+
+def closed_trade_history(data: dict[str, Any], ref: AccountRef, currency: str) -> HistoryEntry:
+    """A closed trade (``trades/closed``): what was invested, and its realised P/L."""
+    opened = optional_decimal(data.get("openQuote"), field="openQuote")
+    closed = optional_decimal(data.get("closeQuote"), field="closeQuote")
+    note = f"opened at {opened:f}" if opened is not None else ""
+    return HistoryEntry(
+        account=ref,
+        entry_id=f"trade:{_text(data.get('tradeId'))}",
+        at=ms_time(data.get("closeDate")) or utc_now(),
+        kind="Trade closed",
+        symbol=_text(data.get("productName")),
+        side=Side.BUY,
+        size=optional_decimal(data.get("invested"), field="invested"),
+        level=closed,
+        profit_loss=optional_decimal(data.get("pnl"), field="pnl"),
+        currency=currency,
+        note=note,
+    )
+
+
+def ended_conditional_history(
+    data: dict[str, Any], ref: AccountRef, currency: str, state: str
+) -> HistoryEntry:
+    """A conditional order that was cancelled or rejected (with Darwinex's reason)."""
+    return HistoryEntry(
+        account=ref,
+        entry_id=f"conditional:{_text(data.get('orderId'))}",
+        at=ms_time(data.get("closeDate")) or ms_time(data.get("lastModificationDate"))
+        or utc_now(),
+        kind=f"Conditional order {state}",
+        symbol=_text(data.get("productName")),
+        side=side(data.get("side")) if data.get("side") else None,
+        size=optional_decimal(data.get("amount"), field="amount"),
+        level=optional_decimal(data.get("quote"), field="quote"),
+        currency=currency,
+        note=_text(data.get("rejectReason")),
+    )

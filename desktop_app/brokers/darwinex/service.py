@@ -82,6 +82,7 @@ from desktop_app.domain.types import (
     FundingRequest,
     FundingResult,
     FundingRules,
+    HistoryEntry,
     Instrument,
     InstrumentScreen,
     MarketNode,
@@ -295,6 +296,7 @@ class DarwinexService:
             close_all=True,
             instrument_details=True,
             quote_history=True,
+            history=True,
             instrument_screens=tuple(
                 InstrumentScreen(key, label) for key, (label, _) in SCREENS.items()
             ),
@@ -502,6 +504,20 @@ class DarwinexService:
         return await self._on_account(
             account, lambda: self.client.conditional_orders(account.account_id, state)
         )
+
+    async def history(self, account: AccountRef, since: datetime) -> list[HistoryEntry]:
+        """Executed orders, closed trades and cancelled / rejected conditional orders
+        (four reads on the account's 20-a-minute budget: asked for, never polled)."""
+        self._check_account(account)
+        currency = self._currency(account)
+        entries = [mapping.executed_history(o, account, currency)
+                   for o in await self.executed_orders(account)]
+        entries += [mapping.closed_trade_history(t, account, currency)
+                    for t in await self.trades(account, "closed")]
+        for state in ("cancelled", "rejected"):
+            entries += [mapping.ended_conditional_history(o, account, currency, state)
+                        for o in await self.conditional_orders(account, state)]
+        return sorted((e for e in entries if e.at >= since), key=lambda e: e.at, reverse=True)
 
     # ------------------------------------------------------------------ market and product
 

@@ -483,6 +483,9 @@ class TradovateClient:
     async def order_list(self, *, priority: Priority = Priority.VISIBLE) -> list[Any]:
         return _list(await self.get("/order/list", priority=priority))
 
+    async def fill_list(self, *, priority: Priority = Priority.INTERACTIVE) -> list[Any]:
+        return _list(await self.get("/fill/list", priority=priority))
+
     async def order_item(
         self, order_id: int, *, priority: Priority = Priority.INTERACTIVE
     ) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from desktop_app.domain.types import (
     Balance,
     Environment,
     Fact,
+    HistoryEntry,
     Instrument,
     InstrumentKind,
     OrderType,
@@ -374,3 +375,43 @@ def working_order(
 
 def wire_time(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+ENDED_STATUSES = {"Canceled": "Order cancelled", "Rejected": "Order rejected",
+                  "Expired": "Order expired"}
+
+
+def fill_history(
+    fill: dict[str, Any], ref: AccountRef, *, contract_name: str, product: ProductInfo | None
+) -> HistoryEntry:
+    """A fill (``/fill/list``): contracts bought or sold at a price."""
+    return HistoryEntry(
+        account=ref,
+        entry_id=f"fill:{_text(fill.get('id'))}",
+        at=parse_time(fill.get("timestamp")) or utc_now(),
+        kind="Fill",
+        symbol=contract_name,
+        name=contract_label(contract_name, product),
+        side=order_side(fill.get("action")),
+        size=number(fill, "qty"),
+        level=number(fill, "price"),
+        currency=CURRENCY,
+        note=f"order {_text(fill.get('orderId'))}",
+    )
+
+
+def ended_order_history(
+    order: dict[str, Any], ref: AccountRef, *, contract_name: str, product: ProductInfo | None
+) -> HistoryEntry:
+    """An order that ended without a fill: cancelled, rejected or expired."""
+    status = _text(order.get("ordStatus"))
+    return HistoryEntry(
+        account=ref,
+        entry_id=f"order:{_text(order.get('id'))}",
+        at=parse_time(order.get("timestamp")) or utc_now(),
+        kind=ENDED_STATUSES.get(status, status),
+        symbol=contract_name,
+        name=contract_label(contract_name, product),
+        side=order_side(order.get("action")) if order.get("action") else None,
+        currency=CURRENCY,
+    )

@@ -77,6 +77,7 @@ from desktop_app.domain.types import (
     FundingRequest,
     FundingResult,
     FundingRules,
+    HistoryEntry,
     Instrument,
     InstrumentScreen,
     MarketNode,
@@ -249,6 +250,7 @@ class TradovateService:
             quotes=True,
             modify_orders=True,
             instrument_details=True,
+            history=True,
             reasons=reasons,
         )
 
@@ -629,6 +631,29 @@ class TradovateService:
                 order, version, account, contract_name=name, product=await self._product(name),
             ))
         return result
+
+    async def history(self, account: AccountRef, since: datetime) -> list[HistoryEntry]:
+        """The account's fills, and its orders that ended unfilled (cancelled, rejected,
+        expired), newest first: ``/order/list`` says which orders are the account's."""
+        account_id = self._account_id(account)
+        orders = await self._account_orders(account_id)
+        mine = {mapping.wire_id(o.get("id")): o for o in orders}
+        fills = [f for f in await self.client.fill_list()
+                 if mapping.wire_id(f.get("orderId")) in mine]
+        ended = [o for o in orders if o.get("ordStatus") in mapping.ENDED_STATUSES]
+        await self._contracts_by_id(
+            mapping.wire_id(x.get("contractId")) for x in (*fills, *ended)
+        )
+        entries: list[HistoryEntry] = []
+        for fill in fills:
+            name = self._contract_name(mapping.wire_id(fill.get("contractId")))
+            entries.append(mapping.fill_history(
+                fill, account, contract_name=name, product=await self._product(name)))
+        for order in ended:
+            name = self._contract_name(mapping.wire_id(order.get("contractId")))
+            entries.append(mapping.ended_order_history(
+                order, account, contract_name=name, product=await self._product(name)))
+        return sorted((e for e in entries if e.at >= since), key=lambda e: e.at, reverse=True)
 
     # ------------------------------------------------------------------ orders
 
