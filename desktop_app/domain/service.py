@@ -45,6 +45,8 @@ class BrokerService(Protocol):
     # declares ``credentials_changed: Callable[[Credentials], None] | None = None``;
     # the session sets it to a function that persists the changed fields (secrets to
     # the keyring, the rest to the profile).
+    # Optional: ``poll_budget_share: float`` - the share of the default budget the poller
+    # may use, for a service whose clicks do not draw on that budget (default 0.65).
 
     @property
     def capabilities(self) -> Capabilities: ...

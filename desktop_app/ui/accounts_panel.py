@@ -57,13 +57,12 @@ class AccountsPanel(QWidget):
         if not rows:
             QTimer.singleShot(0, self, self._show_selection)
             return
-        if rows:
-            source = self.proxy.mapToSource(rows[0])
-            item = self.vm.model.item(source.row())
-            if item.ref is None:  # a connection without accounts: keep the old selection
-                self._show_selection()
-                return
-            self.vm.select_row(source.row())
+        source = self.proxy.mapToSource(rows[0])
+        item = self.vm.model.item(source.row())
+        if item.ref is None:  # a connection without accounts: keep the old selection
+            self._show_selection()
+            return
+        self.vm.select_row(source.row())
 
     def _show_selection(self) -> None:
         ref = self.vm.selected

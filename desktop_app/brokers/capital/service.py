@@ -299,6 +299,8 @@ class CapitalService:
             shared = asyncio.ensure_future(self.client.market(epic, priority=priority))
             self._market_calls[epic] = shared
             shared.add_done_callback(lambda _f: self._market_calls.pop(epic, None))
+            # Every caller may have gone (cancelled): the outcome is still taken here.
+            shared.add_done_callback(lambda f: f.cancelled() or f.exception())
         return await asyncio.shield(shared)
 
     async def search_instruments(self, account: AccountRef, text: str) -> list[Instrument]:
