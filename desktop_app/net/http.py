@@ -90,6 +90,7 @@ class BrokerHttp:
         sleep: Callable[[float], Any] = asyncio.sleep,
         max_write_wait: float = MAX_WRITE_WAIT,
         throttle: ThrottlePolicy = http_429,
+        auth: httpx.Auth | None = None,
     ) -> None:
         self.broker = broker
         self.connection_id = connection_id
@@ -101,6 +102,10 @@ class BrokerHttp:
         self._sleep = sleep
         self.max_write_wait = max_write_wait
         self.throttle = throttle
+        # Signs each request as it is sent (httpx's auth flow sees the final bytes: the
+        # body written by exact_json, the query, the headers), so what is signed is
+        # exactly what goes on the wire. Re-run on every retry: a fresh nonce/date.
+        self.auth = auth
         self.client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=timeout,
@@ -125,6 +130,9 @@ class BrokerHttp:
         write: bool = False,
         priority: Priority = Priority.VISIBLE,
     ) -> httpx.Response:
+        """Send through the limiter; ``json`` bodies are exact JSON (Decimal digits;
+        a float is refused), ``form`` bodies are url-encoded. The client's ``auth`` signs
+        the request as built, so a signature covers exactly these bytes."""
         budget_names = tuple(budgets)
         if write:
             self._refuse_long_wait(budget_names)
@@ -135,7 +143,7 @@ class BrokerHttp:
             started = time.perf_counter()
             request = self._build(method, path, json, params, headers, form)
             try:
-                response = await self.client.send(request)
+                response = await self.client.send(request, auth=self.auth)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # Never left this machine: safe to retry even a write.
                 self._log(request, None, started, f"not sent: {type(exc).__name__}")

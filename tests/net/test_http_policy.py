@@ -209,3 +209,45 @@ def test_reply_body_reads_exact_json_and_an_unreadable_write_is_maybe_sent() -> 
     assert reply_body(empty, "Test", empty={}) == {}
     with pytest.raises(MaybeSent):
         reply_body(empty, "Test", write=True, allow_empty=False)
+
+
+def test_auth_signs_the_exact_bytes_sent_and_each_retry_afresh() -> None:
+    """An httpx.Auth given to BrokerHttp sees the final body (exact JSON digits) and
+    signs every attempt anew (a retried read carries a fresh nonce)."""
+    import hashlib
+    import itertools
+    from decimal import Decimal
+
+    nonces = itertools.count(1)
+
+    class DigestAuth(httpx.Auth):
+        requires_request_body = True
+
+        def auth_flow(self, request: httpx.Request):
+            request.headers["X-Digest"] = hashlib.sha256(request.content).hexdigest()
+            request.headers["X-Nonce"] = str(next(nonces))
+            yield request
+
+    seen: list[tuple[bytes, str, str]] = []
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        seen.append((req.content, req.headers["X-Digest"], req.headers["X-Nonce"]))
+        if req.method == "GET" and len(seen) == 2:
+            return httpx.Response(503)
+        return httpx.Response(200, json={"ok": 1})
+
+    async def go() -> None:
+        http = BrokerHttp(
+            broker="Test", connection_id="c1", base_url="http://broker.test",
+            limiter=RateLimiter([Budget("global", 100, 1.0)]), error_mapper=lambda r: None,
+            transport=httpx.MockTransport(handler), backoff=0.001, auth=DigestAuth(),
+        )
+        await http.request("POST", "/orders", json={"amount": Decimal("10.50")}, write=True)
+        await http.request("GET", "/orders")
+        await http.aclose()
+
+    asyncio.run(go())
+    body, digest, _ = seen[0]
+    assert body == b'{"amount":10.50}'
+    assert digest == hashlib.sha256(body).hexdigest()
+    assert [n for _, _, n in seen] == ["1", "2", "3"]  # the retried GET was signed again
