@@ -4,6 +4,7 @@ from desktop_app.domain.capabilities import Capabilities
 from desktop_app.domain.errors import (
     AuthError,
     BrokerError,
+    DuplicateOrder,
     NotFound,
     NotSupported,
     OutcomeUnknown,
@@ -45,8 +46,8 @@ from desktop_app.domain.types import (
 
 __all__ = [
     "Account", "AccountPreferences", "AccountRef", "AccountStatus", "AuthError", "Balance",
-    "BrokerError", "BrokerService", "Capabilities", "CashflowEntry", "Environment",
-    "FundingKind", "FundingRequest", "FundingResult", "FundingRules", "Instrument",
+    "BrokerError", "BrokerService", "Capabilities", "CashflowEntry", "DuplicateOrder",
+    "Environment", "FundingKind", "FundingRequest", "FundingResult", "FundingRules", "Instrument",
     "InstrumentKind", "LeverageSetting", "MarketNode", "NotFound", "NotSupported",
     "OrderRequest", "OrderResult", "OrderStatus", "OrderType", "OutcomeUnknown",
     "PermissionDenied", "Position", "ProtocolError", "Quote", "RateLimited", "Rejected",

@@ -80,6 +80,18 @@ class ValidationError(BrokerError):
         self.field = field
 
 
+class DuplicateOrder(ValidationError):
+    """An identical order for the same account was sent moments ago (a double click, a
+    repeated hotkey). Nothing was sent; the trader may confirm and send it again with
+    ``allow_duplicate``."""
+
+    default_hint = "Nothing was sent. Confirm to send the same order a second time."
+
+    def __init__(self, message: str, *, seconds_ago: float, **kw: str) -> None:
+        super().__init__(message, **kw)
+        self.seconds_ago = seconds_ago
+
+
 class OutcomeUnknown(BrokerError):
     """A write whose result could not be established even after reconciliation."""
 

@@ -40,6 +40,7 @@ from desktop_app.domain.types import (
     Account,
     AccountPreferences,
     AccountRef,
+    Environment,
     FundingKind,
     FundingRequest,
     FundingResult,
@@ -69,6 +70,7 @@ from desktop_app.session.connection import (
     error_text,
     registry_factory,
 )
+from desktop_app.session.duplicates import RecentOrders
 from desktop_app.session.events import (
     AccountsUpdated,
     ConnectionChanged,
@@ -166,6 +168,7 @@ class Hub:
         self._reconciled: set[str] = set()
         self._in_flight_entries: set[tuple[str, int]] = set()
         self._writes: dict[asyncio.Task[Any], str] = {}  # write task -> connection id
+        self.recent_orders = RecentOrders()
         self.write_grace = WRITE_GRACE
         self._started = False
         self._stopped = False
@@ -598,22 +601,48 @@ class Hub:
             )
         self._check_live(conn, "Trading")
 
+    def _refused_entry(self, entry_id: int) -> bool:
+        entry = self.journal.order(entry_id)
+        result = entry.order_result() if entry is not None else None
+        return result is not None and result.status is OrderStatus.REJECTED
+
+    def is_live(self, account: AccountRef) -> bool:
+        """Whether a write on this account moves real money: the broker's own word about
+        the account (its listed environment) where known, else the profile's label; live
+        when either says so."""
+        conn = self._connections.get(account.connection)
+        if conn is not None and conn.profile.is_live:
+            return True
+        return any(
+            a.ref == account and a.environment is Environment.LIVE
+            for a in self._accounts.get(account.connection, ())
+        )
+
     def _refresh_after_trade(self, account: AccountRef) -> None:
         self.poller.note_active_account(account)
         self.poller.refresh(account.connection, account, (Topic.BALANCES, *ACCOUNT_TOPICS))
 
-    async def place_order(self, request: OrderRequest) -> OrderResult:
-        """Journal, send once, complete. A lost reply is reconciled, never resent."""
+    async def place_order(
+        self, request: OrderRequest, *, allow_duplicate: bool = False
+    ) -> OrderResult:
+        """Journal, send once, complete. A lost reply is reconciled, never resent.
+
+        An identical order for the same account sent moments ago raises
+        ``DuplicateOrder`` (nothing sent) unless ``allow_duplicate`` (the trader
+        confirmed that a second one is meant)."""
         conn = self._usable(request.account.connection)
         self._validate_order(conn, request)
         service = conn.service
         assert service is not None
+        if not allow_duplicate:
+            self.recent_orders.check(request, self._refused_entry)
         try:
             entry_id = self.journal.begin_order(request)  # committed before anything is sent
         except DuplicateRequest as exc:
             raise ValidationError(
                 "This order was already sent once (same reference); it is not sent again."
             ) from exc
+        self.recent_orders.note(request, entry_id)
 
         async def reconcile(ref: str) -> OrderResult | None:
             entry = self.journal.order(entry_id)

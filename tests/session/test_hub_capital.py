@@ -451,3 +451,55 @@ def test_stop_lets_an_order_in_flight_complete(capital_sim, run, make_hub) -> No
     assert entry.broker_ref == result.broker_ref != ""
     assert requests["GET /confirms/{dealReference}"] >= 1
     assert requests["DELETE /session"] == 1  # closed after the order finished
+
+
+def test_identical_order_moments_later_needs_the_traders_word(capital_sim, run, make_hub):
+    """A double click that outlives the ticket's busy flag (the Sandbox answers in
+    50 ms): the hub refuses the identical second order, nothing reaches the simulator,
+    and it goes out only when the trader confirms. A different order is not held up."""
+    from desktop_app.domain.errors import DuplicateOrder
+
+    hub = make_hub()
+
+    async def go() -> None:
+        await hub.start()
+        await hub.add_connection(capital_profile(capital_sim), capital_secrets(capital_sim),
+                                 persist=False)
+        usd, eur = await connected_accounts(hub)
+        first = OrderRequest(usd, SYMBOL, Side.BUY, Decimal("0.01"))
+        assert (await hub.place_order(first)).accepted
+        with pytest.raises(DuplicateOrder) as again:
+            await hub.place_order(OrderRequest(usd, SYMBOL, Side.BUY, Decimal("0.01")))
+        assert "was sent to this account" in again.value.message
+        assert "Nothing was sent" in again.value.user_text()
+        # Another size, side or account is another order.
+        assert (await hub.place_order(OrderRequest(usd, SYMBOL, Side.BUY, Decimal("0.02")))
+                ).accepted
+        assert (await hub.place_order(OrderRequest(eur, SYMBOL, Side.BUY, Decimal("0.01")))
+                ).accepted
+        confirmed = await hub.place_order(
+            OrderRequest(usd, SYMBOL, Side.BUY, Decimal("0.01")), allow_duplicate=True
+        )
+        assert confirmed.accepted
+        assert not hub.is_live(usd)
+
+    run(go(), timeout=30)
+    assert capital_sim.state.stats["requests"]["POST /positions"] == 4
+    assert len(hub.order_journal()) == 4
+
+
+def test_recent_orders_forget_after_the_window_and_skip_refused_ones() -> None:
+    from desktop_app.domain.errors import DuplicateOrder
+    from desktop_app.domain.types import AccountRef
+    from desktop_app.session.duplicates import RecentOrders
+
+    now = [100.0]
+    recent = RecentOrders(window=10.0, clock=lambda: now[0])
+    account = AccountRef("c", "capital", "A")
+    recent.note(OrderRequest(account, "GOLD", Side.SELL, Decimal("1")), entry_id=1)
+    with pytest.raises(DuplicateOrder):
+        recent.check(OrderRequest(account, "GOLD", Side.SELL, Decimal("1")), lambda _e: False)
+    # The broker refused the first: the second is a fair retry.
+    recent.check(OrderRequest(account, "GOLD", Side.SELL, Decimal("1")), lambda _e: True)
+    now[0] += 10.5
+    recent.check(OrderRequest(account, "GOLD", Side.SELL, Decimal("1")), lambda _e: False)
