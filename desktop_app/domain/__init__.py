@@ -18,13 +18,19 @@ from desktop_app.domain.errors import (
 from desktop_app.domain.money import to_decimal, utc_now
 from desktop_app.domain.service import BrokerService
 from desktop_app.domain.types import (
+    STATUS_MEANING,
     Account,
+    AccountAction,
+    AccountOpening,
+    AccountOpeningForm,
+    AccountOpeningResult,
     AccountPreferences,
     AccountRef,
     AccountStatus,
     Balance,
     CashflowEntry,
     Environment,
+    FormField,
     FundingKind,
     FundingRequest,
     FundingResult,
@@ -40,11 +46,14 @@ from desktop_app.domain.types import (
     Position,
     Quote,
     Side,
+    SizeUnit,
     Watchlist,
     WorkingOrder,
 )
 
 __all__ = [
+    "STATUS_MEANING", "AccountAction", "AccountOpening", "AccountOpeningForm",
+    "AccountOpeningResult", "FormField", "SizeUnit",
     "Account", "AccountPreferences", "AccountRef", "AccountStatus", "AuthError", "Balance",
     "BrokerError", "BrokerService", "Capabilities", "CashflowEntry", "DuplicateOrder",
     "Environment", "FundingKind", "FundingRequest", "FundingResult", "FundingRules", "Instrument",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from desktop_app.domain.types import FundingKind, InstrumentScreen, OrderType
+from desktop_app.domain.types import AccountAction, FundingKind, InstrumentScreen, OrderType
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +15,12 @@ class Capabilities:
     working_orders: bool = False
     funding: frozenset[FundingKind] = frozenset()
     account_creation: bool = False
+    # Account lifecycle: open / rename / close (Upvest, LWork). ``account_creation`` is
+    # the same as OPEN in this set.
+    account_actions: frozenset[AccountAction] = frozenset()
+    # Trading through this API at all (LWork reads MT4/MT5 accounts but trades in the
+    # terminal): False greys the ticket out with ``why_not("trading")``.
+    trading: bool = True
     instrument_search: bool = False
     market_navigation: bool = False
     watchlists: bool = False

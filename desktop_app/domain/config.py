@@ -18,6 +18,9 @@ class CredentialField:
     optional: bool = False
     # A yes/no option (shown as a checkbox); its value is "true" or "false".
     flag: bool = False
+    # A private key (PEM): pasted as text or read from a file the trader picks; always
+    # a secret (the keyring holds the PEM text, never a path).
+    private_key: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,10 +16,45 @@ class Environment(StrEnum):
 
 
 class AccountStatus(StrEnum):
-    ENABLED = "enabled"
+    ENABLED = "enabled"  # open and usable (Upvest: ACTIVE)
     DISABLED = "disabled"
     SUSPENDED = "suspended"
     UNKNOWN = "unknown"
+    # Account lifecycle (Upvest's statuses; LWork's new accounts): see STATUS_MEANING.
+    PENDING_APPROVAL = "pending_approval"
+    CLOSING = "closing"
+    CLOSED = "closed"
+    LOCKED = "locked"
+
+
+# What each status means for the trader, shown next to it (tooltip, details).
+STATUS_MEANING: dict[AccountStatus, str] = {
+    AccountStatus.ENABLED: "Open: trading and funding as the broker allows.",
+    AccountStatus.DISABLED: "Disabled by the broker: nothing can be done on it.",
+    AccountStatus.SUSPENDED: "Suspended from dealing: positions can be seen, not traded.",
+    AccountStatus.UNKNOWN: "The broker did not say.",
+    AccountStatus.PENDING_APPROVAL: "Waiting for the broker's approval: visible, nothing "
+    "can be done on it yet.",
+    AccountStatus.CLOSING: "Being closed: only selling is possible until it is closed.",
+    AccountStatus.CLOSED: "Closed: kept for the record.",
+    AccountStatus.LOCKED: "Locked by the broker: nothing can be done on it.",
+}
+
+
+class AccountAction(StrEnum):
+    """Account lifecycle operations a broker may offer (``Capabilities.account_actions``)."""
+
+    OPEN = "open"
+    RENAME = "rename"
+    CLOSE = "close"
+
+
+class SizeUnit(StrEnum):
+    """What an order's size counts."""
+
+    UNITS = "units"  # units / lots / shares (fractional where the instrument allows)
+    CONTRACTS = "contracts"  # futures contracts
+    CASH = "cash"  # an amount of money in ``OrderRequest.currency`` (Darwinex, Upvest)
 
 
 class Side(StrEnum):
@@ -110,6 +145,12 @@ class Account:
     active: bool = False
     kind: str = ""
     balance: Balance | None = None
+    # Who holds it and where it sits, where a broker has more than one owner per login
+    # (Upvest: user and account group; LWork: the platform and server).
+    owner: str = ""
+    group: str = ""
+    # Why the status restricts what can be done (the broker's words, else STATUS_MEANING).
+    status_note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +175,11 @@ class Instrument:
     sell_allowed: bool = True
     # Why buying or selling is not possible now, in the broker's or the app's words.
     note: str = ""
+    # What the size counts; CASH: an amount of account currency. Brokers that take
+    # both (Upvest: quantity or EUR amount) list them; the first is the default.
+    size_units: tuple[SizeUnit, ...] = (SizeUnit.UNITS,)
+    # Identifiers beyond the symbol (ISIN, WKN, ...), shown and searchable.
+    codes: tuple[Fact, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +259,9 @@ class OrderRequest:
     client_ref: str = field(default_factory=new_client_ref)
     # STOP_LIMIT only: the trigger price; ``level`` is the limit price.
     stop_price: Decimal | None = None
+    # What ``size`` counts; CASH sizes are an amount of ``currency``.
+    size_unit: SizeUnit = SizeUnit.UNITS
+    currency: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +299,9 @@ class OrderResult:
     reason: str = ""
     level: Decimal | None = None
     size: Decimal | None = None
+    # A close: the profit or loss it realised, where the broker says (in ``currency``).
+    profit_loss: Decimal | None = None
+    currency: str = ""
 
     @property
     def accepted(self) -> bool:
@@ -264,6 +316,13 @@ class FundingRequest:
     currency: str = ""
     comment: str = ""
     client_ref: str = field(default_factory=new_client_ref)
+    # TRANSFER: the account the money goes to (same broker connection).
+    destination: AccountRef | None = None
+    # Values of the rules' extra ``fields`` (pay currency, ...): journalled.
+    details: dict[str, str] = field(default_factory=dict)
+    # Values of ``private`` fields (bank details): sent to the broker, never journalled,
+    # logged or shown unmasked.
+    private_details: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +335,22 @@ class FundingResult:
     @property
     def accepted(self) -> bool:
         return self.status is OrderStatus.ACCEPTED
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    """One extra input of a broker form (funding details, account opening): a text, or
+    one of ``choices`` ((value, label) pairs). ``private`` values (bank details) are
+    masked on screen and kept out of the journal and logs."""
+
+    name: str
+    label: str
+    choices: tuple[tuple[str, str], ...] = ()
+    optional: bool = False
+    private: bool = False
+    max_len: int = 0
+    placeholder: str = ""
+    default: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +372,40 @@ class FundingRules:
     next_allowed_at: datetime | None = None
     # The broker's own name for it ("Demo balance change"); "" for the app's default.
     title: str = ""
+    # Extra inputs the broker needs (pay currency, bank details, ...).
+    fields: tuple[FormField, ...] = ()
+    # TRANSFER: the accounts money may go to (same owner and platform, the broker's rule).
+    destinations: tuple[AccountRef, ...] = ()
+    # Figures to show before sending (exchange rate, payable amount rule, ...).
+    facts: tuple[Fact, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AccountOpeningForm:
+    """What opening an account asks (``Capabilities.account_actions`` has OPEN): one
+    form per kind the broker offers (e.g. LWork "Demo account" / "Real account",
+    Upvest "Trading account" / "Portfolio account")."""
+
+    kind: str
+    title: str
+    fields: tuple[FormField, ...]
+    notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountOpening:
+    connection: str
+    kind: str
+    values: dict[str, str]
+    # The idempotency key where the broker takes one (journalled before sending).
+    client_ref: str = field(default_factory=new_client_ref)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountOpeningResult:
+    status: OrderStatus
+    account: AccountRef | None = None
+    message: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from desktop_app.domain.types import (
     OrderStatus,
     OrderType,
     Side,
+    SizeUnit,
 )
 
 
@@ -70,6 +71,8 @@ def order_request_to_dict(req: OrderRequest) -> dict[str, Any]:
         "good_till": iso(req.good_till) if req.good_till else None,
         "client_ref": req.client_ref,
         "stop_price": dec(req.stop_price),
+        "size_unit": req.size_unit.value,
+        "currency": req.currency,
     }
 
 
@@ -87,6 +90,8 @@ def order_request_from_dict(data: dict[str, Any]) -> OrderRequest:
         good_till=from_iso(good_till) if good_till else None,
         client_ref=str(data["client_ref"]),
         stop_price=undec(data.get("stop_price")),
+        size_unit=SizeUnit(data.get("size_unit") or SizeUnit.UNITS.value),
+        currency=str(data.get("currency") or ""),
     )
 
 
@@ -98,6 +103,8 @@ def order_result_to_dict(res: OrderResult) -> dict[str, Any]:
         "reason": res.reason,
         "level": dec(res.level),
         "size": dec(res.size),
+        "profit_loss": dec(res.profit_loss),
+        "currency": res.currency,
     }
 
 
@@ -109,6 +116,8 @@ def order_result_from_dict(data: dict[str, Any]) -> OrderResult:
         reason=str(data.get("reason") or ""),
         level=undec(data.get("level")),
         size=undec(data.get("size")),
+        profit_loss=undec(data.get("profit_loss")),
+        currency=str(data.get("currency") or ""),
     )
 
 
@@ -120,6 +129,9 @@ def funding_request_to_dict(req: FundingRequest) -> dict[str, Any]:
         "currency": req.currency,
         "comment": req.comment,
         "client_ref": req.client_ref,
+        "destination": account_to_dict(req.destination) if req.destination else None,
+        # private_details (bank details) are deliberately not journalled.
+        "details": dict(req.details),
     }
 
 
@@ -131,6 +143,8 @@ def funding_request_from_dict(data: dict[str, Any]) -> FundingRequest:
         currency=str(data.get("currency") or ""),
         comment=str(data.get("comment") or ""),
         client_ref=str(data["client_ref"]),
+        destination=account_from_dict(data["destination"]) if data.get("destination") else None,
+        details={str(k): str(v) for k, v in (data.get("details") or {}).items()},
     )
 
 

@@ -224,3 +224,24 @@ def test_unknown_funding_keeps_what_the_broker_said(tmp_path: Path) -> None:
     assert entry.message == "Not known. Check the balance."
     assert entry.funding_result() == said
     j.close()
+
+
+def test_new_request_fields_round_trip_and_private_details_stay_out() -> None:
+    """Cash-sized orders, transfer destinations and funding details survive the journal;
+    private details (bank account numbers) never reach it."""
+    from desktop_app.domain.types import FundingKind, FundingRequest, SizeUnit
+    from desktop_app.storage import codec
+
+    src = AccountRef("c", "lwork", "1001")
+    dst = AccountRef("c", "lwork", "1002")
+    order = OrderRequest(src, "DE0007164600", Side.BUY, Decimal("25.50"),
+                         size_unit=SizeUnit.CASH, currency="EUR")
+    assert codec.order_request_from_dict(codec.order_request_to_dict(order)) == order
+    funding = FundingRequest(src, FundingKind.TRANSFER, Decimal("10.00"), "USD",
+                             destination=dst, details={"pay_currency": "USD"},
+                             private_details={"bank_account_number": "DE89370400440532013000"})
+    stored = codec.funding_request_to_dict(funding)
+    assert "DE89370400440532013000" not in repr(stored) + repr(funding)
+    back = codec.funding_request_from_dict(stored)
+    assert (back.destination, back.details, back.private_details) == (
+        dst, {"pay_currency": "USD"}, {})
