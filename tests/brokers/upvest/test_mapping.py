@@ -51,7 +51,7 @@ def test_account_with_owner_group_status_and_cash():
     assert found.status is AccountStatus.ENABLED and found.kind == "Trading account"
     assert found.balance is not None and found.balance.balance == Decimal("100.25")
     assert found.balance.available == Decimal("80")
-    assert [f.label for f in found.balance.details][0] == "Available for withdrawal"
+    assert found.balance.details[0].label == "Available for withdrawal"
 
 
 @pytest.mark.parametrize(("status", "domain"), [
