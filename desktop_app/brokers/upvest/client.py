@@ -14,7 +14,8 @@ budgets, idempotency and paging: ``connection``. Paths and bodies below are UP-S
 - orders ``POST /orders`` (202, NEW; ``cash_amount`` with two decimals or ``quantity``),
   ``GET/DELETE /orders/{id}`` (cancel while NEW, 202), ``GET /accounts/{id}/orders``,
   ``GET /orders/{id}/executions/{execution_id}``;
-- positions ``GET /accounts/{id}/positions[/isin:{ISIN}]``; the group's cash
+- positions ``GET /accounts/{id}/positions[/isin:{ISIN}]``, their value ``GET
+  /accounts/{id}/valuations/current``; the group's cash
   ``GET /account_groups/{id}/payments/cash_balance``;
 - sandbox funding ``POST /virtual_cash_balances/increases|decreases``
   ``{account_group_id, amount, currency}``;
@@ -277,6 +278,13 @@ class UpvestClient(UpvestConnection):
             f"/account_groups/{segment(account_group_id)}/payments/cash_balance",
             priority=priority,
         )
+
+    async def valuation(self, account_id: str, *, priority: Priority = Priority.VISIBLE
+                        ) -> dict[str, Any]:
+        """``/accounts/{id}/valuations/current``: each position's value (end of day at
+        Upvest: ``price_quality`` EOD); ``mapping.valuation_prices`` gives prices."""
+        return await self.resource(f"/accounts/{segment(account_id)}/valuations/current",
+                                   params={"price_quality": "EOD"}, priority=priority)
 
     async def increase_virtual_cash(self, account_group_id: str, amount: Decimal, *,
                                     idempotency_key: str) -> dict[str, Any]:

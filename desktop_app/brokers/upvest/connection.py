@@ -57,6 +57,7 @@ DEFAULT_SCOPES = (
     "orders:read",
     "orders:admin",
     "positions:read",
+    "valuations:read",
     "instruments:read",
     "payments:read",
     "webhooks:read",

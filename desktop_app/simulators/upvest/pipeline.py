@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from desktop_app.simulators.upvest.problems import (
     bad_request,
     forbidden,
     unauthorised,
+    unprocessable,
 )
 from desktop_app.simulators.upvest.state import Token, UpvestState
 from desktop_app.simulators.upvest.verify import Message, SignatureRefused
@@ -187,8 +189,6 @@ def _process(ctx: Ctx, endpoint: Endpoint, request_id: str) -> Response:
         if not key:
             raise Problem(400, "missing_idempotency_key",
                           "The request requires an idempotency-key header")
-        import re
-
         if not re.match(UUID_PATTERN, key):
             raise bad_request("idempotency-key must be a UUID")
         key_entry = (state.client_id, key)
@@ -196,8 +196,6 @@ def _process(ctx: Ctx, endpoint: Endpoint, request_id: str) -> Response:
         if stored is not None:
             route, body_digest, status, content = stored
             if route != endpoint.route or body_digest != digest:
-                from desktop_app.simulators.upvest.problems import unprocessable
-
                 raise unprocessable(
                     "The idempotency key was already used with a different request")
             state.idempotent_replays += 1

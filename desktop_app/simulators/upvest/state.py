@@ -26,8 +26,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-
 from desktop_app.simulators.faults import SimulatorKnobs, SlidingWindow
 from desktop_app.simulators.pricepath import PricePath, stable_key
 from desktop_app.simulators.upvest import keys
@@ -175,16 +173,6 @@ class UpvestState(SimulatorKnobs):
         """A further signing key of the tenant (e.g. Ed25519)."""
         with self.lock:
             self.public_keys[key_id] = public_key
-
-    def private_key_bytes(self) -> bytes:
-        return self.private_key_pem.encode()
-
-    def public_key_pem(self) -> str:
-        key = self.public_keys[self.key_id]
-        return key.public_bytes(serialization.Encoding.PEM,
-                                serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-
-    # ----------------------------------------------------------------- tokens
 
     def issue_token(self, scopes: set[str]) -> Token:
         token = Token(f"ory_at_{self._rng.getrandbits(256):064x}", self.client_id, scopes,
@@ -347,24 +335,12 @@ class UpvestState(SimulatorKnobs):
                 pause = backoff_seconds(hook.attempts) / (self.time_scale or 1.0)
                 hook.retry_at = self.monotonic() + pause
 
-    # ----------------------------------------------------------------- listing
-
-    def virtual_cash_id(self) -> str:
-        return self.new_id()
-
-    def routes_count(self, route: str, status: int) -> None:
-        self.count(route, status)
+    # ----------------------------------------------------------------- limits, funding
 
     def limit_ok(self, client_id: str) -> bool:
         if self.window.limit != self.rate_limit:
             self.window.limit = self.rate_limit
         return self.window.allow(client_id)
-
-    def group_of(self, account: Account) -> Group:
-        return self.groups[account.group_id]
-
-    def instrument_payloads(self) -> list[dict[str, Any]]:
-        return [i.payload() for i in self.instruments.values()]
 
     def new_virtual_cash(self, group: Group, amount: Decimal, kind: str) -> VirtualCash:
         now = self.clock()

@@ -16,7 +16,7 @@ from typing import Any
 
 from desktop_app.simulators.upvest import orders
 from desktop_app.simulators.upvest.model import Account, Instrument, cents, stamp, text
-from desktop_app.simulators.upvest.pipeline import Ctx, Endpoint, Reply, listing
+from desktop_app.simulators.upvest.pipeline import Ctx, Endpoint, Reply, listing, paging
 from desktop_app.simulators.upvest.problems import (
     bad_request,
     not_found,
@@ -147,9 +147,6 @@ def list_positions(ctx: Ctx) -> Reply:
     account = _account(ctx)
     held = [p for (a, _), p in ctx.state.positions.items()
             if a == account.id and (p.quantity > 0 or p.locked_for_trading > 0)]
-    offset, limit, sort, order = 0, 100, "created_at", "ASC"
-    from desktop_app.simulators.upvest.pipeline import paging
-
     offset, limit, sort, order = paging(ctx)
     chosen = held[offset:offset + limit]
     return Reply({"data": [p.payload() for p in chosen],

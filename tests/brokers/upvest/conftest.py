@@ -16,7 +16,7 @@ ClientFactory = Callable[..., UpvestClient]
 
 
 @pytest.fixture
-def upvest_sim(tmp_path) -> Iterator[RunningSimulator]:
+def upvest_sim() -> Iterator[RunningSimulator]:
     sim = start_simulator("upvest", port=0, seed=7)
     sim.state.time_scale = SIM_SCALE
     yield sim

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from desktop_app.brokers.upvest import mapping
 from desktop_app.domain.errors import Rejected, ValidationError
 from desktop_app.net.http import MaybeSent
 from tests.brokers.upvest.conftest import wait_for
@@ -130,6 +131,8 @@ def test_a_cash_order_goes_new_processing_filled_with_its_execution(client, upve
     assert (cash["balance"], cash["locked_for_trading"]) == ("9500.00", "0.00")
     history = run(client.account_orders(karl["id"]))
     assert [o["id"] for o in history] == [order["id"]]
+    prices = mapping.valuation_prices(run(client.valuation(karl["id"])))
+    assert set(prices) == {APPLE} and prices[APPLE] > 0
 
 
 async def _order_status(client, order_id: str, wanted: str) -> bool:
