@@ -111,12 +111,11 @@ def test_instruments_by_isin(client, run):
 def test_a_cash_order_goes_new_processing_filled_with_its_execution(client, upvest_sim, run,
                                                                     karl):
     upvest_sim.state.set_price(APPLE, "200.00")
+    upvest_sim.state.settlement_delay = 10_000  # settles long after the test
     order = run(client.place_order(user_id=owner(karl), account_id=karl["id"], side="BUY",
                                    isin=APPLE, cash=Decimal("500.00"), idempotency_key=key(),
                                    user_instrument_fit_acknowledgement=True))
     assert order["status"] == "NEW" and order["quantity"] == "0"
-    cash = run(client.cash_balance(karl["account_group_id"]))
-    assert cash["locked_for_trading"] == "500.00"
     run(wait_for(lambda: _order_status(client, order["id"], "FILLED")))
     filled = run(client.order(order["id"]))
     (execution,) = filled["executions"]
@@ -148,10 +147,13 @@ def test_quantity_limit_order_rests_until_the_price_crosses_and_cancel_while_new
                                    user_instrument_fit_acknowledgement=True))
     run(client.users())
     assert run(client.order(order["id"]))["status"] == "NEW"
+    cash = run(client.cash_balance(karl["account_group_id"]))
+    assert cash["locked_for_trading"] == "315.00"  # 2 x 150.00 + 5 % held for the fill
     cancelled = run(client.cancel_order(order["id"]))
     assert cancelled == {"id": order["id"]}
     final = run(client.order(order["id"]))
     assert (final["status"], final["cancellation_reason"]) == ("CANCELLED", "CANCELLED_BY_CLIENT")
+    assert run(client.cash_balance(karl["account_group_id"]))["locked_for_trading"] == "0.00"
     second = run(client.place_order(user_id=owner(karl), account_id=karl["id"], side="BUY",
                                     isin=APPLE, quantity=Decimal("2"), order_type="LIMIT",
                                     limit_price=Decimal("150.00"), idempotency_key=key(),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncGenerator, Callable
 from decimal import Decimal
@@ -15,7 +14,7 @@ from desktop_app.brokers.upvest.auth import UpvestAuth
 from desktop_app.brokers.upvest.errors import TokenRejected
 from desktop_app.domain.errors import AuthError, NotFound, RateLimited, Rejected
 from desktop_app.simulators.upvest.keys import private_pem
-from tests.brokers.upvest.conftest import credentials
+from tests.brokers.upvest.conftest import credentials, wait_for
 
 GROUP = "00000000-0000-4000-8000-000000000000"
 
@@ -128,10 +127,14 @@ def test_problem_json_errors_are_typed_in_upvests_words(client, run):
         user_id=accounts[0]["users"][0]["id"], account_id=accounts[0]["id"], side="BUY",
         isin="US0378331005", cash=Decimal("10.00"), user_instrument_fit_acknowledgement=True,
         idempotency_key="6d3f9a71-3c1e-4c1b-8f0e-52a8a4b6c001"))
-    run(asyncio.sleep(0.2))  # filled by now (timers 20 times faster)
+    run(wait_for(lambda: _filled(client, order["id"])))
     with pytest.raises(Rejected, match="Conflict: Only NEW orders") as conflict:
         run(client.cancel_order(order["id"]))
     assert conflict.value.code == "conflict"
+
+
+async def _filled(client, order_id: str) -> bool:
+    return (await client.order(order_id))["status"] == "FILLED"
 
 
 def test_429_backs_off_exponentially_and_then_succeeds(make_client, upvest_sim, run):
