@@ -19,8 +19,8 @@ from desktop_app.brokers.darwinex.errors import BROKER
 from desktop_app.brokers.darwinex.orders import DarwinexOrders
 from desktop_app.brokers.darwinex.products import DarwinexProducts
 from desktop_app.domain.config import ConnectionProfile, Credentials
-from desktop_app.domain.service import BrokerService
 from desktop_app.domain.errors import ValidationError
+from desktop_app.domain.service import BrokerService
 from desktop_app.domain.types import (
     Account,
     AccountPreferences,

@@ -16,8 +16,8 @@ from desktop_app.brokers.tradovate.core import SUGGEST_LIMIT
 from desktop_app.brokers.tradovate.funding import TradovateFunding
 from desktop_app.brokers.tradovate.orders import TradovateOrders
 from desktop_app.domain.config import ConnectionProfile, Credentials
-from desktop_app.domain.service import BrokerService
 from desktop_app.domain.errors import BrokerError, NotFound, Rejected
+from desktop_app.domain.service import BrokerService
 from desktop_app.domain.types import (
     Account,
     AccountRef,
