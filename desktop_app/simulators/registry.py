@@ -33,8 +33,10 @@ def simulator_names() -> list[str]:
 
 
 def factory(name: str) -> Callable[..., SimulatorBundle]:
+    """The factory registered under ``name``, or the one a "module:function" path names
+    (a broker spec's ``simulator``)."""
     try:
-        module_name, _, attribute = _FACTORIES[name].partition(":")
+        module_name, _, attribute = (name if ":" in name else _FACTORIES[name]).partition(":")
     except KeyError:
         known = ", ".join(simulator_names())
         raise KeyError(f"unknown simulator {name!r} (known: {known})") from None
