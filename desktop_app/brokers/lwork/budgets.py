@@ -16,9 +16,10 @@ tenant's other apps:
   callback, withdrawal, transfer, opening an account): each is journalled and confirmed
   by a person, so more than that is a stuck button or a loop, not a trader.
 
-After a system error (mcode -1), a 5xx or a 429 the client backs off: it pauses its
-budgets for ``BACKOFF_START`` seconds, doubling with each further error up to
-``BACKOFF_MAX``, and starts again from the beginning after a success.
+After a system error (mcode -1), a 5xx or a 429 the client backs off: it pauses the
+polling pace (``steady``) for ``BACKOFF_START`` seconds, doubling with each further
+error up to ``BACKOFF_MAX``, and starts again from the beginning after a success.
+Clicks are not held up: a person waiting should get LWork's answer, not a back-off.
 """
 
 from __future__ import annotations

@@ -201,11 +201,16 @@ class LWorkClient:
         body = reply_body(response, BROKER, write=write, allow_empty=False)
         if not isinstance(body, dict) or "result" not in body:
             raise unreadable("no result envelope", write=write)
-        self.backoff.succeeded()
+        if explained:
+            # Not the error-code list read while an error is handled: that is no sign
+            # that LWork recovered.
+            self.backoff.succeeded()
         return body.get("data")
 
     def _back_off(self) -> None:
-        self.limiter.pause(self.backoff.failed())
+        # Polling's pace only: a click (and the error-code list a refusal needs) is not
+        # held up behind a back-off of up to half a minute.
+        self.limiter.pause(self.backoff.failed(), STEADY)
 
     async def _explain(self, refusal: Refusal, write: bool) -> BrokerError:
         try:

@@ -62,6 +62,23 @@ NOT_FOUND_CODES = frozenset({
 })
 SIGNATURE_CODES = frozenset({"TWAPI_0000005"})
 
+# LWork's words for the codes its docs and client apps show, for when the code list
+# itself cannot be read (it needs the same tenant headers a refused token lacks).
+KNOWN_TEXTS = {
+    SYSTEM_ERROR: "System error",
+    "PUB_AUTH_0000001": "Email format error",
+    "PUB_AUTH_0000002": "Mobile format error",
+    "PUB_AUTH_0000007": "Email already registered",
+    "PUB_AUTH_0000008": "Phone already registered",
+    "PUB_AUTH_0000017": "Wrong username or password",
+    "PUB_AUTH_0000052": "Wrong username or password",
+    "PUB_AUTH_0000018": "Token expired",
+    "PUB_AUTH_0000029": "Token empty",
+    "BW_API_0000001": "token is empty",
+    "BW_API_0000003": "invalid ID",
+    "BW_API_0000004": "No OPENAPI permission",
+}
+
 
 class Refusal(Rejected):
     """An envelope that is not a success, before LWork's words are looked up."""
@@ -150,10 +167,10 @@ def throttle_policy(response: httpx.Response) -> Throttle | None:
 
 
 def explain(refusal: Refusal, codebook: dict[str, str], *, write: bool) -> BrokerError:
-    """The typed error for a refusal, in LWork's words (its code list, then the reply's
-    own message, then the bare code)."""
+    """The typed error for a refusal, in LWork's words (its code list, else the words
+    its docs show, then the reply's own message, then the bare code)."""
     mcode = refusal.mcode
-    listed = codebook.get(mcode, "")
+    listed = codebook.get(mcode, "") or KNOWN_TEXTS.get(mcode, "")
     said = refusal.said
     if listed and said and said != listed:
         text = f"{listed} ({said})"
