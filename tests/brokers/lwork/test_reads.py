@@ -51,6 +51,7 @@ def test_every_request_carries_the_tenant_headers(client, accounts, run, tap) ->
 
 def test_account_info_sends_vendor_and_server_headers(lwork_sim, client, accounts, run,
                                                       tap) -> None:
+    lwork_sim.state.market.freeze_prices()  # the figures are compared exactly
     for role in ("mt4", "mt5"):
         account = accounts[role]
         info = run(client.account_info(account))
