@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 
 from desktop_app.brokers.lwork import LWorkClient
-from desktop_app.brokers.lwork.budgets import MINUTE, STEADY
+from desktop_app.brokers.lwork.budgets import MINUTE, STEADY, lwork_budgets
 from desktop_app.brokers.lwork.errors import SystemError_
 from desktop_app.domain.errors import AuthError, NotFound, Rejected, ValidationError
 from desktop_app.net.http import MaybeSent
-from desktop_app.net.limiter import Priority
+from desktop_app.net.limiter import Priority, RateLimiter
 from tests.brokers.lwork.conftest import requests_to
 
 CODES = "GET /v1/api/sys/error/code"
@@ -81,20 +81,25 @@ def test_refusal_with_its_own_message(client, accounts, run) -> None:
         "Parameter error (receiptAccountName is not the account's name)")
 
 
-def test_a_system_error_on_a_read_is_unavailable_and_backs_off(lwork_sim, client, accounts,
+def test_a_system_error_on_a_read_is_unavailable_and_backs_off(lwork_sim, make_client,
                                                                 run) -> None:
+    # A limiter on a still clock: the pauses are read exactly, whatever the load.
+    client = make_client(limiter=RateLimiter(lwork_budgets(), default=STEADY,
+                                             clock=lambda: 1000.0))
+    run(client.login())
+    account = run(client.trading_accounts())[0]
     lwork_sim.state.fail_next(200, "-1", "/v1/api/account/")
     with pytest.raises(SystemError_) as caught:
-        run(client.account_info(accounts["mt4"]))
+        run(client.account_info(account))
     assert caught.value.message == "System error"
     assert client.backoff.errors == 1
-    assert client.limiter.wait_time(STEADY) > 0.5  # polling paused about a second
+    assert client.limiter.wait_time(STEADY) == 1.0  # polling paused a second
     assert client.limiter.wait_time(MINUTE) == 0  # a click is not held up
     lwork_sim.state.fail_next(200, "-1", "/v1/api/account/")
     with pytest.raises(SystemError_):
-        run(client.account_info(accounts["mt4"], priority=Priority.INTERACTIVE))
-    assert client.limiter.wait_time(STEADY) > 1.5  # doubled
-    run(client.account_info(accounts["mt4"], priority=Priority.INTERACTIVE))
+        run(client.account_info(account, priority=Priority.INTERACTIVE))
+    assert client.limiter.wait_time(STEADY) == 2.0  # doubled
+    run(client.account_info(account, priority=Priority.INTERACTIVE))
     assert client.backoff.errors == 0  # a success starts again from one second
 
 
