@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterator
@@ -34,6 +33,7 @@ from desktop_app.domain.errors import (
     Unavailable,
     ValidationError,
 )
+from desktop_app.domain.limits import BudgetUsage
 from desktop_app.domain.money import format_duration, format_money, utc_now
 from desktop_app.domain.service import BrokerService
 from desktop_app.domain.types import (
@@ -61,7 +61,7 @@ from desktop_app.domain.types import (
     WorkingOrder,
     new_client_ref,
 )
-from desktop_app.net.limiter import BudgetUsage, Priority, context_priority
+from desktop_app.net.limiter import Priority, context_priority
 from desktop_app.net.request_log import RequestLog
 from desktop_app.session.connection import (
     Backoff,
@@ -120,13 +120,6 @@ def _restart_note(entry: JournalEntry) -> str:
     if entry.state is EntryState.PENDING:
         return "The app stopped before the broker answered."
     return "Still not known after a restart."
-
-
-def _takes_reference(method: Callable[..., object]) -> bool:
-    try:
-        return "on_reference" in inspect.signature(method).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 @contextlib.contextmanager
@@ -286,7 +279,7 @@ class Hub:
             spec = get_spec(broker)
         except NotSupported:
             return None
-        return {f.name for f in spec.credential_fields if f.secret}
+        return set(spec.secret_fields)
 
     def _split(
         self, broker: str, credentials: Credentials
@@ -343,8 +336,7 @@ class Hub:
         stored = await self.secrets.aget_many(profile.connection_id, sorted(names))
         from desktop_app.brokers.registry import get_spec
 
-        required = {f.name for f in get_spec(profile.broker).credential_fields
-                    if f.secret and not f.optional}
+        required = get_spec(profile.broker).required_secrets
         missing = sorted(required - stored.keys())
         if missing:
             note = "" if self.secrets.persistent else " " + self.secrets.warning
@@ -551,7 +543,7 @@ class Hub:
     def budget_usage(self) -> dict[str, list[BudgetUsage]]:
         out = {}
         for cid, conn in self._connections.items():
-            limiter = getattr(conn.service, "limiter", None)
+            limiter = conn.service.limiter if conn.service is not None else None
             if limiter is not None:
                 out[cid] = limiter.usage()
         return out
@@ -789,16 +781,11 @@ class Hub:
         self, service: BrokerService, entry: JournalEntry, ref: str
     ) -> OrderResult:
         """Ask the broker for the outcome of a journalled placement."""
-        result = await service.reconcile_order(entry.order_request(), ref, since=entry.created)
-        if not ref and result.deal_ids and result.status is not OrderStatus.UNKNOWN:
-            taken = set(result.deal_ids) & self.journal.claimed_deal_ids(entry)
-            if taken:
-                return OrderResult(
-                    OrderStatus.UNKNOWN, deal_ids=result.deal_ids,
-                    reason=f"The matching deal {', '.join(sorted(taken))} belongs to another "
-                    "request in the journal.",
-                )
-        return result
+        # A deal another journal entry already holds is that entry's: never counted.
+        claimed = frozenset(self.journal.claimed_deal_ids(entry))
+        return await service.reconcile_order(
+            entry.order_request(), ref, since=entry.created, exclude=claimed
+        )
 
     @staticmethod
     async def _target_outcome(
@@ -904,13 +891,8 @@ class Hub:
             raise ValidationError(
                 "This request was already sent once (same reference); it is not sent again."
             ) from exc
-        # The contract's fund() has no reference callback; a service may offer one.
-        with_ref = _takes_reference(service.fund)
-
         def send(on_ref: Callable[[str], None]) -> Awaitable[FundingResult]:
-            if with_ref:
-                return service.fund(request, on_reference=on_ref)  # type: ignore[call-arg]
-            return service.fund(request)
+            return service.fund(request, on_reference=on_ref)
 
         # No way to look a top-up up afterwards: the trader checks the balance.
         return await self._journalled(

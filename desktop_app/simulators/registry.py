@@ -25,6 +25,7 @@ _FACTORIES: dict[str, str] = {
     "darwinex": "desktop_app.simulators.darwinex:create_simulator",
     "lwork": "desktop_app.simulators.lwork:create_simulator",
     "tradovate": "desktop_app.simulators.tradovate:create_simulator",
+    "upvest": "desktop_app.simulators.upvest:create_simulator",
 }
 
 
