@@ -17,7 +17,7 @@ from desktop_app.domain.capabilities import Capabilities
 from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.domain.errors import NotSupported, PermissionDenied, ValidationError
 from desktop_app.domain.limits import RequestLimits
-from desktop_app.domain.service import CredentialsSink, OnReference
+from desktop_app.domain.service import ChangeSink, CredentialsSink, OnReference
 from desktop_app.domain.types import (
     Account,
     AccountOpening,
@@ -66,6 +66,7 @@ class BrokerBase:
                 field=missing[0], broker=self.display_name,
             )
         self.credentials_changed: CredentialsSink | None = None
+        self.changed: ChangeSink | None = None
         self._limiter: RequestLimits | None = None
         self._poll_share: float | None = None
 
@@ -134,6 +135,16 @@ class BrokerBase:
             sink(dict(updates))
         except Exception:
             log.exception("persisting changed %s credentials failed", self.display_name)
+
+    def notify_changed(self, account: AccountRef | None, *topics: str) -> None:
+        """Tell the session what changed at the broker (see ``ChangeSink``)."""
+        sink = self.changed
+        if sink is None:
+            return
+        try:
+            sink(account, frozenset(topics))
+        except Exception:
+            log.exception("reporting a %s change failed", self.display_name)
 
     async def connect(self) -> None:
         raise NotImplementedError
