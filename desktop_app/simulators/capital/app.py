@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from desktop_app.simulators.asgi import SimulatorASGI
 from desktop_app.simulators.capital import (
@@ -19,6 +19,8 @@ from desktop_app.simulators.capital import (
 )
 from desktop_app.simulators.capital.pipeline import Endpoint, Reply, json_response, run
 from desktop_app.simulators.capital.state import API_ROOT, CapitalState
+from desktop_app.simulators.capital.stream import PATH as STREAM_PATH
+from desktop_app.simulators.capital.stream import StreamEndpoint
 
 ENDPOINTS: list[Endpoint] = [
     *session_routes.ENDPOINTS,
@@ -52,6 +54,7 @@ def create_app(state: CapitalState) -> SimulatorASGI:
     grouped: dict[str, dict[str, Endpoint]] = {}
     for endpoint in ENDPOINTS:
         grouped.setdefault(endpoint.template, {})[endpoint.method] = endpoint
-    routes = [_route(template, methods, state) for template, methods in grouped.items()]
+    routes: list[Route | WebSocketRoute] = [WebSocketRoute(STREAM_PATH, StreamEndpoint(state))]
+    routes += [_route(template, methods, state) for template, methods in grouped.items()]
     routes.append(Route("/{path:path}", _not_found(state), methods=_METHODS))
     return SimulatorASGI(Starlette(routes=routes), state)
