@@ -13,6 +13,7 @@ from desktop_app.simulators.asgi import SimulatorASGI
 from desktop_app.simulators.capital import (
     account_routes,
     errors,
+    history_routes,
     market_routes,
     session_routes,
     trading_routes,
@@ -25,6 +26,7 @@ from desktop_app.simulators.capital.stream import StreamEndpoint
 ENDPOINTS: list[Endpoint] = [
     *session_routes.ENDPOINTS,
     *account_routes.ENDPOINTS,
+    *history_routes.ENDPOINTS,
     *market_routes.ENDPOINTS,
     *trading_routes.ENDPOINTS,
 ]

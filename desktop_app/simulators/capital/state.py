@@ -20,6 +20,7 @@ from typing import Any
 
 from desktop_app.simulators.capital.encryption import PasswordKey
 from desktop_app.simulators.faults import SimulatorKnobs, SlidingWindow
+from desktop_app.simulators.instruments import InstrumentSpec
 from desktop_app.simulators.market import Market
 from desktop_app.simulators.streams import StreamKnobs
 
@@ -136,6 +137,11 @@ class CapitalState(SimulatorKnobs):
         self.trailing_stops_enabled = False
         self.limits = RateLimits()
         self.topup = TopUpRules()
+        # Farthest stop loss / take profit, in percent of the price, for every epic (None:
+        # each instrument's own). [PM]'s SILVER refusals (stop at least 17.146, take profit
+        # at most 31.817 around 24.5) imply 30; NATURALGAS's dealingRules say 30, SILVER's
+        # 60. UNCONFIRMED which holds where; dealingRules show what is enforced.
+        self.max_stop_percent: Decimal | None = Decimal(30)
         self.demo = True
         self.watchlists: dict[str, Watchlist] = {
             "1000001": Watchlist("1000001", "Popular", ["EURUSD", "GOLD", "US500", "BTCUSD",
@@ -204,6 +210,12 @@ class CapitalState(SimulatorKnobs):
     def close_session(self, cst: str) -> None:
         with self._lock:
             self.sessions.pop(cst, None)
+
+    def stop_limit_percent(self, spec: InstrumentSpec) -> tuple[Decimal, Decimal]:
+        """(nearest, farthest) stop or limit distance in percent, as dealingRules say."""
+        far = self.max_stop_percent if self.max_stop_percent is not None else (
+            spec.max_stop_percent)
+        return spec.min_stop_percent, far
 
     # ----------------------------------------------------------------- rate limits
     def allow(self, budget: str, key: str) -> bool:
