@@ -58,6 +58,7 @@ class RunningSimulator:
     _server: _Server = field(repr=False)
     _thread: threading.Thread = field(repr=False)
     _stop_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    stream_urls: dict[str, str] = field(default_factory=dict)  # label -> ws://... URL
 
     @property
     def running(self) -> bool:
@@ -137,6 +138,7 @@ def start_simulator(
         port=bound_port,
         _server=server,
         _thread=thread,
+        stream_urls=bundle.stream_urls(host, bound_port),
     )
 
 
@@ -163,4 +165,5 @@ def describe(sim: RunningSimulator) -> str:
     """The lines a person needs to log in to the simulator by hand (demo credentials only)."""
     lines = [f"{sim.display_name} simulator (seed {sim.seed}): {sim.base_url}"]
     lines += [f"  {key}: {value}" for key, value in sim.credentials.items()]
+    lines += [f"  {label}: {url}" for label, url in sim.stream_urls.items()]
     return "\n".join(lines)

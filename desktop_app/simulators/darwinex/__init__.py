@@ -47,9 +47,11 @@ Choices where the sources are silent (all UNCONFIRMED):
 
 from __future__ import annotations
 
+from desktop_app.simulators.darwinex import quote_stream
 from desktop_app.simulators.darwinex.app import create_app
 from desktop_app.simulators.darwinex.state import DarwinexState
 from desktop_app.simulators.registry import SimulatorBundle
+from desktop_app.simulators.streams import StreamEndpoint
 
 
 def create_simulator(seed: int, *, session_idle_timeout: float = 600.0) -> SimulatorBundle:
@@ -63,6 +65,10 @@ def create_simulator(seed: int, *, session_idle_timeout: float = 600.0) -> Simul
         state=state,
         credentials=state.credentials,
         api_root="",
+        streams=(
+            StreamEndpoint("quote stream (chunked HTTP POST)", "http", quote_stream.HTTP_PATH),
+            StreamEndpoint("quote WebSocket", "ws", quote_stream.WS_PATH),
+        ),
     )
 
 
