@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from desktop_app.simulators.streams import StreamEndpoint
+from desktop_app.simulators.streams import StreamEndpoint, StreamKnobs
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +19,7 @@ class SimulatorBundle:
     credentials: dict[str, str]
     api_root: str  # path of the REST root, e.g. "/api/v1"
     streams: tuple[StreamEndpoint, ...] = ()  # the price streams it serves
+    stream_knobs: StreamKnobs | None = None  # so stopping can end open streams first
 
     def stream_urls(self, host: str, port: int) -> dict[str, str]:
         """``{label: "ws://host:port/path"}`` for every stream."""

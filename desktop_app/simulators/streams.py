@@ -90,6 +90,10 @@ class StreamKnobs:
         with self._lock:
             return self._clock() < self._refuse_until
 
+    def end_all(self) -> None:
+        """End every live stream in order (the simulator is stopping)."""
+        self.drop(abrupt=False)
+
     @property
     def live(self) -> int:
         with self._lock:
@@ -178,7 +182,7 @@ class WsConnection:
                 if not task.cancelled() and task.exception() is not None:
                     raise task.exception()  # type: ignore[misc]
             reader_ended = tasks[0] in done and not self._stop.is_set()
-            await self._cancel(tasks)
+            await _cancel(tasks)
             if reader_ended:
                 return  # the client went away
             if self._abrupt and abort_transport(self._raw_send):
@@ -193,16 +197,9 @@ class WsConnection:
             with contextlib.suppress(Exception):
                 await self.websocket.close(1011, "Internal error")
         finally:
-            await self._cancel(tasks)
+            await _cancel(tasks)
             self.knobs.unregister(key)
 
-    @staticmethod
-    async def _cancel(tasks: list[asyncio.Task[Any]]) -> None:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(BaseException):
-                await task
 
     async def _read(self, protocol: StreamProtocol) -> None:
         while True:
@@ -219,6 +216,14 @@ class WsConnection:
         while True:
             await asyncio.sleep(self.tick_seconds)
             await protocol.tick(self, time.monotonic())
+
+
+async def _cancel(tasks: list[asyncio.Task[Any]]) -> None:
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(BaseException):
+            await task
 
 
 async def deny(websocket: WebSocket, status: int, body: bytes,
@@ -251,24 +256,21 @@ class LineStream:
 
         key = self.knobs.register(dropped)
         headers = [(k.lower().encode(), v.encode()) for k, v in self.headers.items()]
+        tasks: list[asyncio.Task[Any]] = []
         try:
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             writer = asyncio.create_task(self._write(send))
             gone = asyncio.create_task(_client_gone(receive))
-            stopped = asyncio.create_task(stop.wait())
-            tasks = [writer, gone, stopped]
+            tasks = [writer, gone, asyncio.create_task(stop.wait())]
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(BaseException):
-                    await task
+            await _cancel(tasks)
             if stop.is_set() and how["abrupt"] and abort_transport(scope.get(RAW_SEND)):
                 return
             if not gone.done() or gone.cancelled():
                 with contextlib.suppress(Exception):
                     await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
+            await _cancel(tasks)  # also when the server cancels us
             self.knobs.unregister(key)
             with contextlib.suppress(Exception):
                 await self.lines.aclose()  # type: ignore[attr-defined]

@@ -41,6 +41,7 @@ def create_simulator(seed: int, *, session_idle_timeout: float = 600.0) -> Simul
         state=state,
         credentials=state.credentials,
         api_root=API_ROOT,
+        stream_knobs=state.streams,
         streams=(StreamEndpoint("streaming API (WebSocket)", "ws", STREAM_PATH),),
     )
 

@@ -65,6 +65,7 @@ def create_simulator(seed: int, *, session_idle_timeout: float = 600.0) -> Simul
         state=state,
         credentials=state.credentials,
         api_root="",
+        stream_knobs=state.streams,
         streams=(
             StreamEndpoint("quote stream (chunked HTTP POST)", "http", quote_stream.HTTP_PATH),
             StreamEndpoint("quote WebSocket", "ws", quote_stream.WS_PATH),
