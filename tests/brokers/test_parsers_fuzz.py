@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import os
 import inspect
+import os
 import re
 import typing
 from collections.abc import Callable
