@@ -81,7 +81,8 @@ def market_details(
     spec = market.spec(symbol)
     quote = market.quote(symbol)
     leverage = market.leverage_for(account, spec) if account else 1
-    hours: dict[str, Any] = {day: list(spans) for day, spans in spec.opening_hours}
+    # The week in force on the exchanges' calendar (the session clock), in UTC.
+    hours: dict[str, Any] = spec.hours.week_table(market.session_clock.now())
     hours["zone"] = "UTC"
     return {
         "instrument": {

@@ -104,7 +104,9 @@ class CapitalState(SimulatorKnobs):
             self._deal_counter += 1
             return f"{deal_prefix}-0001-54c4-0000-{self._deal_counter:012x}"
 
-        self.market = Market(seed, id_factory=deal_id)
+        self.market = Market(seed, id_factory=deal_id, clock=clock)
+        # The exchanges' calendar: move it with session_clock.move_to() (see ``clock``).
+        self.session_clock = self.market.session_clock
         usd_id = str(rng.randrange(10**16, 10**17))
         eur_id = str(rng.randrange(10**16, 10**17))
         self.market.add_account(usd_id, "USD", "USD", Decimal("10000.00"), preferred=True)

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from desktop_app.domain.exact_json import dumps
+from desktop_app.simulators.clock import SimClock
 from desktop_app.simulators.darwinex import errors
 from desktop_app.simulators.darwinex.book import Book, ExecutedOrder, InvestorAccount
 from desktop_app.simulators.darwinex.products import Catalogue
@@ -77,9 +78,11 @@ class DarwinexState(SimulatorKnobs):
         self.send_retry_after = False  # UNCONFIRMED whether 429s carry Retry-After
         self.limits = ThrottleLimits()
 
+        # The DARWIN exchange's calendar: move it with session_clock.move_to().
+        self.session_clock = SimClock(clock)
         self.catalogue = Catalogue(seed, clock())
         self.book = Book(self.catalogue, clock, rng.randrange(40_000_000, 50_000_000),
-                         self.orders.append)
+                         self.orders.append, self.session_clock)
         self.tokens = TokenStore(monotonic, clock, lambda: self.token_lifetime)
         self.throttle = Throttle(monotonic)
 
@@ -120,9 +123,10 @@ class DarwinexState(SimulatorKnobs):
 
     @property
     def market_open(self) -> bool:
-        return self.book.rules.market_open
+        return self.book.market_is_open()
 
-    def set_market_open(self, is_open: bool) -> None:
+    def set_market_open(self, is_open: bool | None) -> None:
+        """Open or close the DARWIN market by hand; None follows its trading hours."""
         with self.lock:
             self.book.rules.market_open = is_open
             self.book.match()

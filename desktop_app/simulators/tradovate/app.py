@@ -13,6 +13,7 @@ from desktop_app.simulators.tradovate import (
     auth_routes,
     contract_routes,
     order_routes,
+    session_routes,
 )
 from desktop_app.simulators.tradovate.pipeline import Endpoint, Pipeline
 from desktop_app.simulators.tradovate.state import TradovateState
@@ -22,6 +23,7 @@ ENDPOINTS: list[Endpoint] = [
     *account_routes.ENDPOINTS,
     *contract_routes.ENDPOINTS,
     *order_routes.ENDPOINTS,
+    *session_routes.ENDPOINTS,
 ]
 _METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]
 

@@ -99,6 +99,8 @@ class TradovateState(SimulatorKnobs):
 
         self.catalog = Catalog(seed, datetime.fromtimestamp(self.clock(), UTC).date())
         self.market = Market(seed, instruments=self.catalog.instrument_specs(), clock=self.clock)
+        # CME's calendar: move it with session_clock.move_to() (see ``simulators.clock``).
+        self.session_clock = self.market.session_clock
         self.accounts: dict[int, TvAccount] = {}
         first_id = rng.randrange(700_000, 900_000)
         for offset, balance in ((0, Decimal("25000.00")), (rng.randrange(3, 40),
