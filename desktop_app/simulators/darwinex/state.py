@@ -59,7 +59,10 @@ class DarwinexState(SimulatorKnobs):
         *,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
+        origin: float | None = None,
     ) -> None:
+        """``origin``: the instant the simulator first started (the DARWINs' histories are
+        anchored there); a restored Sandbox passes the saved one."""
         super().__init__("")
         self.seed = seed
         self.clock = clock
@@ -80,7 +83,8 @@ class DarwinexState(SimulatorKnobs):
 
         # The DARWIN exchange's calendar: move it with session_clock.move_to().
         self.session_clock = SimClock(clock)
-        self.catalogue = Catalogue(seed, clock())
+        self.origin = clock() if origin is None else origin
+        self.catalogue = Catalogue(seed, self.origin)
         self.book = Book(self.catalogue, clock, rng.randrange(40_000_000, 50_000_000),
                          self.orders.append, self.session_clock)
         self.tokens = TokenStore(monotonic, clock, lambda: self.token_lifetime)
@@ -111,6 +115,19 @@ class DarwinexState(SimulatorKnobs):
     @property
     def live_credentials(self) -> dict[str, str]:
         return dict(self._logins[LIVE])
+
+    # ----------------------------------------------------------------- saved state
+    def export_state(self) -> dict[str, Any]:
+        from desktop_app.simulators.darwinex.persistence import export_state
+
+        return export_state(self)
+
+    def import_state(self, data: dict[str, Any]) -> None:
+        """After this, ``credentials`` holds the newest token pair (the printed one may
+        have been rotated by a client before the restart)."""
+        from desktop_app.simulators.darwinex.persistence import import_state
+
+        import_state(self, data)
 
     # ----------------------------------------------------------------- rules as knobs
     @property
