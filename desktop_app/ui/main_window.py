@@ -130,6 +130,9 @@ class MainWindow(QMainWindow):
         sandbox = self.vm.sandbox
         self.sandbox_action.setEnabled(sandbox.can_open)
         self.reset_sandbox_action.setEnabled(sandbox.can_reset)
+        # The accounts' title is where a trader looks first and costs no room.
+        hint = sandbox.hint
+        self.docks["accounts"].setWindowTitle(f"Accounts — {hint}" if hint else "Accounts")
 
     def _apply_theme(self, theme: str) -> None:
         apply_theme(theme)

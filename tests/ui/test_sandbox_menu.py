@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import shiboken6
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton
+from PySide6.QtWidgets import QDockWidget, QLabel, QMessageBox, QPushButton
 
 from desktop_app.domain.config import ConnectionProfile
 from desktop_app.domain.types import Environment
@@ -35,12 +35,12 @@ def _real_profile_saved() -> Settings:
 
 
 async def _close(window: MainWindow, app_vm: AppViewModel, control: SandboxControl) -> None:
-    """The window goes first, while the hub still runs (its views may start a last fetch
-    as they go), then the view-models, then the Sandbox."""
+    """The view-models stop listening first; the window is deleted while the hub still
+    runs (its views may start a last fetch as they go); the Sandbox last."""
     window.close()
+    await app_vm.aclose()
     window.deleteLater()
     await wait_for(lambda: not shiboken6.isValid(window), what="the window deleted")
-    await app_vm.aclose()
     await control.close()
 
 
@@ -65,6 +65,8 @@ def test_open_and_reset_the_sandbox_beside_a_real_profile(qtbot, qrun) -> None:
                 # A real profile exists and the Sandbox is not running: the hint says where.
                 assert not control.running and hint.text() == CLOSED_HINT
                 assert hint.isVisibleTo(window) and "Open Sandbox" in hint.toolTip()
+                accounts_dock = find(window, QDockWidget, "dock.accounts")
+                assert accounts_dock.windowTitle() == f"Accounts — {CLOSED_HINT}"
                 assert open_action.isEnabled()
 
                 open_action.trigger()
@@ -104,6 +106,7 @@ def test_first_run_says_it_runs_on_the_sandbox_and_how_to_add_an_account(qtbot, 
                 await control.open()
                 hint = find(window, QLabel, "status.sandboxHint")
                 await wait_for(lambda: hint.text() == FIRST_RUN_HINT, what="the hint")
+                assert FIRST_RUN_HINT in find(window, QDockWidget, "dock.accounts").windowTitle()
                 await wait_for(lambda: app_vm.accounts.selected is not None,
                                what="a selected account")
                 assert "Add / edit connections" in hint.text()
