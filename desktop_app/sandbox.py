@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desktop_app.brokers.registry import get_spec
+from desktop_app.brokers.registry import SPECS, get_spec
 from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.domain.types import Environment
 from desktop_app.sandbox_state import Loaded, SandboxStateFile
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SANDBOX_BROKERS = ("capital", "tradovate", "darwinex")
+SANDBOX_BROKERS = tuple(spec.broker for spec in SPECS)
 SAVE_INTERVAL = 15.0
 # ISO 8601 instant: the Sandbox's exchanges read this time (and tick on from it); to try
 # closed markets, e.g. TRADING_DASHBOARD_SANDBOX_TIME=2025-01-18T12:00Z (a Saturday).
@@ -46,7 +46,7 @@ OPEN_SESSION = datetime(2025, 1, 15, 15, 0, tzinfo=UTC)
 def sandbox_connection(broker: str, sim: RunningSimulator) -> tuple[ConnectionProfile, Credentials]:
     """A demo profile pointing at the simulator; secret fields stay out of the profile."""
     spec = get_spec(broker)
-    secret = {f.name for f in spec.credential_fields if f.secret}
+    secret = spec.secret_fields
     profile = ConnectionProfile(
         connection_id=f"sandbox-{broker}",
         broker=broker,
@@ -115,7 +115,9 @@ class Sandbox:
                 print(describe(sim), flush=True)
         if session_time is not None:
             for sim in sims.values():
-                sim.state.session_clock.move_to(session_time)
+                clock = getattr(sim.state, "session_clock", None)  # brokers with hours
+                if clock is not None:
+                    clock.move_to(session_time)
         extra = {k: v for k, v in loaded.simulators.items() if k not in sims}
         seed = next(iter(sims.values())).seed if sims else 0
         sandbox = cls(dict(sims), seed, store, notice, extra)
@@ -130,7 +132,9 @@ class Sandbox:
         return [sandbox_connection(b, s) for b, s in self.simulators.items()]
 
     def account_ids(self) -> dict[str, list[str]]:
-        return {b: [str(a) for a in s.state.account_ids()] for b, s in self.simulators.items()}
+        """Per persistent simulator (those that keep their state), its account ids."""
+        return {b: [str(a) for a in s.state.account_ids()] for b, s in self.simulators.items()
+                if s.persistent}
 
     # ----------------------------------------------------------------- saving
     def save(self) -> bool:
@@ -140,7 +144,7 @@ class Sandbox:
         with self._save_lock:
             states = dict(self._extra)
             for broker, sim in self.simulators.items():
-                if sim.running:
+                if sim.running and sim.persistent:
                     states[broker] = sim.export_state()
             return self.store.save(self.seed, states)
 

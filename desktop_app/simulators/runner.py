@@ -65,6 +65,11 @@ class RunningSimulator:
     def running(self) -> bool:
         return self._thread.is_alive()
 
+    @property
+    def persistent(self) -> bool:
+        """Whether this simulator can save and restore its state (``export_state``)."""
+        return callable(getattr(self.state, "export_state", None))
+
     def export_state(self) -> dict[str, Any]:
         """The state to save, taken on the simulator's own loop between two requests (a
         request is handled in one go there, so the snapshot is never half a deal)."""
@@ -122,9 +127,9 @@ def start_simulator(
     fit raises before anything listens.
     """
     seed = new_seed() if seed is None else seed
-    origin = float(saved["origin"]) if saved is not None else None
+    restore = {"origin": float(saved["origin"])} if saved is not None else {}
     bundle: SimulatorBundle = factory(name)(
-        seed, session_idle_timeout=session_idle_timeout, origin=origin)
+        seed, session_idle_timeout=session_idle_timeout, **restore)
     if saved is not None:
         bundle.state.import_state(dict(saved))
     # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted connections only when
@@ -157,7 +162,7 @@ def start_simulator(
         display_name=bundle.display_name,
         base_url=f"http://{host}:{bound_port}{bundle.api_root}",
         # Read after the import: a restored Darwinex hands out its newest token pair.
-        credentials=dict(bundle.state.credentials),
+        credentials=dict(bundle.state.credentials if saved is not None else bundle.credentials),
         state=bundle.state,
         seed=seed,
         port=bound_port,
@@ -196,5 +201,7 @@ def describe(sim: RunningSimulator) -> str:
     """The lines a person needs to log in to the simulator by hand (demo credentials only)."""
     lines = [f"{sim.display_name} simulator (seed {sim.seed}): {sim.base_url}"]
     lines += [f"  {key}: {value}" for key, value in sim.credentials.items()]
-    lines.append("  accounts: " + ", ".join(str(a) for a in sim.state.account_ids()))
+    account_ids = getattr(sim.state, "account_ids", None)
+    if callable(account_ids):
+        lines.append("  accounts: " + ", ".join(str(a) for a in account_ids()))
     return "\n".join(lines)

@@ -29,6 +29,7 @@ from desktop_app.storage.settings import Settings
 from tests.session.conftest import wait_for
 
 TOPUP = FundingKind.DEMO_TOPUP
+KEPT = ("capital", "tradovate", "darwinex")  # the simulators that keep their state
 
 
 def _ref(hub: Hub, broker: str, index: int = 0) -> AccountRef:
@@ -43,8 +44,8 @@ async def _opened(state_dir: Path) -> tuple[Hub, SandboxControl]:
     control = SandboxControl(hub, state_dir=state_dir, announce=False,
                              session_time=OPEN_SESSION)
     await control.open()
-    await wait_for(lambda: len([a for a in hub.accounts() if a.balance is not None]) == 5,
-                   20)
+    await wait_for(lambda: len([a for a in hub.accounts()
+                                if a.balance is not None and a.ref.broker in KEPT]) == 5, 30)
     return hub, control
 
 
@@ -56,7 +57,7 @@ async def _closed(hub: Hub, control: SandboxControl) -> None:
 
 def _credentials(control: SandboxControl) -> dict[str, dict[str, str]]:
     assert control.sandbox is not None
-    return {b: dict(s.credentials) for b, s in control.sandbox.simulators.items()}
+    return {b: dict(s.credentials) for b, s in control.sandbox.simulators.items() if b in KEPT}
 
 
 def test_a_restart_keeps_accounts_positions_orders_and_funding(run) -> None:
@@ -126,8 +127,7 @@ def test_a_restart_keeps_accounts_positions_orders_and_funding(run) -> None:
 
     before = run(first_run(), timeout=90)
     saved = json.loads((state_dir / STATE_FILE).read_text())
-    assert saved["version"] == 1 and set(saved["simulators"]) == {
-        "capital", "tradovate", "darwinex"}
+    assert saved["version"] == 1 and set(saved["simulators"]) == set(KEPT)
     run(second_run(before), timeout=90)
 
 
@@ -145,8 +145,8 @@ def test_reset_starts_over_and_keeps_the_old_state_aside(run) -> None:
         assert control.sandbox is not None and control.sandbox.seed != old_seed
         new_ids = control.sandbox.account_ids()
         assert all(set(new_ids[b]).isdisjoint(old_ids[b]) for b in new_ids)
-        await wait_for(lambda: {a.ref.account_id for a in hub.accounts()}
-                       == {i for ids in new_ids.values() for i in ids}, 20)
+        await wait_for(lambda: {a.ref.account_id for a in hub.accounts() if a.ref.broker in KEPT}
+                       == {i for ids in new_ids.values() for i in ids}, 30)
         for account in hub.accounts():
             assert not hub.positions(account.ref)
         await _closed(hub, control)

@@ -45,8 +45,10 @@ async def _close(window: MainWindow, app_vm: AppViewModel, control: SandboxContr
 
 
 def _sandbox_ids(app_vm: AppViewModel) -> set[str]:
+    # The simulators with trading hours and kept state (five demo accounts).
     return {a.ref.account_id for a in app_vm.hub.accounts()
-            if a.ref.connection.startswith("sandbox-")}
+            if a.ref.broker in ("capital", "tradovate", "darwinex")
+            and a.ref.connection.startswith("sandbox-")}
 
 
 def test_open_and_reset_the_sandbox_beside_a_real_profile(qtbot, qrun) -> None:
