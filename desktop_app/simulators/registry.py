@@ -26,7 +26,9 @@ class SimulatorBundle:
         return {s.label: f"{s.scheme}://{host}:{port}{s.path}" for s in self.streams}
 
 
-# Each factory is ``(seed: int, *, session_idle_timeout: float) -> SimulatorBundle``. Module
+# Each factory is ``(seed: int, *, session_idle_timeout: float, origin: float | None) ->
+# SimulatorBundle`` (``origin``: the first start of a restored simulator). Its state has
+# ``export_state() -> dict`` and ``import_state(dict)`` (the Sandbox's state file). Module
 # paths are imported on demand, so starting one simulator loads only its own package.
 _FACTORIES: dict[str, str] = {
     "capital": "desktop_app.simulators.capital:create_simulator",
