@@ -12,6 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 import PySide6
+import shiboken6
 from PySide6.QtCore import QObject, Signal, qVersion
 
 from desktop_app import APP_DISPLAY_NAME, __version__
@@ -144,6 +145,8 @@ class AboutViewModel(QObject):
 
     def load(self) -> asyncio.Task[list[DependencyLicence]]:
         def done(licences: list[DependencyLicence]) -> None:
+            if not shiboken6.isValid(self):  # the dialog (and this) went while reading
+                return
             self.licences = licences
             self.licencesReady.emit(licences)
 

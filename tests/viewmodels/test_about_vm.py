@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import email.message
 
+import shiboken6
+from PySide6.QtCore import QObject
+
 from desktop_app import __version__
-from desktop_app.viewmodels.about_vm import about_facts, dependency_licences, licence_of
+from desktop_app.viewmodels.about_vm import (
+    AboutViewModel,
+    about_facts,
+    dependency_licences,
+    licence_of,
+)
 
 
 def _meta(**fields: str | list[str]) -> email.message.Message:
@@ -50,3 +58,29 @@ def test_facts_name_the_version_and_the_folders(isolated_dirs) -> None:
     assert not facts.bundled
     text = facts.as_text()
     assert f"Trading Dashboard {__version__}" in text and str(isolated_dirs / "logs") in text
+
+
+def test_licences_read_after_the_dialog_is_gone_reach_nobody(qapp, qrun) -> None:
+    async def scenario():
+        owner = QObject()
+        vm = AboutViewModel(owner)
+        got: list[object] = []
+        vm.licencesReady.connect(got.append)
+        task = vm.load()
+        shiboken6.delete(owner)  # the dialog closed with the main window, mid-read
+        await task
+        assert got == []
+
+    qrun(scenario())  # the qrun fixture fails the test on any error in the loop
+
+
+def test_licences_arrive_once_read(qapp, qrun) -> None:
+    async def scenario():
+        vm = AboutViewModel()
+        got: list[list] = []
+        vm.licencesReady.connect(got.append)
+        await vm.load()
+        assert len(got) == 1 and got[0] == vm.licences and vm.licences
+        assert "httpx" in vm.report_text()
+
+    qrun(scenario())
