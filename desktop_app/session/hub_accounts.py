@@ -62,7 +62,8 @@ class HubAccounts(HubCore):
         assert service is not None
         where = AccountRef(opening.connection, service.broker, "")
         try:
-            entry_id = self.journal.begin_account_action(
+            entry_id = await self.writer.before_send(
+                self.journal.begin_account_action,
                 where, OrderAction.OPEN_ACCOUNT, opening.client_ref,
                 {"kind": opening.kind, **opening.values},
             )
@@ -78,7 +79,7 @@ class HubAccounts(HubCore):
             return _as_order_result(result)
 
         result = await self._journalled(
-            JournalledWrite(OrderLedger(self.journal), entry_id, send, None,
+            JournalledWrite(OrderLedger(self.writer), entry_id, send, None,
                             references=True, broker=service.broker),
             where, lambda: self._refresh_accounts(opening.connection),
         )
@@ -102,7 +103,8 @@ class HubAccounts(HubCore):
         self._check_live(conn, "Closing accounts")
         service = conn.service
         assert service is not None
-        entry_id = self.journal.begin_account_action(
+        entry_id = await self.writer.before_send(
+            self.journal.begin_account_action,
             account, OrderAction.CLOSE_ACCOUNT, new_client_ref(), {}
         )
 
@@ -110,7 +112,7 @@ class HubAccounts(HubCore):
             return _as_order_result(await service.close_account(account))
 
         result = await self._journalled(
-            JournalledWrite(OrderLedger(self.journal), entry_id, send, None,
+            JournalledWrite(OrderLedger(self.writer), entry_id, send, None,
                             references=False, broker=service.broker),
             account, lambda: self._refresh_accounts(account.connection),
         )

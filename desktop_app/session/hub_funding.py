@@ -106,7 +106,7 @@ class HubFunding(HubCore):
         assert service is not None
         self._validate_funding(conn, request, self.funding_rules(request.account, request.kind))
         try:
-            entry_id = self.journal.begin_funding(request)
+            entry_id = await self.writer.before_send(self.journal.begin_funding, request)
         except DuplicateRequest as exc:
             raise ValidationError(
                 "This request was already sent once (same reference); it is not sent again."
@@ -117,7 +117,7 @@ class HubFunding(HubCore):
         # No way to look a top-up up afterwards: the trader checks the balance.
         return await self._journalled(
             JournalledWrite(
-                FundingLedger(self.journal), entry_id, send, None, references=False,
+                FundingLedger(self.writer), entry_id, send, None, references=False,
                 broker=service.broker,
             ),
             request.account,

@@ -86,7 +86,8 @@ class HubTrading(HubCore):
         if not allow_duplicate:
             self.recent_orders.check(request, self._refused_entry)
         try:
-            entry_id = self.journal.begin_order(request)  # committed before anything is sent
+            # Committed before anything is sent (a journal that cannot take it stops the send).
+            entry_id = await self.writer.before_send(self.journal.begin_order, request)
         except DuplicateRequest as exc:
             raise ValidationError(
                 "This order was already sent once (same reference); it is not sent again."
@@ -100,7 +101,7 @@ class HubTrading(HubCore):
 
         return await self._journalled(
             JournalledWrite(
-                OrderLedger(self.journal), entry_id,
+                OrderLedger(self.writer), entry_id,
                 lambda on_ref: service.place_order(request, on_reference=on_ref),
                 reconcile, references=True, broker=service.broker,
             ),
@@ -174,7 +175,8 @@ class HubTrading(HubCore):
         *,
         details: dict[str, str] | None = None,
     ) -> OrderResult:
-        entry_id = self.journal.begin_order_action(
+        entry_id = await self.writer.before_send(
+            self.journal.begin_order_action,
             account, action, target_id, new_client_ref(), details
         )
 
@@ -185,7 +187,7 @@ class HubTrading(HubCore):
 
         return await self._journalled(
             JournalledWrite(
-                OrderLedger(self.journal), entry_id, lambda _on_ref: send(), reconcile,
+                OrderLedger(self.writer), entry_id, lambda _on_ref: send(), reconcile,
                 references=False, broker=service.broker,
             ),
             account, lambda: self._refresh_after_trade(account),

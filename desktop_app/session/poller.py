@@ -78,6 +78,7 @@ from desktop_app.session.events import (
     Topic,
     WorkingOrdersUpdated,
 )
+from desktop_app.session.journal_writer import JournalWriter
 from desktop_app.storage.journal import Journal
 
 log = logging.getLogger(__name__)
@@ -186,12 +187,14 @@ class Poller:
         on_health: Callable[[str, str], None] | None = None,
         on_fatal: Callable[[str, BaseException], None] | None = None,
         clock: Callable[[], float] | None = None,
+        writer: JournalWriter | None = None,
     ) -> None:
         """``clock``: seconds, default the running loop's own time (the loop's timers and
         the schedule then agree, also on a loop whose time is virtual in tests)."""
         self.config = config or PollConfig()
         self._publish = publish
         self._journal = journal
+        self._writer = writer
         self._on_health = on_health
         self._on_fatal = on_fatal
         self._clock = clock or _loop_time
@@ -512,10 +515,17 @@ class Poller:
             conn.active_account = account.account_id
 
     def _snapshot(self, account: Account) -> None:
-        if self._journal is None or account.balance is None or self._journal.closed:
+        journal, balance = self._journal, account.balance
+        if journal is None or balance is None or journal.closed:
+            return
+        if self._writer is not None:
+            # Off the loop (a locked journal must not freeze the window); a lost snapshot
+            # only thins the chart.
+            self._writer.maybe("balance snapshot",
+                               lambda: journal.add_balance(account.ref, balance))
             return
         try:
-            self._journal.add_balance(account.ref, account.balance)
+            journal.add_balance(account.ref, balance)
         except Exception:  # a full disk must not stop the live view
             log.exception("could not store a balance snapshot")
 

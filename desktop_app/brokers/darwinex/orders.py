@@ -330,6 +330,12 @@ class _Lookup:
     def what(self) -> str:
         return "orders"
 
+    @property
+    def complete(self) -> bool:
+        # Executed orders (market) and pending + executed conditional orders: every
+        # order made since the send is in one of them.
+        return True
+
     async def by_reference(self, request: OrderRequest, ref: str) -> OrderResult:
         service = self.service
         account_id = request.account.account_id

@@ -403,6 +403,8 @@ class _Lookup:
     """How Tradovate finds the order a request made (``brokers.common.reconcile``)."""
 
     what = "orders"
+    # Tradovate's order list holds the day's orders in every state: complete.
+    complete = True
 
     def __init__(self, service: TradovateOrders) -> None:
         self.service = service
