@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout, QWidget
 
 from desktop_app.ui.common import table_view
 from desktop_app.viewmodels.accounts_vm import AccountsViewModel
 from desktop_app.viewmodels.keyed_table import NumericSortProxy
+
+MAX_COLUMN_WIDTH = 240
+ROW_HEIGHT = 22
 
 
 class AccountsPanel(QWidget):
@@ -19,13 +22,16 @@ class AccountsPanel(QWidget):
         self.vm = vm
         self.proxy = NumericSortProxy(vm.model, self)
         self.table = table_view("accounts.table", self.proxy, self)
-        # Four rows before it scrolls (the Sandbox alone has five accounts at three brokers;
-        # more would push the window past a 1080p screen).
-        self.table.setMinimumHeight(4 * 22 + 30)
-        # A handful of rows: fitting the columns to their text costs nothing here.
-        self.table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents
-        )
+        # Two rows at least; the window's default layout gives it room for all Sandbox
+        # accounts where the screen has it (main_window.default_dock_sizes).
+        self.table.setMinimumHeight(2 * 22 + 30)
+        # A handful of rows: fitting the columns to their text costs nothing here. The cap
+        # keeps a long text (an error, the details) from pushing the balances off screen:
+        # it is elided, and whole in the tooltip.
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setMaximumSectionSize(MAX_COLUMN_WIDTH)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.switch_button = QPushButton("Make active", self)
         self.switch_button.setObjectName("accounts.switchButton")
         self.preferences_button = QPushButton("Preferences…", self)
@@ -48,6 +54,17 @@ class AccountsPanel(QWidget):
         vm.model.rowsInserted.connect(lambda *_: self._show_selection())
         self._show_selection()
         self._update_buttons()
+
+    def height_for_rows(self, rows: int) -> int:
+        """The panel's height that shows ``rows`` accounts without scrolling."""
+        header = self.table.horizontalHeader()
+        header_height = max(header.sizeHint().height(), header.height())
+        # Room for the horizontal scroll bar: the columns are wider than a laptop's half.
+        scroll_bar = self.table.horizontalScrollBar().sizeHint().height()
+        buttons = self.switch_button.sizeHint().height()
+        margins = self.layout().contentsMargins()
+        return (header_height + rows * ROW_HEIGHT + scroll_bar + 2 * self.table.frameWidth()
+                + 2 + self.layout().spacing() + buttons + margins.top() + margins.bottom())
 
     def _on_view_selection(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         # Only a row newly selected is the trader's choice. When rows go away (an account
@@ -79,6 +96,7 @@ class AccountsPanel(QWidget):
             QItemSelectionModel.SelectionFlag.ClearAndSelect
             | QItemSelectionModel.SelectionFlag.Rows,
         )
+        self.table.scrollTo(index)  # the account the panels act on is always in view
 
     def _update_buttons(self) -> None:
         enabled, why = self.vm.switch_state()

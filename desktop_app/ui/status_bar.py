@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtWidgets import QStatusBar, QWidget
 
+from desktop_app.ui.common import ElidedLabel
 from desktop_app.viewmodels.status_vm import StatusViewModel
 
 MESSAGE_MS = 8000
@@ -14,9 +15,11 @@ class StatusBar(QStatusBar):
         super().__init__(parent)
         self.setObjectName("status.bar")
         self.vm = vm
-        self.connection = QLabel(self)
+        # Elided, whole in the tooltip: a fifth connection or a long error never widens
+        # the window, and the messages on the left keep their room.
+        self.connection = ElidedLabel(self, max_width=460)
         self.connection.setObjectName("status.connection")
-        self.budget = QLabel(self)
+        self.budget = ElidedLabel(self, max_width=380)
         self.budget.setObjectName("status.budget")
         self.addPermanentWidget(self.connection)
         self.addPermanentWidget(self.budget)
@@ -24,10 +27,15 @@ class StatusBar(QStatusBar):
         self._update()
 
     def show_message(self, text: str) -> None:
-        self.showMessage(text, MESSAGE_MS)
+        if text:
+            self.showMessage(text, MESSAGE_MS)
+        else:
+            self.clearMessage()
 
     def _update(self) -> None:
         self.connection.setText(self.vm.connection_text)
         self.connection.setToolTip(self.vm.connection_tooltip)
         self.budget.setText(self.vm.budget_text)
         self.budget.setToolTip(self.vm.budget_tooltip)
+        self.connection.updateGeometry()
+        self.budget.updateGeometry()

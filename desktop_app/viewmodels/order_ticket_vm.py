@@ -9,9 +9,20 @@ Driving it from code (the app's ``--smoke`` mode, tests)::
 
 ``submit(side)`` returns an ``asyncio.Future`` that resolves to the broker's
 ``OrderResult`` (accepted or rejected), or to ``None`` when nothing was sent
-(validation errors, a declined live confirmation) or the hub raised; ``result_text``
-then says why. For a LIVE profile the future stays pending until ``confirm(True)``
-or ``confirm(False)`` answers ``confirmationRequested``.
+(validation errors, a declined confirmation, a second press while one order is under
+way) or the hub raised; ``result_text`` then says why.
+
+What protects money lives here, not in the widgets:
+
+- one order at a time: while one is being sent or waits for an answer, ``submit`` does
+  nothing (a double click, a held key);
+- a LIVE account, or an order far from the market (``order_checks.unusual_order``),
+  waits for ``confirm(True)`` / ``confirm(False)`` after ``confirmationRequested``;
+- when the hub refuses an identical order sent moments ago (``DuplicateOrder``), the
+  order waits for ``confirm_duplicate(True)`` after ``duplicateSuspected`` and is then
+  resent with ``allow_duplicate``; nothing is resent without that answer;
+- every new instrument, account or broker starts with a clean ticket (size: the
+  trader's last size for that instrument, else its minimum; market; no levels).
 """
 
 from __future__ import annotations
@@ -21,42 +32,64 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from desktop_app.domain.capabilities import Capabilities
 from desktop_app.domain.config import ConnectionProfile
+from desktop_app.domain.errors import DuplicateOrder
+from desktop_app.domain.order_checks import (
+    DEFAULT_LIMITS,
+    F_INSTRUMENT,
+    F_LEVEL,
+    F_PROFIT,
+    F_SIZE,
+    F_STOP,
+    F_STOP_PRICE,
+    LEVEL_TYPES,
+    OrderLimits,
+    price_error,
+    protection_errors,
+    size_ceiling,
+    size_error,
+    unusual_order,
+)
 from desktop_app.domain.types import (
     AccountRef,
     Instrument,
-    MarketNode,
     OrderRequest,
     OrderResult,
-    OrderStatus,
     OrderType,
     Quote,
     Side,
 )
-from desktop_app.session.events import QuoteUpdated
+from desktop_app.session.events import (
+    AccountsUpdated,
+    BalanceUpdated,
+    ConnectionChanged,
+    QuoteUpdated,
+)
 from desktop_app.viewmodels import formatting as fmt
+from desktop_app.viewmodels.account_context import AccountContext, account_context, equity_of
 from desktop_app.viewmodels.base import HubViewModel
+from desktop_app.viewmodels.confirmation import LIVE_REASON, Confirmation
+from desktop_app.viewmodels.input_numbers import field_text, parse
 from desktop_app.viewmodels.instrument_models import InstrumentListModel, LazyTreeModel
-from desktop_app.viewmodels.tasks import error_text, send_and_report
+from desktop_app.viewmodels.tasks import error_text
+from desktop_app.viewmodels.ticket_search import SEARCH_DEBOUNCE_MS, TicketSearch
+from desktop_app.viewmodels.ticket_texts import button_text, describe, describe_result
 
 if TYPE_CHECKING:
     from desktop_app.session.hub import Hub
 
-SEARCH_DEBOUNCE_MS = 300
+__all__ = [
+    "F_LEVEL", "F_PROFIT", "F_SIZE", "F_STOP", "F_STOP_PRICE", "SEARCH_DEBOUNCE_MS",
+    "TICKET_ORDER_TYPES", "OrderTicketViewModel", "TicketState",
+]
+
 TRADEABLE = "TRADEABLE"
 TICKET_ORDER_TYPES = (OrderType.MARKET, OrderType.LIMIT, OrderType.STOP, OrderType.STOP_LIMIT)
-LEVEL_TYPES = (OrderType.LIMIT, OrderType.STOP, OrderType.STOP_LIMIT)
-
-# Keys of ``errors``: the UI shows each message next to its field.
-F_INSTRUMENT = "instrument"
-F_SIZE = "size"
-F_LEVEL = "level"
-F_STOP = "stop"
-F_PROFIT = "profit"
-F_STOP_PRICE = "stop_price"
+# Texts of the ticket that are progress, not outcomes (the activity log skips them).
+PROGRESS_PREFIXES = ("Sending", "LIVE order waiting", "Waiting for your confirmation")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,21 +118,29 @@ class TicketState:
         return self.sell_enabled, self.sell_why
 
 
-def _parse(text: str, label: str, errors: dict[str, str], key: str) -> Decimal | None:
-    try:
-        return fmt.parse_decimal(text)
-    except ValueError:
-        errors[key] = f"{label}: “{text.strip()}” is not a number."
-        return None
+@dataclass(slots=True)
+class _Pending:
+    """An order held for the trader's answer: "confirm" (LIVE or unusual) or
+    "duplicate" (the hub saw the same order moments ago)."""
+
+    kind: str
+    request: OrderRequest
+    future: asyncio.Future[OrderResult | None]
+    question: Confirmation
 
 
-class OrderTicketViewModel(HubViewModel):
+class OrderTicketViewModel(TicketSearch, HubViewModel):
     instrumentChanged = Signal(object)  # Instrument | None
     quoteChanged = Signal(object, int)  # Quote | None, direction of the last move (-1, 0, 1)
     errorsChanged = Signal(dict)  # field -> message
     stateChanged = Signal()
-    resultChanged = Signal(str, bool)  # text, ok
-    confirmationRequested = Signal(str)  # summary of a LIVE order waiting for confirm()
+    resultChanged = Signal(str, bool)  # what the ticket shows ('' clears it), ok
+    # Every final outcome of an order (also one that ends after the account changed and
+    # so is no longer shown in the ticket): for the activity log.
+    orderOutcome = Signal(str, bool)
+    confirmationRequested = Signal(object)  # Confirmation: answer with confirm()
+    duplicateSuspected = Signal(object)  # Confirmation: answer with confirm_duplicate()
+    confirmationWithdrawn = Signal()  # the held order was dropped (account changed ...)
     quoteSymbolsChanged = Signal()
     searchStatus = Signal(str)
     # A field's value changed (typed, or set from code): the panel shows the values it
@@ -107,8 +148,11 @@ class OrderTicketViewModel(HubViewModel):
     inputsChanged = Signal()
     factsChanged = Signal()
 
-    def __init__(self, hub: Hub, parent: QObject | None = None) -> None:
+    def __init__(
+        self, hub: Hub, parent: QObject | None = None, *, limits: OrderLimits = DEFAULT_LIMITS
+    ) -> None:
         super().__init__(hub, parent)
+        self.limits = limits
         self.results = InstrumentListModel(self)
         self.navigation = LazyTreeModel(self.tasks, self)
         self.watchlists = LazyTreeModel(self.tasks, self)
@@ -127,14 +171,13 @@ class OrderTicketViewModel(HubViewModel):
         self.result_text = ""
         self.result_ok = False
         self.busy = False
-        self._pending: tuple[OrderRequest, asyncio.Future[OrderResult | None]] | None = None
-        self._search_text = ""
-        self._search_seq = 0
-        self._sources_for: tuple[AccountRef | None, bool, bool] | None = None
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DEBOUNCE_MS)
-        self._search_timer.timeout.connect(self._run_search)
+        self._pending: _Pending | None = None
+        # The trader's last accepted size per (broker, symbol): the next ticket for the
+        # same instrument starts with it.
+        self._last_sizes: dict[tuple[str, str], Decimal] = {}
+        self._auto_size = ""  # the size the ticket filled in itself
+        self._equity: tuple[Decimal | None, str] = (None, "")
+        self._init_search()
 
     # --- account and capabilities ----------------------------------------------------
 
@@ -151,8 +194,12 @@ class OrderTicketViewModel(HubViewModel):
 
     @property
     def live(self) -> bool:
-        profile = self.profile()
-        return bool(profile and profile.is_live)
+        return self.account is not None and self.hub.is_live(self.account)
+
+    @property
+    def context(self) -> AccountContext | None:
+        """The account this ticket sends to, in words (shown above the form)."""
+        return account_context(self.hub, self.account)
 
     def set_account(self, account: AccountRef | None) -> None:
         if account == self.account:
@@ -164,117 +211,103 @@ class OrderTicketViewModel(HubViewModel):
         )
         self.account = account
         self._cancel_pending("Not sent: the selected account changed.")
+        self._equity = equity_of(self.hub, account)
         if not same_connection:
-            self.results.set_items([])
+            self._reset_search()
             if self.instrument is not None:
-                self.choose(None)
+                self._set_instrument(None)
         elif self.instrument is not None:
+            self.quote = None
+            self.quoteChanged.emit(None, 0)
             self._fetch_quote()
+        self._reset_fields()
         self._sources_for = None
         self.refresh_capabilities()
 
     def refresh_capabilities(self) -> None:
         """Re-read capabilities (a connection came up) and (re)load the browse sources."""
-        caps = self.capabilities()
-        key = (
-            self.account,
-            bool(caps and caps.market_navigation),
-            bool(caps and caps.watchlists),
-        )
-        if key != self._sources_for:
-            self._sources_for = key
-            account = self.account
-            self.navigation.set_fetch(
-                (lambda node: self.hub.market_navigation(account, node))
-                if account is not None and key[1] else None
-            )
-            self.watchlists.set_fetch(self._watchlist_fetch(account) if key[2] else None)
+        self._refresh_sources()
         self._revalidate()
-
-    def _watchlist_fetch(self, account: AccountRef | None):
-        if account is None:
-            return None
-
-        async def fetch(node: str | None) -> tuple[list[MarketNode], list[Instrument]]:
-            if node is None:
-                lists = await self.hub.watchlists(account)
-                return [MarketNode(w.watchlist_id, w.name) for w in lists], []
-            return [], await self.hub.watchlist_instruments(account, node)
-
-        return fetch
-
-    # --- search ----------------------------------------------------------------------
-
-    @property
-    def search_text(self) -> str:
-        return self._search_text
-
-    def set_search_text(self, text: str) -> None:
-        """Debounced: the search runs once typing pauses."""
-        if text == self._search_text:
-            return  # the box showing what was searched from code: nothing new to search
-        self._search_text = text
-        self._search_timer.start()
-        self.inputsChanged.emit()
-
-    def search_now(self, text: str) -> None:
-        """Enter pressed: search at once instead of after the typing pause."""
-        self._search_timer.stop()
-        self._search_text = text
-        self.inputsChanged.emit()
-        self._run_search()
-
-    def _run_search(self) -> None:
-        self.tasks.start(self.search(self._search_text))
-
-    async def search(self, text: str) -> list[Instrument]:
-        """Search now (no debounce); fills ``results``; stale answers are dropped."""
-        if text != self._search_text:  # searched from code: the box shows it
-            self._search_timer.stop()
-            self._search_text = text
-            self.inputsChanged.emit()
-        self._search_seq += 1
-        seq = self._search_seq
-        caps = self.capabilities()
-        text = text.strip()
-        if not text or self.account is None:
-            self.results.set_items([])
-            self.searchStatus.emit("")
-            return []
-        if caps is not None and not caps.instrument_search:
-            self.searchStatus.emit(caps.why_not("instrument_search"))
-            return []
-        self.searchStatus.emit("Searching…")
-        try:
-            found = await self.hub.search_instruments(self.account, text)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            if seq == self._search_seq:
-                self.searchStatus.emit(error_text(exc))
-            return []
-        if seq == self._search_seq:
-            self.results.set_items(found)
-            self.searchStatus.emit(f"{len(found)} found" if found else "Nothing found.")
-        return found
 
     # --- instrument and quote -------------------------------------------------------
 
     def choose(self, instrument: Instrument | None) -> None:
+        """The trader picked ``instrument``: a new one starts a clean ticket; the same
+        one again (the products view handing it over) only refreshes its facts."""
+        if (instrument is not None and self.instrument is not None
+                and instrument.symbol == self.instrument.symbol):
+            self._take_details(instrument)
+            return
+        self._cancel_pending("Not sent: the instrument changed.")
+        self._set_instrument(instrument)
+        self._reset_fields()
+        if instrument is not None:
+            self._fetch_quote()
+            self._fetch_details()
+
+    def _set_instrument(self, instrument: Instrument | None) -> None:
         self.instrument = instrument
         self.quote = None
         self.instrumentChanged.emit(instrument)
         self.quoteChanged.emit(None, 0)
         self.quoteSymbolsChanged.emit()
         self.factsChanged.emit()
-        if instrument is not None:
-            self._fetch_quote()
-            self._fetch_details()
+
+    def _take_details(self, details: Instrument) -> None:
+        """Richer facts about the chosen instrument (minimum size, scores...)."""
+        self.instrument = details
+        self.instrumentChanged.emit(details)
+        self.factsChanged.emit()
+        if self.size_text == self._auto_size:  # untouched: follow the (new) minimum
+            size = self._start_size(details)
+            self._auto_size = size
+            self._set_input("size_text", size)
+        self._revalidate()
+
+    def _start_size(self, instrument: Instrument | None) -> str:
+        if instrument is None or self.account is None:
+            return ""
+        last = self._last_sizes.get((self.account.broker, instrument.symbol))
+        if last is not None:
+            return field_text(last)
+        return field_text(instrument.min_size) if instrument.min_size > 0 else ""
+
+    def usual_size(self) -> Decimal | None:
+        if self.instrument is None or self.account is None:
+            return None
+        return self._last_sizes.get((self.account.broker, self.instrument.symbol))
+
+    def _reset_fields(self) -> None:
+        """A clean ticket: size from the trader's last one (or the minimum), market, no
+        levels, no messages."""
+        size = self._start_size(self.instrument)
+        self._auto_size = size
+        values = {"order_type": OrderType.MARKET, "size_text": size, "level_text": "",
+                  "stop_text": "", "profit_text": "", "stop_price_text": ""}
+        changed = any(getattr(self, name) != value for name, value in values.items())
+        for name, value in values.items():
+            setattr(self, name, value)
+        self._set_result("", True)
+        self._set_errors({})
+        if changed:
+            self.inputsChanged.emit()
         self._revalidate()
 
     @property
     def size_label(self) -> str:
         return (self.instrument.size_label if self.instrument else "") or "Size"
+
+    @property
+    def size_rules_text(self) -> str:
+        """Minimum, step and ceiling of the size (the ceiling is this app's own bound)."""
+        inst = self.instrument
+        parts = []
+        if inst is not None and inst.min_size > 0:
+            parts.append(f"min {fmt.size(inst.min_size)}")
+        if inst is not None and inst.size_step > 0:
+            parts.append(f"step {fmt.size(inst.size_step)}")
+        parts.append(f"max {fmt.grouped(size_ceiling(inst, self.limits))}")
+        return " · ".join(parts)
 
     @property
     def facts_text(self) -> str:
@@ -299,10 +332,7 @@ class OrderTicketViewModel(HubViewModel):
 
         def done(details: Instrument) -> None:
             if self.instrument is instrument and self.account == account:
-                self.instrument = details
-                self.instrumentChanged.emit(details)
-                self.factsChanged.emit()
-                self._revalidate()
+                self._take_details(details)
 
         def fail(exc: BaseException) -> None:
             if self.instrument is instrument:
@@ -347,12 +377,22 @@ class OrderTicketViewModel(HubViewModel):
             self._revalidate()
 
     def on_event(self, event: Any) -> None:
-        if (
-            isinstance(event, QuoteUpdated) and self.instrument is not None
-            and event.quote.symbol == self.instrument.symbol
-            and self.account is not None and event.account.connection == self.account.connection
-        ):
-            self._set_quote(event.quote)
+        account = self.account
+        if account is None:
+            return
+        if isinstance(event, QuoteUpdated):
+            if (self.instrument is not None and event.quote.symbol == self.instrument.symbol
+                    and event.account.connection == account.connection):
+                self._set_quote(event.quote)
+        elif isinstance(event, BalanceUpdated) and event.account == account:
+            self._equity = (event.balance.equity, event.balance.currency)
+        elif isinstance(event, ConnectionChanged) and event.connection_id == account.connection:
+            # What the ticket said belongs to the connection as it was.
+            if not self.busy and self._pending is None:
+                self._set_result("", True)
+            self.stateChanged.emit()
+        elif isinstance(event, AccountsUpdated) and event.connection_id == account.connection:
+            self.stateChanged.emit()  # the account's name, currency or environment
 
     @property
     def bid_text(self) -> str:
@@ -361,6 +401,17 @@ class OrderTicketViewModel(HubViewModel):
     @property
     def offer_text(self) -> str:
         return fmt.level(self.quote.offer) if self.quote else "—"
+
+    def button_text(self, side: Side) -> str:
+        """Buy/Sell labels: the market price for a market order, the order's own level
+        for a limit or stop order (never a price it will not get)."""
+        level = None
+        if self.order_type in LEVEL_TYPES:
+            try:
+                level = parse(self.level_text)
+            except ValueError:
+                level = None
+        return button_text(side, self.order_type, self.quote, level)
 
     # --- fields -------------------------------------------------------------------
 
@@ -407,7 +458,7 @@ class OrderTicketViewModel(HubViewModel):
     def state(self) -> TicketState:
         caps = self.capabilities()
         profile = self.profile()
-        live = bool(profile and profile.is_live)
+        live = self.live
         types = []
         for ot in TICKET_ORDER_TYPES:
             if caps is None:
@@ -424,6 +475,7 @@ class OrderTicketViewModel(HubViewModel):
             stops_enabled = False
             stops_why = f"{self.instrument.symbol} does not accept a stop loss or take profit."
         status = self.market_status()
+        busy = self.busy or self._pending is not None
         can_send, why = True, ""
         if self.account is None:
             can_send, why = False, "Select an account first."
@@ -438,15 +490,17 @@ class OrderTicketViewModel(HubViewModel):
         elif self.order_type not in caps.order_types:
             can_send = False
             why = caps.reasons.get(self.order_type.value) or caps.why_not("order_types")
-        elif live and profile is not None and not profile.live_opt_in:
+        elif profile is not None and profile.is_live and not profile.live_opt_in:
             can_send = False
             why = "Live trading is off for this profile: turn on the live opt-in to trade."
         elif self.busy:
             can_send, why = False, "An order is being sent…"
+        elif self._pending is not None:
+            can_send, why = False, "An order is waiting for your answer."
         buy = self._side_allowed(Side.BUY) if can_send else (False, why)
         sell = self._side_allowed(Side.SELL) if can_send else (False, why)
         return TicketState(
-            live=live, busy=self.busy, order_types=tuple(types),
+            live=live, busy=busy, order_types=tuple(types),
             level_enabled=self.order_type in LEVEL_TYPES,
             stops_enabled=stops_enabled, stops_why=stops_why,
             can_send=buy[0] or sell[0], send_why=why or buy[1] or sell[1],
@@ -475,6 +529,14 @@ class OrderTicketViewModel(HubViewModel):
                 return False, source.note or f"{verb} is not possible now."
         return True, ""
 
+    @staticmethod
+    def _parse(text: str, label: str, key: str, errors: dict[str, str]) -> Decimal | None:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            errors[key] = f"{label}: {exc}"
+            return None
+
     def validate(self, side: Side | None = None) -> tuple[dict[str, str], OrderRequest | None]:
         """Field errors, and the request when there are none and ``side`` is given."""
         errors: dict[str, str] = {}
@@ -482,79 +544,36 @@ class OrderTicketViewModel(HubViewModel):
         state = self.state()
         if inst is None:
             errors[F_INSTRUMENT] = "Choose an instrument."
-        size = _parse(self.size_text, "Size", errors, F_SIZE)
-        if F_SIZE not in errors:
-            if size is None:
-                errors[F_SIZE] = "Enter a size."
-            elif size <= 0:
-                errors[F_SIZE] = "Size must be greater than 0."
-            elif inst is not None and inst.min_size and size < inst.min_size:
-                errors[F_SIZE] = f"Size must be at least {fmt.size(inst.min_size)}."
-            elif inst is not None and inst.size_step and size % inst.size_step != 0:
-                errors[F_SIZE] = f"Size must be a multiple of {fmt.size(inst.size_step)}."
-        level: Decimal | None = None
+        size = self._parse(self.size_text, "Size", F_SIZE, errors)
+        if F_SIZE not in errors and (message := size_error(size, inst, self.limits)):
+            errors[F_SIZE] = message
         kind = self.order_type.value.lower().replace("_", "-")
+        level = stop_price = stop = profit = None
         if state.level_enabled:
-            level = _parse(self.level_text, "Level", errors, F_LEVEL)
-            if F_LEVEL not in errors:
-                if level is None:
-                    errors[F_LEVEL] = f"A {kind} order needs a level."
-                elif level <= 0:
-                    errors[F_LEVEL] = "Level must be greater than 0."
-        stop_price: Decimal | None = None
+            level = self._parse(self.level_text, "Level", F_LEVEL, errors)
+            if F_LEVEL not in errors and level is None:
+                errors[F_LEVEL] = f"A {kind} order needs a level."
         if state.stop_price_enabled:
-            stop_price = _parse(self.stop_price_text, "Stop price", errors, F_STOP_PRICE)
-            if F_STOP_PRICE not in errors:
-                if stop_price is None:
-                    errors[F_STOP_PRICE] = "A stop-limit order needs a stop (trigger) price."
-                elif stop_price <= 0:
-                    errors[F_STOP_PRICE] = "Stop price must be greater than 0."
-        stop = profit = None
+            stop_price = self._parse(self.stop_price_text, "Stop price", F_STOP_PRICE, errors)
+            if F_STOP_PRICE not in errors and stop_price is None:
+                errors[F_STOP_PRICE] = "A stop-limit order needs a stop (trigger) price."
         if state.stops_enabled:
-            stop = _parse(self.stop_text, "Stop loss", errors, F_STOP)
-            profit = _parse(self.profit_text, "Take profit", errors, F_PROFIT)
-            checks = ((F_STOP, stop, "Stop loss"), (F_PROFIT, profit, "Take profit"))
-            for key, value, label in checks:
-                if key not in errors and value is not None and value <= 0:
-                    errors[key] = f"{label} must be greater than 0."
+            stop = self._parse(self.stop_text, "Stop loss", F_STOP, errors)
+            profit = self._parse(self.profit_text, "Take profit", F_PROFIT, errors)
+        for key, value, label in ((F_LEVEL, level, "Level"),
+                                  (F_STOP_PRICE, stop_price, "Stop price"),
+                                  (F_STOP, stop, "Stop loss"), (F_PROFIT, profit, "Take profit")):
+            if key not in errors and (message := price_error(value, label, self.limits)):
+                errors[key] = message
         if side is not None and not errors:
-            self._check_sides(side, level, stop, profit, errors)
+            errors.update(protection_errors(side, level, self.quote, stop, profit))
         if side is None or errors or inst is None or self.account is None or size is None:
             return errors, None
         return errors, OrderRequest(
             account=self.account, symbol=inst.symbol, side=side, size=size,
-            order_type=self.order_type, level=level if state.level_enabled else None,
-            stop_level=stop, profit_level=profit,
-            stop_price=stop_price if state.stop_price_enabled else None,
+            order_type=self.order_type, level=level, stop_level=stop, profit_level=profit,
+            stop_price=stop_price,
         )
-
-    def _check_sides(
-        self, side: Side, level: Decimal | None, stop: Decimal | None, profit: Decimal | None,
-        errors: dict[str, str],
-    ) -> None:
-        if stop is None and profit is None:
-            return
-        if level is not None:
-            ref, what = level, "the order level"
-        elif self.quote is not None:
-            ref = self.quote.offer if side is Side.BUY else self.quote.bid
-            what = "the offer" if side is Side.BUY else "the bid"
-        else:
-            errors[F_STOP if stop is not None else F_PROFIT] = (
-                "Waiting for a price to check the stop loss / take profit against."
-            )
-            return
-        shown = fmt.level(ref)
-        if side is Side.BUY:
-            if stop is not None and stop >= ref:
-                errors[F_STOP] = f"For a buy, the stop loss must be below {shown} ({what})."
-            if profit is not None and profit <= ref:
-                errors[F_PROFIT] = f"For a buy, the take profit must be above {shown} ({what})."
-        else:
-            if stop is not None and stop <= ref:
-                errors[F_STOP] = f"For a sell, the stop loss must be above {shown} ({what})."
-            if profit is not None and profit >= ref:
-                errors[F_PROFIT] = f"For a sell, the take profit must be below {shown} ({what})."
 
     def _revalidate(self) -> None:
         errors, _ = self.validate(None)
@@ -575,114 +594,173 @@ class OrderTicketViewModel(HubViewModel):
             self.errorsChanged.emit(dict(errors))
 
     def _set_result(self, text: str, ok: bool) -> None:
+        if (text, ok) == (self.result_text, self.result_ok):
+            return
         self.result_text, self.result_ok = text, ok
         self.resultChanged.emit(text, ok)
 
+    def _outcome(self, request: OrderRequest, text: str, ok: bool) -> None:
+        """A final outcome: always logged; shown only while the ticket is on its account."""
+        self.orderOutcome.emit(text, ok)
+        if request.account == self.account:
+            self._set_result(text, ok)
+
     # --- sending ----------------------------------------------------------------------
+
+    def _done(self, value: OrderResult | None = None) -> asyncio.Future[OrderResult | None]:
+        future: asyncio.Future[OrderResult | None] = asyncio.get_running_loop().create_future()
+        future.set_result(value)
+        return future
+
+    def _refuse(self, why: str) -> asyncio.Future[OrderResult | None]:
+        text = f"Not sent: {why}"
+        self._set_result(text, False)
+        self.orderOutcome.emit(text, False)
+        return self._done()
 
     def submit(self, side: Side) -> asyncio.Future[OrderResult | None]:
         """What Buy and Sell do. See the module docstring for the contract."""
-        future: asyncio.Future[OrderResult | None] = asyncio.get_running_loop().create_future()
+        if self.busy or self._pending is not None:
+            return self._done()  # one order at a time: a second press does nothing
         state = self.state()
         if not state.can_send:
-            self._set_result(f"Not sent: {state.send_why}", False)
-            future.set_result(None)
-            return future
+            return self._refuse(state.send_why)
         allowed, why_not = state.side(side)
         if not allowed:
-            self._set_result(f"Not sent: {why_not}", False)
-            future.set_result(None)
-            return future
+            return self._refuse(why_not)
         errors, request = self.validate(side)
         self._set_errors(errors)
         if errors or request is None:
-            first = next(iter(errors.values()), "check the order.")
-            self._set_result(f"Not sent: {first}", False)
-            future.set_result(None)
-            return future
-        if state.live:
-            self._cancel_pending("Not sent: replaced by a newer order.")
-            self._pending = (request, future)
-            self._set_result("LIVE order waiting for your confirmation…", False)
-            self.confirmationRequested.emit(self.describe(request))
+            return self._refuse(next(iter(errors.values()), "check the order."))
+        equity, currency = self._equity
+        concerns = unusual_order(
+            request, self.instrument, self.quote, usual_size=self.usual_size(),
+            equity=equity, equity_currency=currency, limits=self.limits,
+        )
+        future: asyncio.Future[OrderResult | None] = asyncio.get_running_loop().create_future()
+        if state.live or concerns:
+            reasons = ([LIVE_REASON] if state.live else []) + [c.text for c in concerns]
+            money = " with real money" if state.live else ""
+            question = Confirmation(
+                title="Confirm LIVE order" if state.live else "Check this order",
+                summary=f"Send this order{money}?\n\n{self.describe(request)}",
+                reasons=tuple(reasons), live=state.live, yes_text="Send order",
+            )
+            self._hold("confirm", request, future, question)
+            self._set_result(
+                "LIVE order waiting for your confirmation…" if state.live
+                else "Waiting for your confirmation…", False,
+            )
+            self.confirmationRequested.emit(question)
             return future
         self._send(request, future)
         return future
 
+    def _hold(self, kind: str, request: OrderRequest,
+              future: asyncio.Future[OrderResult | None], question: Confirmation) -> None:
+        self._pending = _Pending(kind, request, future, question)
+        self.stateChanged.emit()
+
     def describe(self, request: OrderRequest) -> str:
-        inst = self.instrument
-        name = inst.name if inst and inst.name else request.symbol
-        size = fmt.size(request.size)
-        if inst is not None and inst.size_label.lower().startswith("amount"):
-            size = f"{fmt.money(request.size)} {inst.currency}".strip()
-        parts = [f"{request.side.value} {size} {name}",
-                 request.order_type.value.lower().replace("_", "-")]
-        if request.stop_price is not None:
-            parts.append(f"stop {fmt.level(request.stop_price)}")
-        if request.level is not None:
-            parts.append(f"at {fmt.level(request.level)}")
-        if request.stop_level is not None:
-            parts.append(f"stop loss {fmt.level(request.stop_level)}")
-        if request.profit_level is not None:
-            parts.append(f"take profit {fmt.level(request.profit_level)}")
-        env = "LIVE" if self.live else "demo"
-        return f"{' · '.join(parts)} on {env} account {request.account.account_id}"
+        context = account_context(self.hub, request.account)
+        return describe(request, self.instrument, context.text if context else "")
+
+    def _answer(self, kind: str, accepted: bool, refusal: str) -> None:
+        pending = self._pending
+        if pending is None or pending.kind != kind:
+            return
+        self._pending = None
+        if not accepted:
+            self.stateChanged.emit()
+            self._outcome(pending.request, refusal, False)
+            if not pending.future.done():
+                pending.future.set_result(None)
+            return
+        self._send(pending.request, pending.future, allow_duplicate=kind == "duplicate")
 
     def confirm(self, accepted: bool) -> None:
         """The answer to ``confirmationRequested``."""
-        pending, self._pending = self._pending, None
-        if pending is None:
-            return
-        request, future = pending
-        if not accepted:
-            self._set_result("Not sent: the order was not confirmed.", False)
-            if not future.done():
-                future.set_result(None)
-            return
-        self._send(request, future)
+        self._answer("confirm", accepted, "Not sent: the order was not confirmed.")
+
+    def confirm_duplicate(self, accepted: bool) -> None:
+        """The answer to ``duplicateSuspected``: send the same order a second time?"""
+        self._answer("duplicate", accepted, "Not sent: the same order was not sent again.")
 
     @property
     def awaiting_confirmation(self) -> bool:
         return self._pending is not None
 
+    @property
+    def pending_question(self) -> Confirmation | None:
+        return self._pending.question if self._pending is not None else None
+
     def _cancel_pending(self, why: str) -> None:
         pending, self._pending = self._pending, None
         if pending is not None:
-            self._set_result(why, False)
-            if not pending[1].done():
-                pending[1].set_result(None)
+            self.orderOutcome.emit(why, False)
+            if not pending.future.done():
+                pending.future.set_result(None)
+            self.confirmationWithdrawn.emit()
 
-    def _send(self, request: OrderRequest, future: asyncio.Future[OrderResult | None]) -> None:
+    def _send(self, request: OrderRequest, future: asyncio.Future[OrderResult | None],
+              *, allow_duplicate: bool = False) -> None:
         self.busy = True
         self._set_result(f"Sending: {self.describe(request)}…", True)
         self.stateChanged.emit()
+        task = self.tasks.start(self._place(request, future, allow_duplicate))
+        task.add_done_callback(lambda t: future.cancel() if t.cancelled() else None)
 
-        send_and_report(
-            self.tasks, self.hub.place_order(request), future,
-            describe=lambda result: self.describe_result(request, result),
-            show=self._set_result, finish=self._sent,
+    async def _place(self, request: OrderRequest, future: asyncio.Future[OrderResult | None],
+                     allow_duplicate: bool) -> None:
+        try:
+            result = await self.hub.place_order(request, allow_duplicate=allow_duplicate)
+        except asyncio.CancelledError:
+            self._sent()
+            raise
+        except DuplicateOrder as exc:
+            self._sent()
+            self._suspect_duplicate(request, future, exc)
+            return
+        except Exception as exc:
+            self._sent()
+            self._outcome(request, f"Failed: {error_text(exc)}", False)
+            if not future.done():
+                future.set_result(None)
+            return
+        self._sent()
+        if result.accepted:
+            self._last_sizes[(request.account.broker, request.symbol)] = request.size
+        self._outcome(request, describe_result(request, result), result.accepted)
+        if not future.done():
+            future.set_result(result)
+
+    def _suspect_duplicate(self, request: OrderRequest,
+                           future: asyncio.Future[OrderResult | None],
+                           exc: DuplicateOrder) -> None:
+        if request.account != self.account or self._pending is not None:
+            # The trader moved on: nothing was sent, nothing is asked.
+            self._outcome(request, f"Not sent: {exc.message}", False)
+            if not future.done():
+                future.set_result(None)
+            return
+        live = self.hub.is_live(request.account)
+        question = Confirmation(
+            title="Send the same order again?",
+            summary=f"{exc.message}\n\nSend it a second time?\n\n{self.describe(request)}",
+            reasons=(
+                "Nothing was sent this time. A double click or a repeated key would send "
+                "the same order twice: send it again only if you want a second one.",
+                *([LIVE_REASON] if live else []),
+            ),
+            live=live, yes_text="Send it again",
         )
+        self._hold("duplicate", request, future, question)
+        self._set_result(f"Not sent: {exc.message} Confirm to send it again.", False)
+        self.duplicateSuspected.emit(question)
 
     def _sent(self) -> None:
         self.busy = False
         self.stateChanged.emit()
-
-    @staticmethod
-    def describe_result(request: OrderRequest, result: OrderResult) -> str:
-        what = f"{request.side.value} {fmt.size(result.size or request.size)} {request.symbol}"
-        if result.accepted:
-            working = request.order_type is not OrderType.MARKET
-            parts = [f"{'Accepted' if working else 'Confirmed'}: {what}"]
-            if result.level is not None:
-                parts.append(f"level {fmt.level(result.level)}")
-            if result.deal_ids:
-                parts.append("deal id " + ", ".join(result.deal_ids))
-            elif result.broker_ref:
-                parts.append(f"reference {result.broker_ref}")
-            return " · ".join(parts)
-        if result.status is OrderStatus.REJECTED:
-            return f"Rejected: {what} · {result.reason or 'the broker gave no reason'}"
-        return f"{result.status.value.title()}: {what} · {result.reason or 'outcome not known yet'}"
 
     def close(self) -> None:
         self._search_timer.stop()
