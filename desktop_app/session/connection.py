@@ -184,16 +184,15 @@ class Connection:
             raise
 
     def _attach_credentials_sink(self, service: BrokerService) -> None:
-        """Services that change their own credentials declare ``credentials_changed``."""
-        if self._on_credentials is None or not hasattr(service, "credentials_changed"):
-            return
+        """What a service changes by itself (a rotated token, a moved account id) is kept
+        for this run and handed to the session to persist."""
 
         def changed(updates: Credentials) -> None:
             self.credentials.update(updates)
             if self._on_credentials is not None:
                 self._on_credentials(self, dict(updates))
 
-        service.credentials_changed = changed  # type: ignore[attr-defined]
+        service.credentials_changed = changed
 
     async def close(self) -> None:
         """Close the service (logs out, best effort) and show DISCONNECTED."""

@@ -66,7 +66,7 @@ from desktop_app.domain.errors import (
 from desktop_app.domain.money import utc_now
 from desktop_app.domain.service import BrokerService
 from desktop_app.domain.types import Account, AccountRef
-from desktop_app.net.limiter import Priority, RateLimiter, context_priority
+from desktop_app.net.limiter import Priority, context_priority
 from desktop_app.session.connection import error_text
 from desktop_app.session.events import (
     AccountsUpdated,
@@ -326,13 +326,13 @@ class Poller:
 
     def _slots(self, conn: _Conn, now: float, visible_rate: float) -> _Slots:
         """What the poller may start now on one connection, and when to look again."""
-        limiter = getattr(conn.service, "limiter", None)
-        if isinstance(limiter, RateLimiter):
+        limiter = conn.service.limiter
+        if limiter is not None:
             budget = next(b for b in limiter.budgets if b.name == limiter.default)
             limit, period = budget.limit, budget.period
             # A service whose clicks do not draw on its default budget lets the poller
             # have more of it (``poll_budget_share``).
-            share = getattr(conn.service, "poll_budget_share", None) or self.config.budget_share
+            share = conn.service.poll_budget_share or self.config.budget_share
             cap = max(1, math.floor(limit * share))
             # Leave (limit - cap) for interactive requests; in-flight jobs may not have
             # taken their slot yet, so count them as taken.

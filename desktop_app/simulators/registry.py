@@ -24,6 +24,7 @@ _FACTORIES: dict[str, str] = {
     "capital": "desktop_app.simulators.capital:create_simulator",
     "darwinex": "desktop_app.simulators.darwinex:create_simulator",
     "tradovate": "desktop_app.simulators.tradovate:create_simulator",
+    "upvest": "desktop_app.simulators.upvest:create_simulator",
 }
 
 
