@@ -56,11 +56,15 @@ class BrokerService(Protocol):
     result, and the session reconciles it through ``reconcile_*`` (never by resending).
     """
 
-    broker: str
     connection_id: str
     # Set by the session before ``connect()``: persists credentials the service changed
     # by itself (a rotated refresh token, a moved account id, a generated device id).
     credentials_changed: CredentialsSink | None
+
+    @property
+    def broker(self) -> str:
+        """The registry key of the broker ("capital")."""
+        ...
 
     @property
     def capabilities(self) -> Capabilities: ...

@@ -133,7 +133,7 @@ class HubCore:
     def _spawn(self, coro: Awaitable[T], *, name: str) -> asyncio.Task[T]:
         task: asyncio.Task[T] = asyncio.ensure_future(coro)
         task.set_name(name)
-        self._tasks.add(task)  # type: ignore[arg-type]
+        self._tasks.add(task)
         task.add_done_callback(self._task_done)
         return task
 

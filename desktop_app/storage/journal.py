@@ -218,7 +218,8 @@ class Journal:
 
     # -- entries (orders and funding share one shape) -----------------------------
     def _begin(
-        self, table: str, account: AccountRef, client_ref: str, action: str, request: dict
+        self, table: str, account: AccountRef, client_ref: str, action: str,
+        request: dict[str, Any],
     ) -> int:
         now = self._now()
         try:
@@ -255,7 +256,9 @@ class Journal:
         if cur.rowcount != 1:
             raise KeyError(f"no {table} journal entry {entry_id}")
 
-    def _entries(self, table: str, where: str = "", params: tuple = (), limit: int = -1):
+    def _entries(
+        self, table: str, where: str = "", params: tuple[Any, ...] = (), limit: int = -1
+    ) -> list[JournalEntry]:
         kind = "order" if table == "orders" else "funding"
         rows = self._read(
             f"SELECT id, action, client_ref, connection, broker, account, request, state, result,"
@@ -437,7 +440,8 @@ class Journal:
         return self._entries("funding", limit=limit)
 
     def _finish(
-        self, table: str, entry_id: int, state: EntryState, result: dict, ref: str, message: str
+        self, table: str, entry_id: int, state: EntryState, result: dict[str, Any], ref: str,
+        message: str,
     ) -> None:
         values: dict[str, Any] = {
             "state": state.value,

@@ -104,7 +104,8 @@ class SecretStore:
                 return self._memory.get(key)
             backend = self._backend
         try:
-            return backend.get_password(self.service, key)  # type: ignore[attr-defined]
+            found = backend.get_password(self.service, key)  # type: ignore[attr-defined]
+            return None if found is None else str(found)
         except Exception as exc:
             with self._lock:
                 self._fallback(exc)

@@ -116,7 +116,7 @@ class _Lookup:
                 request.account, lambda: client.positions(priority=Priority.INTERACTIVE),
                 Priority.INTERACTIVE,
             )
-            rows = [
+            rows: list[tuple[dict[str, Any], Any, str, str | None]] = [
                 (item.get("position") or {}, (item.get("market") or {}).get("epic"), "size",
                  None)
                 for item in listed
@@ -150,7 +150,7 @@ class _Lookup:
             made = created - client.clock_offset  # the broker's clock, back to ours
             found.append(Candidate(deal_id, made, OrderResult(
                 OrderStatus.ACCEPTED, deal_ids=(deal_id,), size=request.size,
-                level=optional_decimal(data.get("level" if self.market else level_key)),
+                level=optional_decimal(data.get(level_key or "level")),
             )))
         return found
 

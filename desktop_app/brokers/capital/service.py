@@ -13,6 +13,7 @@ from desktop_app.brokers.capital.funding import CapitalFunding
 from desktop_app.brokers.capital.markets import CapitalMarkets
 from desktop_app.brokers.capital.orders import CapitalOrders
 from desktop_app.domain.config import ConnectionProfile, Credentials
+from desktop_app.domain.service import BrokerService
 from desktop_app.domain.types import (
     Account,
     AccountPreferences,
@@ -79,5 +80,6 @@ class CapitalService(CapitalMarkets, CapitalOrders, CapitalFunding):
 
 def create(
     profile: ConnectionProfile, credentials: Credentials, request_log: RequestLog
-) -> CapitalService:
+) -> BrokerService:
+    # Typed as the contract: the type checker fails if the service misses a member.
     return CapitalService(profile, credentials, request_log)

@@ -48,7 +48,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
 
@@ -67,6 +67,7 @@ from desktop_app.domain.types import (
     FundingKind,
     InstrumentScreen,
     OrderType,
+    PricePoint,
 )
 from desktop_app.net.limiter import Priority
 from desktop_app.net.request_log import RequestLog
@@ -74,6 +75,7 @@ from desktop_app.net.request_log import RequestLog
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 # UNCONFIRMED as a server rule (a third-party client's constant): checked here, locally.
 MIN_AMOUNT = Decimal(200)
@@ -147,10 +149,10 @@ def _when(at: datetime) -> str:
     return at.strftime("%a %d %b %H:%M UTC")
 
 
-class _Cached:
+class _Cached(Generic[V]):
     __slots__ = ("at", "value")
 
-    def __init__(self, value: Any) -> None:
+    def __init__(self, value: V) -> None:
         self.value = value
         self.at = time.monotonic()
 
@@ -230,13 +232,13 @@ class DarwinexCore(BrokerBase):
         self._pinned = (fields.get("investor_account_id") or "").strip() or None
         self._currencies: dict[str, str] = {}
         self._market: tuple[dict[str, Any], float] | None = None  # (status, valid until)
-        self._status: dict[str, _Cached] = {}
-        self._scores: dict[str, _Cached] = {}  # product -> D-Score
-        self._dleverage: dict[str, _Cached] = {}
+        self._status: dict[str, _Cached[dict[str, Any]]] = {}
+        self._scores: dict[str, _Cached[Decimal]] = {}  # product -> D-Score
+        self._dleverage: dict[str, _Cached[Decimal | None]] = {}
         self._score_failed: dict[str, float] = {}  # product -> monotonic retry time
-        self._products: _Cached | None = None
-        self._screens: dict[str, _Cached] = {}
-        self._histories: dict[tuple[str, str], _Cached] = {}
+        self._products: _Cached[list[dict[str, Any]]] | None = None
+        self._screens: dict[str, _Cached[list[dict[str, Any]]]] = {}
+        self._histories: dict[tuple[str, str], _Cached[list[PricePoint]]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._prefetching: set[str] = set()
         # When each order id was first seen here (given to our own placements): an

@@ -179,7 +179,7 @@ class DarwinexProducts(DarwinexStatus):
         )
 
         async def get(
-            cache: dict[str, _Cached], fetch: Callable[[str, Priority], Awaitable[Any]],
+            cache: dict[str, _Cached[Any]], fetch: Callable[[str, Priority], Awaitable[Any]],
         ) -> tuple[Any, str]:
             cached = cache.get(product)
             if cached is not None and cached.fresh(SCORE_TTL):

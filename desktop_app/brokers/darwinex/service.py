@@ -20,6 +20,7 @@ from desktop_app.brokers.darwinex.orders import DarwinexOrders
 from desktop_app.brokers.darwinex.products import DarwinexProducts
 from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.domain.errors import ValidationError
+from desktop_app.domain.service import BrokerService
 from desktop_app.domain.types import (
     Account,
     AccountPreferences,
@@ -123,5 +124,6 @@ class DarwinexService(DarwinexProducts, DarwinexOrders):
 
 def create(
     profile: ConnectionProfile, credentials: Credentials, request_log: RequestLog
-) -> DarwinexService:
+) -> BrokerService:
+    # Typed as the contract: the type checker fails if the service misses a member.
     return DarwinexService(profile, credentials, request_log)

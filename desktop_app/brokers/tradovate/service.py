@@ -17,6 +17,7 @@ from desktop_app.brokers.tradovate.funding import TradovateFunding
 from desktop_app.brokers.tradovate.orders import TradovateOrders
 from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.domain.errors import BrokerError, NotFound, Rejected
+from desktop_app.domain.service import BrokerService
 from desktop_app.domain.types import (
     Account,
     AccountRef,
@@ -170,5 +171,6 @@ class TradovateService(TradovateOrders, TradovateFunding):
 
 def create(
     profile: ConnectionProfile, credentials: Credentials, request_log: RequestLog
-) -> TradovateService:
+) -> BrokerService:
+    # Typed as the contract: the type checker fails if the service misses a member.
     return TradovateService(profile, credentials, request_log)
