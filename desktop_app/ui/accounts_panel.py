@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout, QWidget
 
 from desktop_app.ui.common import table_view
@@ -54,6 +55,13 @@ class AccountsPanel(QWidget):
         vm.model.rowsInserted.connect(lambda *_: self._show_selection())
         self._show_selection()
         self._update_buttons()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # The account the panels act on stays in view when the panel is made smaller.
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            self.table.scrollTo(rows[0])
 
     def height_for_rows(self, rows: int) -> int:
         """The panel's height that shows ``rows`` accounts without scrolling."""

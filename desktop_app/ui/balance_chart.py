@@ -42,9 +42,10 @@ class BalanceChart(QWidget):
         self._show(vm.times, vm.balances, vm.equities)
 
     def _show(self, times: list[float], balances: list[float], equities: list[float]) -> None:
-        # The balance moves in steps (trades, top-ups); equity moves with prices.
+        # Each value holds until the next one is seen: a line between two snapshots half
+        # a minute apart would invent a gradual move (a top-up drawn as a slope).
         self.balance_curve.setData(*hold_steps(times, balances))
-        self.equity_curve.setData(times, equities)
+        self.equity_curve.setData(*hold_steps(times, equities))
         self.plot.getViewBox().setLimits(minYRange=min_y_range(balances, equities))
         self.empty.setVisible(not times)
 

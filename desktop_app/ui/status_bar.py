@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QStatusBar, QWidget
 
 from desktop_app.ui.common import ElidedLabel
@@ -27,10 +28,17 @@ class StatusBar(QStatusBar):
         self._update()
 
     def show_message(self, text: str) -> None:
-        if text:
-            self.showMessage(text, MESSAGE_MS)
-        else:
+        """A passing message, cut to the room left of the connection states (Qt would
+        draw it under them); the activity log keeps every message whole."""
+        if not text:
             self.clearMessage()
+            return
+        room = self.connection.geometry().left() - 12 if self.connection.width() else 0
+        if room <= 0:
+            room = self.width() // 2
+        self.showMessage(
+            self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, room), MESSAGE_MS
+        )
 
     def _update(self) -> None:
         self.connection.setText(self.vm.connection_text)

@@ -27,8 +27,6 @@ What protects money lives here, not in the widgets:
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +34,6 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop_app.domain.capabilities import Capabilities
 from desktop_app.domain.config import ConnectionProfile
-from desktop_app.domain.errors import DuplicateOrder
 from desktop_app.domain.order_checks import (
     DEFAULT_LIMITS,
     F_INSTRUMENT,
@@ -47,17 +44,12 @@ from desktop_app.domain.order_checks import (
     F_STOP_PRICE,
     LEVEL_TYPES,
     OrderLimits,
-    price_error,
-    protection_errors,
     size_ceiling,
-    size_error,
-    unusual_order,
 )
 from desktop_app.domain.types import (
     AccountRef,
     Instrument,
     OrderRequest,
-    OrderResult,
     OrderType,
     Quote,
     Side,
@@ -71,12 +63,13 @@ from desktop_app.session.events import (
 from desktop_app.viewmodels import formatting as fmt
 from desktop_app.viewmodels.account_context import AccountContext, account_context, equity_of
 from desktop_app.viewmodels.base import HubViewModel
-from desktop_app.viewmodels.confirmation import LIVE_REASON, Confirmation
 from desktop_app.viewmodels.input_numbers import field_text, parse
 from desktop_app.viewmodels.instrument_models import InstrumentListModel, LazyTreeModel
 from desktop_app.viewmodels.tasks import error_text
+from desktop_app.viewmodels.ticket_rules import TICKET_ORDER_TYPES, TicketRules, TicketState
 from desktop_app.viewmodels.ticket_search import SEARCH_DEBOUNCE_MS, TicketSearch
-from desktop_app.viewmodels.ticket_texts import button_text, describe, describe_result
+from desktop_app.viewmodels.ticket_sending import HeldOrder, TicketSending
+from desktop_app.viewmodels.ticket_texts import button_text
 
 if TYPE_CHECKING:
     from desktop_app.session.hub import Hub
@@ -86,50 +79,9 @@ __all__ = [
     "TICKET_ORDER_TYPES", "OrderTicketViewModel", "TicketState",
 ]
 
-TRADEABLE = "TRADEABLE"
-TICKET_ORDER_TYPES = (OrderType.MARKET, OrderType.LIMIT, OrderType.STOP, OrderType.STOP_LIMIT)
-# Texts of the ticket that are progress, not outcomes (the activity log skips them).
-PROGRESS_PREFIXES = ("Sending", "LIVE order waiting", "Waiting for your confirmation")
 
 
-@dataclass(frozen=True, slots=True)
-class TicketState:
-    """What the ticket's controls may do right now, and why not."""
-
-    live: bool
-    busy: bool
-    order_types: tuple[tuple[OrderType, bool, str], ...]
-    level_enabled: bool
-    stops_enabled: bool
-    stops_why: str
-    can_send: bool
-    send_why: str
-    market_status: str
-    stop_price_enabled: bool = False
-    # Per side: the broker may allow buying but not selling now (e.g. Darwinex flags).
-    buy_enabled: bool = True
-    buy_why: str = ""
-    sell_enabled: bool = True
-    sell_why: str = ""
-
-    def side(self, side: Side) -> tuple[bool, str]:
-        if side is Side.BUY:
-            return self.buy_enabled, self.buy_why
-        return self.sell_enabled, self.sell_why
-
-
-@dataclass(slots=True)
-class _Pending:
-    """An order held for the trader's answer: "confirm" (LIVE or unusual) or
-    "duplicate" (the hub saw the same order moments ago)."""
-
-    kind: str
-    request: OrderRequest
-    future: asyncio.Future[OrderResult | None]
-    question: Confirmation
-
-
-class OrderTicketViewModel(TicketSearch, HubViewModel):
+class OrderTicketViewModel(TicketRules, TicketSending, TicketSearch, HubViewModel):
     instrumentChanged = Signal(object)  # Instrument | None
     quoteChanged = Signal(object, int)  # Quote | None, direction of the last move (-1, 0, 1)
     errorsChanged = Signal(dict)  # field -> message
@@ -171,7 +123,7 @@ class OrderTicketViewModel(TicketSearch, HubViewModel):
         self.result_text = ""
         self.result_ok = False
         self.busy = False
-        self._pending: _Pending | None = None
+        self._pending: HeldOrder | None = None
         # The trader's last accepted size per (broker, symbol): the next ticket for the
         # same instrument starts with it.
         self._last_sizes: dict[tuple[str, str], Decimal] = {}
@@ -440,141 +392,6 @@ class OrderTicketViewModel(TicketSearch, HubViewModel):
         if changed:
             self.inputsChanged.emit()
 
-    # --- rules --------------------------------------------------------------------
-
-    def market_status(self) -> str:
-        if self.quote is not None:
-            return self.quote.market_status
-        return self.instrument.market_status if self.instrument else ""
-
-    def market_text(self) -> str:
-        status = self.market_status()
-        if not status:
-            return ""
-        if status == TRADEABLE:
-            return "Market open"
-        return f"Market {status.lower().replace('_', ' ')}: orders cannot be sent"
-
-    def state(self) -> TicketState:
-        caps = self.capabilities()
-        profile = self.profile()
-        live = self.live
-        types = []
-        for ot in TICKET_ORDER_TYPES:
-            if caps is None:
-                types.append((ot, ot is OrderType.MARKET, "No connected account selected."))
-            elif ot in caps.order_types:
-                types.append((ot, True, ""))
-            else:
-                why = caps.reasons.get(ot.value) or caps.why_not("order_types")
-                types.append((ot, False, why))
-        stops_enabled, stops_why = True, "Optional; leave empty for none."
-        if caps is not None and not caps.stops_and_limits:
-            stops_enabled, stops_why = False, caps.why_not("stops_and_limits")
-        elif self.instrument is not None and not self.instrument.stops_allowed:
-            stops_enabled = False
-            stops_why = f"{self.instrument.symbol} does not accept a stop loss or take profit."
-        status = self.market_status()
-        busy = self.busy or self._pending is not None
-        can_send, why = True, ""
-        if self.account is None:
-            can_send, why = False, "Select an account first."
-        elif caps is None:
-            can_send, why = False, "The connection is not ready yet."
-        elif self.instrument is None:
-            can_send, why = False, "Choose an instrument first."
-        elif not self.instrument.tradeable:
-            can_send, why = False, f"{self.instrument.symbol} cannot be traded on this account."
-        elif status and status != TRADEABLE:
-            can_send, why = False, f"Market closed: the broker reports {status.lower()}."
-        elif self.order_type not in caps.order_types:
-            can_send = False
-            why = caps.reasons.get(self.order_type.value) or caps.why_not("order_types")
-        elif profile is not None and profile.is_live and not profile.live_opt_in:
-            can_send = False
-            why = "Live trading is off for this profile: turn on the live opt-in to trade."
-        elif self.busy:
-            can_send, why = False, "An order is being sent…"
-        elif self._pending is not None:
-            can_send, why = False, "An order is waiting for your answer."
-        buy = self._side_allowed(Side.BUY) if can_send else (False, why)
-        sell = self._side_allowed(Side.SELL) if can_send else (False, why)
-        return TicketState(
-            live=live, busy=busy, order_types=tuple(types),
-            level_enabled=self.order_type in LEVEL_TYPES,
-            stops_enabled=stops_enabled, stops_why=stops_why,
-            can_send=buy[0] or sell[0], send_why=why or buy[1] or sell[1],
-            market_status=status,
-            stop_price_enabled=self.order_type is OrderType.STOP_LIMIT,
-            buy_enabled=buy[0], buy_why=buy[1], sell_enabled=sell[0], sell_why=sell[1],
-        )
-
-    def _side_allowed(self, side: Side) -> tuple[bool, str]:
-        """The broker's own flags for buying or selling this instrument now."""
-        quote = self.quote
-        if self.order_type is not OrderType.MARKET and quote is not None:
-            flag = (quote.conditional_buy_allowed if side is Side.BUY
-                    else quote.conditional_sell_allowed)
-            if flag is not None:  # the broker says so for limit/stop orders themselves
-                kind = "limit or stop buy" if side is Side.BUY else "limit or stop sell"
-                return (True, "") if flag else (
-                    False, f"The broker takes no {kind} orders now. {quote.note}".strip()
-                )
-        for source in (self.instrument, quote):
-            if source is None:
-                continue
-            allowed = source.buy_allowed if side is Side.BUY else source.sell_allowed
-            if not allowed:
-                verb = "Buying" if side is Side.BUY else "Selling"
-                return False, source.note or f"{verb} is not possible now."
-        return True, ""
-
-    @staticmethod
-    def _parse(text: str, label: str, key: str, errors: dict[str, str]) -> Decimal | None:
-        try:
-            return parse(text)
-        except ValueError as exc:
-            errors[key] = f"{label}: {exc}"
-            return None
-
-    def validate(self, side: Side | None = None) -> tuple[dict[str, str], OrderRequest | None]:
-        """Field errors, and the request when there are none and ``side`` is given."""
-        errors: dict[str, str] = {}
-        inst = self.instrument
-        state = self.state()
-        if inst is None:
-            errors[F_INSTRUMENT] = "Choose an instrument."
-        size = self._parse(self.size_text, "Size", F_SIZE, errors)
-        if F_SIZE not in errors and (message := size_error(size, inst, self.limits)):
-            errors[F_SIZE] = message
-        kind = self.order_type.value.lower().replace("_", "-")
-        level = stop_price = stop = profit = None
-        if state.level_enabled:
-            level = self._parse(self.level_text, "Level", F_LEVEL, errors)
-            if F_LEVEL not in errors and level is None:
-                errors[F_LEVEL] = f"A {kind} order needs a level."
-        if state.stop_price_enabled:
-            stop_price = self._parse(self.stop_price_text, "Stop price", F_STOP_PRICE, errors)
-            if F_STOP_PRICE not in errors and stop_price is None:
-                errors[F_STOP_PRICE] = "A stop-limit order needs a stop (trigger) price."
-        if state.stops_enabled:
-            stop = self._parse(self.stop_text, "Stop loss", F_STOP, errors)
-            profit = self._parse(self.profit_text, "Take profit", F_PROFIT, errors)
-        for key, value, label in ((F_LEVEL, level, "Level"),
-                                  (F_STOP_PRICE, stop_price, "Stop price"),
-                                  (F_STOP, stop, "Stop loss"), (F_PROFIT, profit, "Take profit")):
-            if key not in errors and (message := price_error(value, label, self.limits)):
-                errors[key] = message
-        if side is not None and not errors:
-            errors.update(protection_errors(side, level, self.quote, stop, profit))
-        if side is None or errors or inst is None or self.account is None or size is None:
-            return errors, None
-        return errors, OrderRequest(
-            account=self.account, symbol=inst.symbol, side=side, size=size,
-            order_type=self.order_type, level=level, stop_level=stop, profit_level=profit,
-            stop_price=stop_price,
-        )
-
     def _revalidate(self) -> None:
         errors, _ = self.validate(None)
         # Before anything was typed, say nothing about empty fields.
@@ -604,163 +421,6 @@ class OrderTicketViewModel(TicketSearch, HubViewModel):
         self.orderOutcome.emit(text, ok)
         if request.account == self.account:
             self._set_result(text, ok)
-
-    # --- sending ----------------------------------------------------------------------
-
-    def _done(self, value: OrderResult | None = None) -> asyncio.Future[OrderResult | None]:
-        future: asyncio.Future[OrderResult | None] = asyncio.get_running_loop().create_future()
-        future.set_result(value)
-        return future
-
-    def _refuse(self, why: str) -> asyncio.Future[OrderResult | None]:
-        text = f"Not sent: {why}"
-        self._set_result(text, False)
-        self.orderOutcome.emit(text, False)
-        return self._done()
-
-    def submit(self, side: Side) -> asyncio.Future[OrderResult | None]:
-        """What Buy and Sell do. See the module docstring for the contract."""
-        if self.busy or self._pending is not None:
-            return self._done()  # one order at a time: a second press does nothing
-        state = self.state()
-        if not state.can_send:
-            return self._refuse(state.send_why)
-        allowed, why_not = state.side(side)
-        if not allowed:
-            return self._refuse(why_not)
-        errors, request = self.validate(side)
-        self._set_errors(errors)
-        if errors or request is None:
-            return self._refuse(next(iter(errors.values()), "check the order."))
-        equity, currency = self._equity
-        concerns = unusual_order(
-            request, self.instrument, self.quote, usual_size=self.usual_size(),
-            equity=equity, equity_currency=currency, limits=self.limits,
-        )
-        future: asyncio.Future[OrderResult | None] = asyncio.get_running_loop().create_future()
-        if state.live or concerns:
-            reasons = ([LIVE_REASON] if state.live else []) + [c.text for c in concerns]
-            money = " with real money" if state.live else ""
-            question = Confirmation(
-                title="Confirm LIVE order" if state.live else "Check this order",
-                summary=f"Send this order{money}?\n\n{self.describe(request)}",
-                reasons=tuple(reasons), live=state.live, yes_text="Send order",
-            )
-            self._hold("confirm", request, future, question)
-            self._set_result(
-                "LIVE order waiting for your confirmation…" if state.live
-                else "Waiting for your confirmation…", False,
-            )
-            self.confirmationRequested.emit(question)
-            return future
-        self._send(request, future)
-        return future
-
-    def _hold(self, kind: str, request: OrderRequest,
-              future: asyncio.Future[OrderResult | None], question: Confirmation) -> None:
-        self._pending = _Pending(kind, request, future, question)
-        self.stateChanged.emit()
-
-    def describe(self, request: OrderRequest) -> str:
-        context = account_context(self.hub, request.account)
-        return describe(request, self.instrument, context.text if context else "")
-
-    def _answer(self, kind: str, accepted: bool, refusal: str) -> None:
-        pending = self._pending
-        if pending is None or pending.kind != kind:
-            return
-        self._pending = None
-        if not accepted:
-            self.stateChanged.emit()
-            self._outcome(pending.request, refusal, False)
-            if not pending.future.done():
-                pending.future.set_result(None)
-            return
-        self._send(pending.request, pending.future, allow_duplicate=kind == "duplicate")
-
-    def confirm(self, accepted: bool) -> None:
-        """The answer to ``confirmationRequested``."""
-        self._answer("confirm", accepted, "Not sent: the order was not confirmed.")
-
-    def confirm_duplicate(self, accepted: bool) -> None:
-        """The answer to ``duplicateSuspected``: send the same order a second time?"""
-        self._answer("duplicate", accepted, "Not sent: the same order was not sent again.")
-
-    @property
-    def awaiting_confirmation(self) -> bool:
-        return self._pending is not None
-
-    @property
-    def pending_question(self) -> Confirmation | None:
-        return self._pending.question if self._pending is not None else None
-
-    def _cancel_pending(self, why: str) -> None:
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            self.orderOutcome.emit(why, False)
-            if not pending.future.done():
-                pending.future.set_result(None)
-            self.confirmationWithdrawn.emit()
-
-    def _send(self, request: OrderRequest, future: asyncio.Future[OrderResult | None],
-              *, allow_duplicate: bool = False) -> None:
-        self.busy = True
-        self._set_result(f"Sending: {self.describe(request)}…", True)
-        self.stateChanged.emit()
-        task = self.tasks.start(self._place(request, future, allow_duplicate))
-        task.add_done_callback(lambda t: future.cancel() if t.cancelled() else None)
-
-    async def _place(self, request: OrderRequest, future: asyncio.Future[OrderResult | None],
-                     allow_duplicate: bool) -> None:
-        try:
-            result = await self.hub.place_order(request, allow_duplicate=allow_duplicate)
-        except asyncio.CancelledError:
-            self._sent()
-            raise
-        except DuplicateOrder as exc:
-            self._sent()
-            self._suspect_duplicate(request, future, exc)
-            return
-        except Exception as exc:
-            self._sent()
-            self._outcome(request, f"Failed: {error_text(exc)}", False)
-            if not future.done():
-                future.set_result(None)
-            return
-        self._sent()
-        if result.accepted:
-            self._last_sizes[(request.account.broker, request.symbol)] = request.size
-        self._outcome(request, describe_result(request, result), result.accepted)
-        if not future.done():
-            future.set_result(result)
-
-    def _suspect_duplicate(self, request: OrderRequest,
-                           future: asyncio.Future[OrderResult | None],
-                           exc: DuplicateOrder) -> None:
-        if request.account != self.account or self._pending is not None:
-            # The trader moved on: nothing was sent, nothing is asked.
-            self._outcome(request, f"Not sent: {exc.message}", False)
-            if not future.done():
-                future.set_result(None)
-            return
-        live = self.hub.is_live(request.account)
-        question = Confirmation(
-            title="Send the same order again?",
-            summary=f"{exc.message}\n\nSend it a second time?\n\n{self.describe(request)}",
-            reasons=(
-                "Nothing was sent this time. A double click or a repeated key would send "
-                "the same order twice: send it again only if you want a second one.",
-                *([LIVE_REASON] if live else []),
-            ),
-            live=live, yes_text="Send it again",
-        )
-        self._hold("duplicate", request, future, question)
-        self._set_result(f"Not sent: {exc.message} Confirm to send it again.", False)
-        self.duplicateSuspected.emit(question)
-
-    def _sent(self) -> None:
-        self.busy = False
-        self.stateChanged.emit()
 
     def close(self) -> None:
         self._search_timer.stop()
