@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app.ui.common import table_view
 from desktop_app.viewmodels.accounts_vm import AccountsViewModel
@@ -33,6 +39,8 @@ class AccountsPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setMaximumSectionSize(MAX_COLUMN_WIDTH)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # By pixel: "in view" then means the whole row, not just its top line.
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.switch_button = QPushButton("Make active", self)
         self.switch_button.setObjectName("accounts.switchButton")
         self.preferences_button = QPushButton("Preferences…", self)
@@ -48,6 +56,10 @@ class AccountsPanel(QWidget):
         layout.addLayout(buttons)
 
         self.table.selectionModel().selectionChanged.connect(self._on_view_selection)
+        # The account the panels act on stays in view when the table gets shorter or
+        # rows arrive above it (both change the scroll range; the trader scrolling does not).
+        self.table.verticalScrollBar().rangeChanged.connect(
+            lambda *_: QTimer.singleShot(0, self, self._scroll_to_selected))
         self.switch_button.clicked.connect(lambda: vm.switch_to_selected())
         self.preferences_button.clicked.connect(self.preferencesRequested)
         vm.selectionChanged.connect(lambda _ref: self._show_selection())
@@ -56,9 +68,7 @@ class AccountsPanel(QWidget):
         self._show_selection()
         self._update_buttons()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        # The account the panels act on stays in view when the panel is made smaller.
+    def _scroll_to_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         if rows:
             self.table.scrollTo(rows[0])
@@ -97,14 +107,15 @@ class AccountsPanel(QWidget):
             return
         index = self.proxy.mapFromSource(self.vm.model.index(row, 0))
         current = selection.selectedRows()
-        if current and current[0].row() == index.row():
-            return
-        selection.select(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        self.table.scrollTo(index)  # the account the panels act on is always in view
+        if not current or current[0].row() != index.row():
+            selection.select(
+                index,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+        # The account the panels act on stays in view, also when other connections' rows
+        # arrive above it.
+        QTimer.singleShot(0, self, self._scroll_to_selected)
 
     def _update_buttons(self) -> None:
         enabled, why = self.vm.switch_state()

@@ -54,7 +54,6 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self._restored = False
         self._laid_out = False
-        self._fit_to_screen()
 
         self.accounts = AccountsPanel(app_vm.accounts, self)
         self.positions = PositionsPanel(app_vm.positions, self)
@@ -100,6 +99,8 @@ class MainWindow(QMainWindow):
         app_vm.themeChanged.connect(self._apply_theme)
         app_vm.tradeRequested.connect(self.docks["orderTicket"].raise_)
         self._apply_theme(app_vm.theme)
+        # Last: building the menus, docks and theme nudges the size by itself.
+        self._fit_to_screen()
         self._restore_layout()
 
     def _build_menus(self) -> None:
@@ -141,6 +142,9 @@ class MainWindow(QMainWindow):
 
     def _fit_to_screen(self) -> None:
         """The first size: DEFAULT_SIZE within the screen's free area, centred on it."""
+        # The minimum as the docks are arranged now (tabbed), not as they were added
+        # one above the other: that one is taller than a 720p screen.
+        self.layout().activate()
         screen = self.screen()
         free = screen.availableGeometry() if screen is not None else QRect(0, 0, *DEFAULT_SIZE)
         width = min(DEFAULT_SIZE[0], free.width())

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QListView,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QTabWidget,
     QTreeView,
     QVBoxLayout,
@@ -86,9 +87,13 @@ class OrderTicketPanel(QWidget):
         self.sources.addTab(search_page, "Search")
         self.sources.addTab(self.navigation, "Browse")
         self.sources.addTab(self.watchlists, "Watchlists")
-        # The lists scroll: a short minimum keeps the ticket within a 720p screen.
+        # The lists scroll: a short minimum keeps the ticket within a 720p screen, and
+        # they take only the room the form leaves (no preferred height of their own, so
+        # an error under a field shortens the list instead of pushing Buy out of view).
         for view in (self.results, self.navigation, self.watchlists):
             view.setMinimumHeight(44)
+        self.sources.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self.sources.setMinimumHeight(110)
 
         # --- instrument and prices
         self.instrument = QLabel("No instrument chosen", self)

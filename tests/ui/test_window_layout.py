@@ -39,6 +39,8 @@ async def window_of_size(
                 await hub.add_connection(profile, {**profile.fields, **secrets}, persist=False)
             window = MainWindow(app_vm)
             qtbot.addWidget(window)
+            # As built (docks tabbed), the window may be as small as a 720p screen.
+            assert window.minimumSize().height() <= 720, window.minimumSize()
             window.resize(size)
             window.show()
             await wait_for(window.isVisible, what="the window")
