@@ -44,6 +44,11 @@ from desktop_app.domain.types import (
 # the broker gives it, before any confirmation step.
 OnReference = Callable[[str], None]
 CredentialsSink = Callable[[Credentials], None]
+# What changed at the broker, as the broker told us (a webhook, a stream): the account
+# (None: the connection's account list) and the topics ("balances", "positions",
+# "working_orders"). The session refreshes them at once, ahead of the poller's schedule.
+ChangeSink = Callable[["AccountRef | None", frozenset[str]], None]
+CHANGE_TOPICS = frozenset({"balances", "positions", "working_orders"})
 
 
 @runtime_checkable
@@ -60,6 +65,9 @@ class BrokerService(Protocol):
     # Set by the session before ``connect()``: persists credentials the service changed
     # by itself (a rotated refresh token, a moved account id, a generated device id).
     credentials_changed: CredentialsSink | None
+    # Set by the session before ``connect()``: a broker that is told of changes (webhooks,
+    # streams) reports them here instead of waiting for the next poll.
+    changed: ChangeSink | None
 
     @property
     def broker(self) -> str:

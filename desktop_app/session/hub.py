@@ -37,6 +37,7 @@ from desktop_app.domain.types import (
 )
 from desktop_app.session.connection import Connection
 from desktop_app.session.events import Topic
+from desktop_app.session.hub_accounts import HubAccounts
 from desktop_app.session.hub_connections import HubConnections
 from desktop_app.session.hub_core import SNAPSHOT_RETENTION, WRITE_GRACE, T, interactive, log
 from desktop_app.session.hub_funding import HubFunding
@@ -48,7 +49,7 @@ from desktop_app.storage.journal import JournalEntry
 __all__ = ["WRITE_GRACE", "BrokerInfo", "ConnectionInfo", "Hub"]
 
 
-class Hub(HubConnections, HubRecovery, HubFunding):
+class Hub(HubConnections, HubRecovery, HubFunding, HubAccounts):
     """The one object the view-models talk to (see the module docstring)."""
 
     # ------------------------------------------------------------------ lifecycle

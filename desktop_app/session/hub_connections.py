@@ -10,8 +10,10 @@ from desktop_app.domain.capabilities import Capabilities
 from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.domain.errors import AuthError, NotFound, NotSupported
 from desktop_app.domain.money import utc_now
+from desktop_app.domain.service import CHANGE_TOPICS
+from desktop_app.domain.types import AccountRef
 from desktop_app.session.connection import Connection
-from desktop_app.session.events import AccountsUpdated, ConnectionChanged, ConnectionState
+from desktop_app.session.events import AccountsUpdated, ConnectionChanged, ConnectionState, Topic
 from desktop_app.session.hub_core import HubCore
 from desktop_app.session.info import BrokerInfo, ConnectionInfo
 from desktop_app.session.writes import CHECK_BALANCE
@@ -43,11 +45,19 @@ class HubConnections(HubCore):
         conn = Connection(
             profile, credentials, request_log=self.request_log,
             on_change=self._on_connection_change, factory=self._factory, backoff=self._backoff,
-            on_credentials=self._on_credentials_changed,
+            on_credentials=self._on_credentials_changed, on_changed=self._on_broker_change,
         )
         # Assigning to an existing key keeps the connection's place in the list.
         self._connections[profile.connection_id] = conn
         return conn
+
+    def _on_broker_change(
+        self, conn: Connection, account: AccountRef | None, topics: frozenset[str]
+    ) -> None:
+        """A broker told its service what changed: refresh that now, not at the next poll."""
+        if self._connections.get(conn.connection_id) is conn and not self._stopped:
+            wanted = [Topic(t) for t in sorted(topics) if t in CHANGE_TOPICS]
+            self.poller.refresh(conn.connection_id, account, wanted)
 
     def _on_credentials_changed(self, conn: Connection, updates: Credentials) -> None:
         """A service rotated a token or moved to a new account id: keep it for next time.

@@ -210,6 +210,10 @@ class HubCore:
                 log.warning("%d order/funding request(s) still in flight; they are "
                             "reconciled at the next start", len(late))
 
+    def _account(self, ref: AccountRef) -> Account | None:
+        """The account as last listed by its broker (None before the first listing)."""
+        return next((a for a in self._accounts.get(ref.connection, ()) if a.ref == ref), None)
+
     def _cash_balance(self, account: AccountRef) -> Decimal | None:
         for acc in self._accounts.get(account.connection, ()):
             if acc.ref == account and acc.balance is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
+from desktop_app.domain.account_rules import account_allows
 from desktop_app.domain.errors import NotSupported, PermissionDenied, ValidationError
 from desktop_app.domain.money import format_duration, format_money, utc_now
 from desktop_app.domain.types import (
@@ -46,6 +47,13 @@ class HubFunding(HubCore):
         if rules is None:
             reason = caps.why_not(request.kind.value) if caps else ""
             raise NotSupported(reason or f"{request.kind.value} is not offered here.")
+        account = self._account(request.account)
+        if account is not None and not account_allows(account).funding:
+            raise PermissionDenied(
+                f"No funding on {account.name or account.ref.account_id} "
+                f"({account.status.value.replace('_', ' ')}).",
+                hint=account_allows(account).why + " Nothing was sent.",
+            )
         if rules.demo_only and conn.profile.is_live:
             raise PermissionDenied(
                 f"{request.kind.value} works on demo accounts only.",

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from desktop_app.domain.errors import NotSupported, ValidationError
+from desktop_app.domain.account_rules import account_allows
+from desktop_app.domain.errors import NotSupported, PermissionDenied, ValidationError
 from desktop_app.domain.service import BrokerService
 from desktop_app.domain.types import (
     AccountRef,
@@ -15,6 +16,7 @@ from desktop_app.domain.types import (
     OrderResult,
     OrderStatus,
     OrderType,
+    Side,
     new_client_ref,
 )
 from desktop_app.session.connection import Connection
@@ -31,8 +33,18 @@ class HubTrading(HubCore):
         if not request.symbol.strip():
             raise ValidationError("Choose an instrument first.", field="symbol")
         caps = conn.capabilities
+        if caps is not None and not caps.trading:
+            raise NotSupported(caps.why_not("trading"))
         if caps is not None and request.order_type not in caps.order_types:
             raise NotSupported(caps.why_not(request.order_type.value))
+        account = self._account(request.account)
+        if account is not None and not account_allows(account).side(request.side):
+            verb = "Buying" if request.side is Side.BUY else "Selling"
+            raise PermissionDenied(
+                f"{verb} is not possible on {account.name or account.ref.account_id} "
+                f"({account.status.value.replace('_', ' ')}).",
+                hint=account_allows(account).why + " Nothing was sent.",
+            )
         if request.order_type is not OrderType.MARKET and (
             request.level is None or request.level <= 0
         ):

@@ -18,7 +18,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -38,6 +38,9 @@ from desktop_app.storage import codec
 from desktop_app.storage.paths import journal_path
 
 SCHEMA_VERSION = 1
+# How far before an entry other placements' deals still count as claimed (see
+# claimed_deal_ids): well beyond any broker clock margin.
+CLAIM_LOOKBACK = timedelta(minutes=10)
 
 
 class EntryState(StrEnum):
@@ -53,6 +56,10 @@ class OrderAction(StrEnum):
     CANCEL = "cancel"
     MODIFY = "modify"
     CLOSE_ALL = "close_all"
+    # Account lifecycle (Upvest, LWork): the entry's account is the connection's for an
+    # opening (no account exists yet), the account itself for a close.
+    OPEN_ACCOUNT = "open_account"
+    CLOSE_ACCOUNT = "close_account"
 
 
 class DuplicateRequest(ValueError):
@@ -328,6 +335,21 @@ class Journal:
             request["details"] = dict(details)
         return self._begin("orders", account, client_ref, action, request)
 
+    def begin_account_action(
+        self, account: AccountRef, action: OrderAction, client_ref: str,
+        details: dict[str, str],
+    ) -> int:
+        """Record an account opening (``details``: its kind and form values; ``account``
+        names the connection, its id empty) or a close as pending."""
+        request = {
+            "account": codec.account_to_dict(account),
+            "action": action.value,
+            "target_id": account.account_id,
+            "client_ref": client_ref,
+            "details": dict(details),
+        }
+        return self._begin("orders", account, client_ref, action, request)
+
     def set_broker_ref(self, entry_id: int, broker_ref: str) -> None:
         self._update("orders", entry_id, broker_ref=broker_ref)
 
@@ -367,12 +389,15 @@ class Journal:
         return self._entries("orders", limit=limit)
 
     def claimed_deal_ids(self, entry: JournalEntry) -> set[str]:
-        """Deal ids that other placements on ``entry``'s connection, journalled at or
-        after it, are known to have opened: never to be taken for ``entry``'s."""
+        """Deal ids that other placements on ``entry``'s connection are known to have
+        opened: never to be taken for ``entry``'s. Placements journalled shortly before
+        it count too (a confirmed double: its twin's deal may be stamped within the
+        reconciliation's clock margin)."""
         rows = self._read(
             "SELECT result FROM orders WHERE connection = ? AND action = ? AND id != ?"
             " AND created >= ? AND state IN (?, ?) AND result IS NOT NULL",
-            (entry.connection, OrderAction.PLACE.value, entry.id, codec.iso(entry.created),
+            (entry.connection, OrderAction.PLACE.value, entry.id,
+             codec.iso(entry.created - CLAIM_LOOKBACK),
              EntryState.COMPLETED.value, EntryState.RECONCILED.value),
         )
         claimed: set[str] = set()

@@ -13,11 +13,12 @@ import logging
 from datetime import datetime
 from typing import ClassVar
 
+from desktop_app.brokers.common.reconcile import INTERVAL, Lookup, reconcile
 from desktop_app.domain.capabilities import Capabilities
 from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.domain.errors import NotSupported, PermissionDenied, ValidationError
 from desktop_app.domain.limits import RequestLimits
-from desktop_app.domain.service import CredentialsSink, OnReference
+from desktop_app.domain.service import ChangeSink, CredentialsSink, OnReference
 from desktop_app.domain.types import (
     Account,
     AccountOpening,
@@ -35,6 +36,7 @@ from desktop_app.domain.types import (
     InstrumentScreen,
     MarketNode,
     OrderAmendment,
+    OrderRequest,
     OrderResult,
     OrderStatus,
     PricePoint,
@@ -66,6 +68,7 @@ class BrokerBase:
                 field=missing[0], broker=self.display_name,
             )
         self.credentials_changed: CredentialsSink | None = None
+        self.changed: ChangeSink | None = None
         self._limiter: RequestLimits | None = None
         self._poll_share: float | None = None
 
@@ -135,11 +138,51 @@ class BrokerBase:
         except Exception:
             log.exception("persisting changed %s credentials failed", self.display_name)
 
+    def notify_changed(self, account: AccountRef | None, *topics: str) -> None:
+        """Tell the session what changed at the broker (see ``ChangeSink``)."""
+        sink = self.changed
+        if sink is None:
+            return
+        try:
+            sink(account, frozenset(topics))
+        except Exception:
+            log.exception("reporting a %s change failed", self.display_name)
+
     async def connect(self) -> None:
         raise NotImplementedError
 
     async def close(self) -> None:
         raise NotImplementedError
+
+    # ------------------------------------------------------------------ orders
+
+    # How long reconciliation waits between looks right after a lost reply.
+    reconcile_interval: float = INTERVAL
+
+    def order_lookup(self, request: OrderRequest) -> Lookup:
+        """How this broker finds the order ``request`` made (see ``common.reconcile``)."""
+        raise self.refuse("trading")
+
+    async def place_order(
+        self, request: OrderRequest, on_reference: OnReference | None = None
+    ) -> OrderResult:
+        raise self.refuse("trading")
+
+    async def reconcile_order(
+        self,
+        request: OrderRequest,
+        broker_ref: str,
+        *,
+        since: datetime | None = None,
+        exclude: frozenset[str] = frozenset(),
+    ) -> OrderResult:
+        """One rule for every broker (``common.reconcile``); the broker only says how
+        its orders are found (``order_lookup``)."""
+        self.check_account(request.account)
+        return await reconcile(
+            self.order_lookup(request), request, broker_ref, broker=self.display_name,
+            since=since, exclude=exclude, interval=self.reconcile_interval,
+        )
 
     # ------------------------------------------------------------------ refusals
     # Each member below is offered only by brokers whose capabilities say so; they
