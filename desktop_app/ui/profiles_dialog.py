@@ -37,6 +37,7 @@ class ProfilesDialog(QDialog):
         self.setWindowTitle("Connections")
         self.vm = vm
         self.form: ProfileForm | None = None
+        self.remove_box: QMessageBox | None = None
         self.field_edits: dict[str, QLineEdit] = {}
         self.field_flags: dict[str, QCheckBox] = {}
 
@@ -115,7 +116,7 @@ class ProfilesDialog(QDialog):
         vm.failed.connect(lambda text: set_result(self.message, text, False))
         vm.saved.connect(self._saved)
         vm.removed.connect(lambda _cid: self.start_form(self.vm.new_form(self._broker())))
-        vm.busyChanged.connect(lambda busy: self.save_button.setEnabled(not busy))
+        vm.busyChanged.connect(self._busy_changed)
         self.start_form(vm.new_form())
 
     # --- form ---------------------------------------------------------------------------
@@ -240,9 +241,17 @@ class ProfilesDialog(QDialog):
         if form is not None:
             self.start_form(form)
 
+    def _busy_changed(self, busy: bool) -> None:
+        self.save_button.setEnabled(not busy)
+        editing = self.form is not None and self.form.connection_id is not None
+        self.remove_button.setEnabled(editing and not busy)
+
     def _ask_remove(self) -> None:
         form = self.form
-        if form is None or form.connection_id is None:
+        if form is None or form.connection_id is None or self.vm.busy:
+            return
+        if self.remove_box is not None:  # asked already (a double click): one question
+            self.remove_box.raise_()
             return
         connection_id = form.connection_id
         box = QMessageBox(
@@ -257,4 +266,6 @@ class ProfilesDialog(QDialog):
             lambda b: self.vm.remove(connection_id)
             if b is box.button(QMessageBox.StandardButton.Yes) else None
         )
+        box.finished.connect(lambda _r: setattr(self, "remove_box", None))
+        self.remove_box = box
         box.open()

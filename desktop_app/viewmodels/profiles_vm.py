@@ -234,7 +234,13 @@ class ProfilesViewModel(HubViewModel):
         return future
 
     def remove(self, connection_id: str) -> asyncio.Future[bool]:
+        """Remove the connection once: a second call while it is being removed, or for a
+        connection that is gone already (a double click on Yes), does nothing."""
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        known = any(i.profile.connection_id == connection_id for i in self.hub.connections())
+        if self.busy or not known:
+            future.set_result(False)
+            return future
         self._set_busy(True)
 
         async def run() -> bool:
