@@ -154,6 +154,7 @@ def protection_errors(
     errors: dict[str, str] = {}
     if stop is None and profit is None:
         return errors
+    ref: Decimal | None
     if level is not None:
         ref, what = level, "the order level"
     else:
