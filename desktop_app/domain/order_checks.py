@@ -179,14 +179,33 @@ def protection_errors(
     return errors
 
 
+def request_errors(
+    request: OrderRequest, limits: OrderLimits = DEFAULT_LIMITS
+) -> dict[str, str]:
+    """The rules that need neither the instrument nor the market: bounds, levels present
+    where the order type needs them. The hub and every service apply these before
+    anything is sent; the ticket applies them as part of ``order_errors``."""
+    return order_errors(request, None, None, limits, market_rules=False)
+
+
+def request_error(request: OrderRequest, limits: OrderLimits = DEFAULT_LIMITS) -> str | None:
+    """The first of ``request_errors`` (None: the request may go on)."""
+    return next(iter(request_errors(request, limits).values()), None)
+
+
 def order_errors(
     request: OrderRequest,
     instrument: Instrument | None,
     quote: Quote | None,
     limits: OrderLimits = DEFAULT_LIMITS,
+    *,
+    market_rules: bool = True,
 ) -> dict[str, str]:
-    """Every field rule for a complete request (empty: it may be sent)."""
+    """Every field rule for a complete request (empty: it may be sent); without
+    ``market_rules`` the stop loss / take profit sides are not checked (no price)."""
     errors: dict[str, str] = {}
+    if not request.symbol.strip():
+        errors[F_INSTRUMENT] = "Choose an instrument first."
     if (message := size_error(request.size, instrument, limits)) is not None:
         errors[F_SIZE] = message
     kind = request.order_type.value.lower().replace("_", "-")
@@ -202,7 +221,7 @@ def order_errors(
     ):
         if key not in errors and (message := price_error(value, label, limits)) is not None:
             errors[key] = message
-    if not errors:
+    if not errors and market_rules:
         errors.update(protection_errors(
             request.side, request.level, quote, request.stop_level, request.profit_level
         ))

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from desktop_app.domain.account_rules import account_allows
 from desktop_app.domain.errors import NotSupported, PermissionDenied, ValidationError
+from desktop_app.domain.order_checks import request_errors
 from desktop_app.domain.service import BrokerService
 from desktop_app.domain.types import (
     AccountRef,
@@ -15,7 +16,6 @@ from desktop_app.domain.types import (
     OrderRequest,
     OrderResult,
     OrderStatus,
-    OrderType,
     Side,
     new_client_ref,
 )
@@ -28,10 +28,9 @@ from desktop_app.storage.journal import DuplicateRequest, JournalEntry, OrderAct
 class HubTrading(HubCore):
     # ------------------------------------------------------------------ orders
     def _validate_order(self, conn: Connection, request: OrderRequest) -> None:
-        if request.size <= 0:
-            raise ValidationError("The size must be above zero.", field="size")
-        if not request.symbol.strip():
-            raise ValidationError("Choose an instrument first.", field="symbol")
+        # The ticket's own rules (domain.order_checks), those that need no market data.
+        for field, message in request_errors(request).items():
+            raise ValidationError(message, field=field)
         caps = conn.capabilities
         if caps is not None and not caps.trading:
             raise NotSupported(caps.why_not("trading"))
@@ -44,13 +43,6 @@ class HubTrading(HubCore):
                 f"{verb} is not possible on {account.name or account.ref.account_id} "
                 f"({account.status.value.replace('_', ' ')}).",
                 hint=account_allows(account).why + " Nothing was sent.",
-            )
-        if request.order_type is not OrderType.MARKET and (
-            request.level is None or request.level <= 0
-        ):
-            raise ValidationError(
-                f"A {request.order_type.value.lower()} order needs a level above zero.",
-                field="level",
             )
         self._check_live(conn, "Trading")
 

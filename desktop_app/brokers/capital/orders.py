@@ -18,15 +18,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from desktop_app.brokers.capital import mapping
-from desktop_app.brokers.capital.core import NO_STOP_LIMIT, CapitalCore
-from desktop_app.brokers.capital.errors import BROKER, level_hint
+from desktop_app.brokers.capital.core import CapitalCore
+from desktop_app.brokers.capital.errors import level_hint
 from desktop_app.brokers.common.reconcile import ATTEMPTS, CLOCK_MARGIN, INTERVAL, Candidate
 from desktop_app.domain.errors import (
     BrokerError,
     NotFound,
-    NotSupported,
     Rejected,
-    ValidationError,
 )
 from desktop_app.domain.money import optional_decimal, to_decimal, utc_now
 from desktop_app.domain.service import OnReference
@@ -185,25 +183,10 @@ class _Lookup:
 
 
 class CapitalOrders(CapitalCore):
-    def _validate(self, request: OrderRequest) -> None:
-        self.check_account(request.account)
-        if request.order_type is OrderType.STOP_LIMIT:
-            raise NotSupported(NO_STOP_LIMIT, broker=BROKER)
-        if request.size <= 0:
-            raise ValidationError("The size must be above zero.", field="size", broker=BROKER)
-        if request.order_type is not OrderType.MARKET and (
-            request.level is None or request.level <= 0
-        ):
-            raise ValidationError(
-                f"A {request.order_type.value.lower()} order needs a level.",
-                field="level", broker=BROKER,
-            )
-
     async def place_order(
         self, request: OrderRequest, on_reference: OnReference | None = None
     ) -> OrderResult:
-        self._validate(request)
-        self.require_live_opt_in("Trading")
+        self.check_order(request)
         market = request.order_type is OrderType.MARKET
         body = order_body(request)
 

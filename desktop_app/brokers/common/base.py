@@ -18,6 +18,7 @@ from desktop_app.domain.capabilities import Capabilities
 from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.domain.errors import NotSupported, PermissionDenied, ValidationError
 from desktop_app.domain.limits import RequestLimits
+from desktop_app.domain.order_checks import request_errors
 from desktop_app.domain.service import ChangeSink, CredentialsSink, OnReference
 from desktop_app.domain.types import (
     Account,
@@ -155,6 +156,19 @@ class BrokerBase:
         raise NotImplementedError
 
     # ------------------------------------------------------------------ orders
+
+    def check_order(self, request: OrderRequest) -> None:
+        """What every broker checks before an order goes out (nothing is sent when it
+        fails): the account, the ticket's own field rules (``domain.order_checks``:
+        bounds, levels where the type needs them), the order type offered, the live
+        opt-in. A broker adds only its own rules."""
+        self.check_account(request.account)
+        for field, message in request_errors(request).items():
+            raise ValidationError(message, field=field, broker=self.display_name)
+        if request.order_type not in self.capabilities.order_types:
+            raise NotSupported(self.capabilities.why_not(request.order_type.value),
+                               broker=self.display_name)
+        self.require_live_opt_in("Trading")
 
     # How long reconciliation waits between looks right after a lost reply.
     reconcile_interval: float = INTERVAL
