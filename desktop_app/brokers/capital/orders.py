@@ -141,6 +141,9 @@ class _Lookup:
                     or str(details.get("direction") or "").upper() != request.side.value
                     or optional_decimal(details.get("size")) != request.size):
                 continue
+            first = service._first_listed.get(deal_id)
+            if first is not None and first < since:
+                continue  # listed here before the order was sent: somebody else's
             if status == "REJECTED":
                 result = OrderResult(OrderStatus.REJECTED, deal_ids=(deal_id,),
                                      reason="Capital.com's history shows it refused.")

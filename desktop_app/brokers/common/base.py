@@ -163,11 +163,11 @@ class BrokerBase:
         bounds, levels where the type needs them), the order type offered, the live
         opt-in. A broker adds only its own rules."""
         self.check_account(request.account)
-        for field, message in request_errors(request).items():
-            raise ValidationError(message, field=field, broker=self.display_name)
         if request.order_type not in self.capabilities.order_types:
             raise NotSupported(self.capabilities.why_not(request.order_type.value),
                                broker=self.display_name)
+        for field, message in request_errors(request).items():
+            raise ValidationError(message, field=field, broker=self.display_name)
         self.require_live_opt_in("Trading")
 
     # How long reconciliation waits between looks right after a lost reply.
