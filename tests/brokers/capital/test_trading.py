@@ -120,7 +120,8 @@ def test_stop_limit_and_bad_requests_are_refused_locally(
     usd, _ = account_refs(capital_sim, service)
     with pytest.raises(NotSupported):
         run(service.place_order(
-            OrderRequest(usd, "GOLD", Side.BUY, Decimal("1"), OrderType.STOP_LIMIT, level=Decimal(1))
+            OrderRequest(usd, "GOLD", Side.BUY, Decimal("1"), OrderType.STOP_LIMIT,
+                         level=Decimal(1))
         ))
     with pytest.raises(ValidationError):
         run(service.place_order(OrderRequest(usd, "GOLD", Side.BUY, Decimal("1"), OrderType.LIMIT)))
