@@ -10,7 +10,7 @@ fields: sent to LWork, never journalled, logged or shown unmasked.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from desktop_app.brokers.lwork.errors import BROKER
@@ -28,6 +28,7 @@ from desktop_app.domain.errors import ProtocolError
 from desktop_app.domain.money import format_money
 from desktop_app.domain.types import (
     AccountOpeningForm,
+    Conversion,
     Fact,
     FormField,
     FundingKind,
@@ -93,6 +94,8 @@ def deposit_rules(account: TradingAccount, settings: Any) -> FundingRules:
                                         for pay, rate, _drift in rates),
                           default=rates[0][0]),),
         facts=tuple(facts),
+        conversions=tuple(Conversion("Payable", pay, rate, field=PAY_CURRENCY, value=pay)
+                          for pay, rate, _drift in rates),
         notes=(
             "LWork says what to pay in the chosen currency; the account is credited once "
             "the payment is confirmed. Amounts have at most two decimals."
@@ -103,7 +106,7 @@ def deposit_rules(account: TradingAccount, settings: Any) -> FundingRules:
 def payable(amount: Decimal, rate: Decimal) -> Decimal:
     """The pay-currency amount to show before sending (LWork's own ``payAmount`` in
     the reply is what counts)."""
-    return (amount * rate).quantize(CENT)
+    return (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def withdraw_rules(account: TradingAccount, info: Any) -> FundingRules:
