@@ -108,8 +108,10 @@ class HubFollowUp(HubCore):
         if found.status is OrderStatus.UNKNOWN:
             return False  # still not known: the entry keeps what it says
         if found.status is OrderStatus.PENDING:
-            if now.funding_result() != found:
-                self._record(now, found)
+            before = now.funding_result()
+            if now.state is EntryState.UNKNOWN or before is None or (
+                    before.status, before.broker_ref) != (found.status, found.broker_ref):
+                self._record(now, found)  # now known to be taken; else it says so already
             return False
         self._record(now, found)
         self.poller.refresh(entry.connection, entry.account,

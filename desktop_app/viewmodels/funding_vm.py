@@ -17,10 +17,12 @@ from desktop_app.domain.types import (
     FundingRequest,
     FundingResult,
     FundingRules,
+    OrderStatus,
 )
-from desktop_app.session.events import BalanceUpdated, JournalChanged
+from desktop_app.session.events import AccountsUpdated, BalanceUpdated, JournalChanged
 from desktop_app.viewmodels import formatting as fmt
 from desktop_app.viewmodels.base import HubViewModel
+from desktop_app.viewmodels.funding_form import FundingForm
 from desktop_app.viewmodels.keyed_table import Column, KeyedTableModel
 from desktop_app.viewmodels.tasks import send_and_report
 
@@ -83,6 +85,7 @@ class FundingViewModel(HubViewModel):
     resultChanged = Signal(str, bool)
     errorChanged = Signal(str)  # validation message for the amount ('' when fine)
     stateChanged = Signal()
+    inputsChanged = Signal()  # amount or comment set from here (cleared): show them
 
     def __init__(self, hub: Hub, parent: QObject | None = None) -> None:
         super().__init__(hub, parent)
@@ -96,6 +99,10 @@ class FundingViewModel(HubViewModel):
         self.amount_error = ""
         self.result_text = ""
         self.busy = False
+        # The broker's own inputs (pay currency, bank details, the destination account)
+        # and the facts to see before sending.
+        self.form = FundingForm(hub, self.tasks, self)
+        self.form.changed.connect(self._revalidate)
         self.refresh_journal()
 
     def capabilities(self) -> Capabilities | None:
@@ -128,6 +135,7 @@ class FundingViewModel(HubViewModel):
             self.hub.funding_rules(self.account, kind)
             if self.account is not None and kind is not None else None
         )
+        self.form.set_rules(self.account, self.rules)
         self._revalidate()
 
     def availability(self) -> tuple[bool, str]:
@@ -180,11 +188,20 @@ class FundingViewModel(HubViewModel):
         self.amount_text = text
         self._revalidate()
 
+    def _set_inputs(self, amount: str, comment: str) -> None:
+        changed = (amount, comment) != (self.amount_text, self.comment)
+        self.amount_text, self.comment = amount, comment
+        self._revalidate()
+        if changed:
+            self.inputsChanged.emit()
+
     def set_comment(self, text: str) -> None:
         self.comment = text
         self._revalidate()
 
-    def validate(self) -> tuple[str, Decimal | None]:
+    def validate(self, include_form: bool = True) -> tuple[str, Decimal | None]:
+        """The first thing wrong ('' when none) and the amount; ``include_form``: the
+        broker's extra inputs too (the form shows its own message while typing)."""
         rules = self.rules
         try:
             amount = fmt.parse_decimal(self.amount_text)
@@ -218,6 +235,9 @@ class FundingViewModel(HubViewModel):
                 f"One request every {fmt.duration(rules.cooldown or timedelta())}: the next "
                 f"is allowed at {self._next_text(rules)}.", None
             )
+        form_error = self.form.error() if include_form else ""
+        if form_error:
+            return form_error, None
         return "", amount
 
     @staticmethod
@@ -229,7 +249,7 @@ class FundingViewModel(HubViewModel):
         return f"{at:%H:%M} UTC (in {minutes} min)"
 
     def _revalidate(self) -> None:
-        error = self.validate()[0] if self.amount_text.strip() else ""
+        error = self.validate(include_form=False)[0] if self.amount_text.strip() else ""
         if error != self.amount_error:
             self.amount_error = error
             self.errorChanged.emit(error)
@@ -244,7 +264,10 @@ class FundingViewModel(HubViewModel):
         if error or amount is None or self.account is None or self.kind is None:
             self.amount_error = error
             self.errorChanged.emit(error)
-            self._set_result(f"Not sent: {error}", False)
+            if self.amount_text.strip() or not ok:
+                self._set_result(f"Not sent: {error}", False)
+            # else: an empty form (a late second press after a request went out): the
+            # field says what is missing, the last outcome stays in view.
             future.set_result(None)
             return future
         rules = self.rules
@@ -252,17 +275,41 @@ class FundingViewModel(HubViewModel):
             account=self.account, kind=self.kind, amount=amount,
             currency=rules.currency if rules else "",
             comment=self.comment or (rules.default_comment if rules else ""),
+            destination=self.form.destination if self.form.wants_destination else None,
+            details=self.form.details(),
+            private_details=self.form.private_details(),
         )
         self.busy = True
         self.stateChanged.emit()
         self._set_result("Sending…", True)
 
+        future.add_done_callback(lambda f: self._taken(request, f))
         send_and_report(
             self.tasks, self.hub.fund(request), future,
             describe=lambda result: self.describe_result(request, result),
             show=self._set_result, finish=self._sent,
         )
         return future
+
+    def _taken(self, request: FundingRequest,
+               future: asyncio.Future[FundingResult | None]) -> None:
+        """The broker took the request (done, or pending its payment or approval): the
+        amount is emptied, so a late second press has nothing to send, and private
+        values (bank details) are kept for next time (in the keyring)."""
+        result = None if future.cancelled() else future.result()
+        if result is None or result.status not in (OrderStatus.ACCEPTED, OrderStatus.PENDING):
+            return
+        self.form.remember()
+        if request.account == self.account:
+            self._set_inputs("", "")
+
+    def payable_text(self) -> str:
+        """The rules' facts and the amount as it will be paid, for the amount typed."""
+        try:
+            amount = fmt.parse_decimal(self.amount_text)
+        except ValueError:
+            amount = None
+        return self.form.facts_text(amount)
 
     def _sent(self) -> None:
         self.busy = False
@@ -273,6 +320,8 @@ class FundingViewModel(HubViewModel):
     def describe_result(request: FundingRequest, result: FundingResult) -> str:
         label = KIND_LABELS.get(request.kind, request.kind.value)
         what = f"{label} of {fmt.money(request.amount)} {request.currency}".rstrip()
+        if result.status is OrderStatus.PENDING:
+            return f"Sent, pending: {what} · {result.message or 'the broker settles it later'}"
         if result.accepted:
             parts = [f"Done: {what}"]
             if result.new_balance is not None:
@@ -295,3 +344,10 @@ class FundingViewModel(HubViewModel):
             self.refresh_journal()
         elif isinstance(event, BalanceUpdated) and event.account == self.account:
             self.balance = event.balance.balance
+            # Rules may follow the account's figures (LWork: withdraw up to free margin).
+            rules = (self.hub.funding_rules(self.account, self.kind)
+                     if self.kind is not None else None)
+            if rules != self.rules:
+                self.set_kind(self.kind)
+        elif isinstance(event, AccountsUpdated) and self.form.wants_destination:
+            self.form.changed.emit()  # the destinations' names

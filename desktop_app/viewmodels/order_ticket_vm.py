@@ -78,6 +78,10 @@ class TicketState:
     buy_why: str = ""
     sell_enabled: bool = True
     sell_why: str = ""
+    # False for a broker that does not trade through its API (LWork): the whole ticket
+    # is greyed out and ``trading_why`` says where to trade instead.
+    trading: bool = True
+    trading_why: str = ""
 
     def side(self, side: Side) -> tuple[bool, str]:
         if side is Side.BUY:
@@ -425,10 +429,13 @@ class OrderTicketViewModel(HubViewModel):
             stops_why = f"{self.instrument.symbol} does not accept a stop loss or take profit."
         status = self.market_status()
         can_send, why = True, ""
+        trading = caps is None or caps.trading
         if self.account is None:
             can_send, why = False, "Select an account first."
         elif caps is None:
             can_send, why = False, "The connection is not ready yet."
+        elif not trading:
+            can_send, why = False, caps.why_not("trading")
         elif self.instrument is None:
             can_send, why = False, "Choose an instrument first."
         elif not self.instrument.tradeable:
@@ -453,6 +460,7 @@ class OrderTicketViewModel(HubViewModel):
             market_status=status,
             stop_price_enabled=self.order_type is OrderType.STOP_LIMIT,
             buy_enabled=buy[0], buy_why=buy[1], sell_enabled=sell[0], sell_why=sell[1],
+            trading=trading, trading_why=why if not trading else "",
         )
 
     def _side_allowed(self, side: Side) -> tuple[bool, str]:

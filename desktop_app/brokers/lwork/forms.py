@@ -36,6 +36,8 @@ from desktop_app.domain.types import (
 )
 
 CENT = Decimal("0.01")
+# Deposits and transfers carry an optional comment; LW-DOCS gives no limit: ours.
+COMMENT_MAX = 100
 PAY_CURRENCY = "payCurrency"
 WITHDRAW_FIELDS = (
     FormField("bankAccountName", "Payee (bank account name)", private=True, max_len=100),
@@ -89,6 +91,7 @@ def deposit_rules(account: TradingAccount, settings: Any) -> FundingRules:
         max_amount=money(data, "maxDeposit"),
         demo_only=False,
         title="Deposit",
+        comment_max_len=COMMENT_MAX,
         fields=(FormField(PAY_CURRENCY, "Pay in",
                           choices=tuple((pay, f"{pay} ({rate} per {account.currency})")
                                         for pay, rate, _drift in rates),
@@ -140,6 +143,7 @@ def transfer_rules(connection: str, account: TradingAccount, info: Any,
         max_amount=max(free, Decimal(0)),
         demo_only=False,
         title="Transfer",
+        comment_max_len=COMMENT_MAX,
         destinations=targets,
         facts=(Fact("Free margin", format_money(free, account.currency)),),
         notes=(
