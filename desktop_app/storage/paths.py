@@ -45,3 +45,11 @@ def settings_path() -> Path:
 
 def journal_path() -> Path:
     return data_dir() / "journal.sqlite3"
+
+
+def sandbox_dir(*, create: bool = True) -> Path:
+    """Where the Sandbox keeps its simulators' state between runs (``HOME/data/sandbox``)."""
+    path = data_dir(create=create) / "sandbox"
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    return path
