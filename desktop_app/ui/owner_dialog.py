@@ -24,6 +24,7 @@ class OwnerDialog(QDialog):
         self.setObjectName("owner.dialog")
         self.setWindowTitle(f"Holder's name — {title}")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setMinimumWidth(420)
         self.vm = vm
         vm.setParent(self)  # deleted with the dialog
         self.name = QLineEdit(self)

@@ -63,14 +63,17 @@ class OwnerViewModel(HubViewModel):
             return "Enter the holder's name."
         if len(name) > NAME_MAX:
             return f"A name has at most {NAME_MAX} characters."
-        if name == self.name:
-            return "That is the name LWork has already."
         return ""
 
     def save(self, text: str) -> asyncio.Future[str | None]:
         future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         if self.busy:
             future.set_result(None)  # one press, one request
+            return future
+        if self.name and text.strip() == self.name:
+            # Nothing to change (a second press after it was saved): said, not sent.
+            self.resultChanged.emit(f"The holder's name is “{self.name}”.", True)
+            future.set_result(None)
             return future
         problem = self.validate(text)
         if problem:
