@@ -1,7 +1,7 @@
-"""Where the app keeps its files: the platform's config and data dirs.
+"""Where the app keeps its files: the platform's config, data and log dirs.
 
-``TRADING_DASHBOARD_HOME`` overrides both (tests, portable installs): ``HOME/config``
-and ``HOME/data``.
+``TRADING_DASHBOARD_HOME`` overrides all three (tests, portable installs): ``HOME/config``,
+``HOME/data`` and ``HOME/logs``.
 """
 
 from __future__ import annotations
@@ -34,6 +34,14 @@ def config_dir(*, create: bool = True) -> Path:
 def data_dir(*, create: bool = True) -> Path:
     home = _home()
     path = home / "data" if home else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def log_dir(*, create: bool = True) -> Path:
+    home = _home()
+    path = home / "logs" if home else Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
     if create:
         path.mkdir(parents=True, exist_ok=True)
     return path
