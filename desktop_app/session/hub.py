@@ -117,6 +117,7 @@ class Hub(HubConnections, HubRecovery, HubFunding, HubAccounts):
         # confirmation is polled) and shares the connection's budget with the poller.
         self.poller.register(conn.connection_id, conn.service)
         await self._reconcile_journal(conn)
+        self.follow_funding(conn.connection_id)
 
     # ------------------------------------------------------------------ cached views
     def accounts(self) -> list[Account]:

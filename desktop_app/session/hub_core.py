@@ -90,6 +90,11 @@ class HubCore:
         self._reconciled: set[str] = set()
         self._in_flight_entries: set[tuple[str, int]] = set()
         self._writes: dict[asyncio.Task[Any], str] = {}  # write task -> connection id
+        # Funding followed until it settles (session.hub_followup): a task and its
+        # wake-up per connection; per journal entry (when to look next, looks so far).
+        self._follow_tasks: dict[str, asyncio.Task[None]] = {}
+        self._follow_wake: dict[str, asyncio.Event] = {}
+        self._follow_tracks: dict[int, tuple[float, int]] = {}
         self.recent_orders = RecentOrders()
         self.write_grace = WRITE_GRACE
         self._started = False
@@ -211,7 +216,9 @@ class HubCore:
                 self._in_flight_entries.discard(key)
                 if not self._stopped:
                     refresh()
-                    if unknown:  # still looking: asked again a few times, never resent
+                    # Still looking: asked again a few times, never resent (funding
+                    # is followed by session.hub_followup, from the funding call).
+                    if unknown and kind == "order":
                         self._follow_up(kind, entry_id)
 
         task = asyncio.ensure_future(flow())

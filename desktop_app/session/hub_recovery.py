@@ -1,8 +1,8 @@
 """Outcomes not known yet: looked up with the broker until they are, never resent.
 
-- A write that ended unknown (a lost reply, an unreadable confirmation) or pending (an
-  order or a deposit the broker settles later) is looked up again during the session,
-  after 5, 15, 45 and 120 seconds.
+- An order that ended unknown (a lost reply, an unreadable confirmation) or pending (the
+  broker settles it later) is looked up again during the session, after 5, 15, 45 and 120
+  seconds (funding is followed by ``session.hub_followup``).
 - At start, what a previous run left pending or unknown is looked up once its
   connection is up, for entries of the last week (older ones say so and rest).
 - Once the broker has had time to list an order (a minute after it was sent) and the
@@ -19,7 +19,7 @@ from datetime import timedelta
 from desktop_app.domain.errors import BrokerError
 from desktop_app.domain.money import format_money, utc_now
 from desktop_app.domain.service import BrokerService
-from desktop_app.domain.types import FundingResult, OrderResult, OrderStatus
+from desktop_app.domain.types import OrderResult, OrderStatus
 from desktop_app.session.connection import Connection, error_text
 from desktop_app.session.events import Topic
 from desktop_app.session.hub_core import interactive, log
@@ -91,8 +91,6 @@ class HubRecovery(HubTrading):
         """Ask the broker once; record what it says. True when the outcome is known."""
         final = utc_now() - entry.created >= FINAL_AFTER
         note = "" if during_session else _restart_note(entry)
-        if entry.kind == "funding":
-            return await self._look_up_funding(service, entry, note)
         result = await self._order_outcome(service, entry, final=final)
         announce = lambda: self._journal_event("order", entry.id)  # noqa: E731
         if result.status in (OrderStatus.UNKNOWN, OrderStatus.PENDING):
@@ -136,42 +134,15 @@ class HubRecovery(HubTrading):
             "positions and accounts show it.",
         )
 
-    async def _look_up_funding(
-        self, service: BrokerService, entry: JournalEntry, note: str
-    ) -> bool:
-        request = entry.funding_request()
-        result = await service.reconcile_funding(request, entry.broker_ref,
-                                                 since=entry.created)
-        announce = lambda: self._journal_event("funding", entry.id)  # noqa: E731
-        if result.status in (OrderStatus.UNKNOWN, OrderStatus.PENDING):
-            what = (f"{request.kind.value.replace('_', ' ')} of "
-                    f"{format_money(request.amount, request.currency)}")
-            said = result.message or "Its outcome is not known yet."
-            text = f"{note} The {what}: {said} {CHECK_BALANCE}".strip()
-            kept: FundingResult | None = result if result.status is OrderStatus.PENDING else (
-                entry.funding_result())
-            self.writer.after(
-                "funding still unknown",
-                lambda: self.journal.mark_funding_unknown(entry.id, text, kept), announce,
-            )
-            return False
-        prefix = "Reconciled after a restart." if note else "Looked up at the broker."
-        self.writer.after(
-            "funding reconciled",
-            lambda: self.journal.reconcile_funding(entry.id, result,
-                                                   f"{prefix} {result.message}".strip()),
-            announce,
-        )
-        return True
-
     def _still_unknown(self, entry: JournalEntry, text: str) -> None:
+        announce = lambda: self._journal_event(entry.kind, entry.id)  # noqa: E731
         if entry.kind == "order":
             kept = entry.order_result()
             self.writer.after("order still unknown",
-                              lambda: self.journal.mark_unknown(entry.id, text, kept))
+                              lambda: self.journal.mark_unknown(entry.id, text, kept), announce)
         else:
             self.writer.after("funding still unknown",
-                              lambda: self.journal.mark_funding_unknown(entry.id, text))
+                              lambda: self.journal.mark_funding_unknown(entry.id, text), announce)
 
     # ------------------------------------------------------------------ at start
     async def _reconcile_journal(self, conn: Connection) -> None:
@@ -183,10 +154,17 @@ class HubRecovery(HubTrading):
             return
         self._reconciled.add(cid)
         horizon = utc_now() - HORIZON
-        orders = await self.writer.read(self.journal.unresolved_orders, cid)
-        funding = await self.writer.read(self.journal.pending_funding, cid)
-        for entry in [*orders, *funding]:
-            if (entry.kind, entry.id) in self._in_flight_entries:
+        # Funding a previous run left without an answer is unknown; session.hub_followup
+        # looks it (and what is pending settlement) up with the broker from here on.
+        for entry in await self.writer.read(self.journal.pending_funding, cid):
+            if ("funding", entry.id) not in self._in_flight_entries:
+                req = entry.funding_request()
+                self._still_unknown(entry, (
+                    f"The app stopped before the broker answered this "
+                    f"{req.kind.value.replace('_', ' ')} of "
+                    f"{format_money(req.amount, req.currency)}. {CHECK_BALANCE}"))
+        for entry in await self.writer.read(self.journal.unresolved_orders, cid):
+            if ("order", entry.id) in self._in_flight_entries:
                 continue
             if entry.updated < horizon:
                 continue  # left as it was said: no longer looked up

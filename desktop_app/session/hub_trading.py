@@ -46,6 +46,14 @@ class HubTrading(HubCore):
             )
         self._check_live(conn, "Trading")
 
+    @staticmethod
+    def _require_trading(conn: Connection) -> None:
+        """A broker that does not trade through its API (LWork) refuses every order
+        action with its reason, before anything is journalled."""
+        caps = conn.capabilities
+        if caps is not None and not caps.trading:
+            raise NotSupported(caps.why_not("trading"))
+
     def _refused_entry(self, entry_id: int) -> bool:
         entry = self.journal.order(entry_id)
         result = entry.order_result() if entry is not None else None
@@ -102,6 +110,7 @@ class HubTrading(HubCore):
 
     async def close_position(self, account: AccountRef, position_id: str) -> OrderResult:
         conn = self._usable(account.connection)
+        self._require_trading(conn)
         self._check_live(conn, "Closing positions")
         service = conn.service
         assert service is not None
@@ -112,6 +121,7 @@ class HubTrading(HubCore):
 
     async def cancel_order(self, account: AccountRef, order_id: str) -> OrderResult:
         conn = self._usable(account.connection)
+        self._require_trading(conn)
         self._check_live(conn, "Cancelling orders")
         service = conn.service
         assert service is not None
@@ -123,6 +133,7 @@ class HubTrading(HubCore):
     async def modify_order(self, amendment: OrderAmendment) -> OrderResult:
         account = amendment.account
         conn = self._usable(account.connection)
+        self._require_trading(conn)
         self._check_live(conn, "Changing orders")
         caps = conn.capabilities
         if caps is None or not caps.modify_orders:
@@ -146,6 +157,7 @@ class HubTrading(HubCore):
 
     async def close_all_positions(self, account: AccountRef) -> OrderResult:
         conn = self._usable(account.connection)
+        self._require_trading(conn)
         self._check_live(conn, "Closing positions")
         caps = conn.capabilities
         if caps is None or not caps.close_all:

@@ -16,6 +16,10 @@ the account is focused, never in the background, because each poll would switch 
 session away from the account the trader is looking at and back. Their balances still
 come with every ``accounts()`` call.
 
+A broker whose every account costs requests of its own and that publishes no limits
+(``poll_all_accounts=False``, LWork) has positions and working orders polled for the
+focused account only, never in the background.
+
 Budget, per connection, on its default (per-second) limiter budget:
 
 - the poller starts at most ``budget_share`` (65 %) of the budget's limit per window
@@ -324,6 +328,8 @@ class Poller:
                     if topic is Topic.WORKING_ORDERS and not caps.working_orders:
                         continue
                     if needs_switch and not focused:
+                        continue
+                    if not caps.poll_all_accounts and not focused:
                         continue
                     add((cid, topic, ref.account_id, ""), ref, focused and topic in focus.topics)
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.domain.types import FundingKind
 from desktop_app.ui.common import ElidedLabel, ask, error_label, set_result, show_error, table_view
+from desktop_app.ui.funding_form import FundingFormWidget
 from desktop_app.viewmodels.confirmation import Confirmation
 from desktop_app.viewmodels.funding_vm import FundingViewModel
 from desktop_app.viewmodels.keyed_table import NumericSortProxy
@@ -38,6 +39,8 @@ class FundingPanel(QWidget):
         self.amount.setObjectName("funding.amount")
         self.amount.setPlaceholderText("amount")
         self.amount_error = error_label("funding.amountError", self)
+        # The broker's own inputs: destination, pay currency, bank details, facts.
+        self.extra = FundingFormWidget(vm, self)
         self.comment = QLineEdit(self)
         self.comment.setObjectName("funding.comment")
         self.comment.setPlaceholderText("optional")
@@ -60,6 +63,7 @@ class FundingPanel(QWidget):
         col.addWidget(self.amount)
         col.addWidget(self.amount_error)
         form.addRow("Amount", amount_box)
+        form.addRow(self.extra)
         form.addRow("Comment", self.comment)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -124,6 +128,7 @@ class FundingPanel(QWidget):
         ok, why = self.vm.availability()
         self.rules.setText(self.vm.rules_text())
         self.amount.setEnabled(ok or self.vm.busy)
+        self.extra.set_enabled(ok)
         self.comment.setEnabled(ok and bool(self.vm.rules and self.vm.rules.comment_max_len))
         default = self.vm.rules.default_comment if self.vm.rules else ""
         self.comment.setPlaceholderText(f"{default} (default)" if default else "optional")

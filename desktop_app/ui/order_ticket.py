@@ -57,6 +57,11 @@ class OrderTicketPanel(QWidget):
         header = QHBoxLayout()
         header.addWidget(self.environment)
         header.addWidget(self.account, 1)
+        # Shown for a broker that does not trade through its API: where to trade.
+        self.trading_note = QLabel(self)
+        self.trading_note.setObjectName("orderTicket.tradingNote")
+        self.trading_note.setWordWrap(True)
+        self.trading_note.hide()
 
         # --- instrument sources
         self.search = QLineEdit(self)
@@ -183,6 +188,7 @@ class OrderTicketPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
         layout.addLayout(header)
+        layout.addWidget(self.trading_note)
         layout.addWidget(self.sources, 1)
         layout.addWidget(self.search_status)
         layout.addWidget(self.instrument)
@@ -336,7 +342,17 @@ class OrderTicketPanel(QWidget):
         if state.can_send or state.market_status:
             market = " ".join([market, *sorted(blocked)]).strip()
         self.market_status.setText(market)
-        self.search.setEnabled(self.vm.account is not None)
+        self.search.setEnabled(self.vm.account is not None and state.trading)
+        # Nothing on the ticket can be used on a broker that does not trade here.
+        for widget in (self.sources, self.quantity, self.order_type):
+            widget.setEnabled(state.trading)
+            widget.setToolTip(state.trading_why)
+        if not state.trading:  # (their own rules set these above otherwise)
+            for widget in (self.level, self.stop_price, self.stop_loss, self.take_profit):
+                widget.setEnabled(False)
+                widget.setToolTip(state.trading_why)
+        self.trading_note.setText(state.trading_why)
+        self.trading_note.setVisible(not state.trading)
 
     def _confirm(self, question: Confirmation) -> None:
         """A LIVE or unusual order: the view-model holds it until answered."""

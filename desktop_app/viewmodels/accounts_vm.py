@@ -93,12 +93,21 @@ def _account_text(row: AccountRow) -> str:
     return f"{name} {ACTIVE_MARK}" if row.account.active else name
 
 
+def _placed(row: AccountRow) -> list[str]:
+    """Where an account sits and whose it is, for brokers with more than one server or
+    holder per login (LWork: "MT4 demo", "MT4-Demo / demoforex", the holder)."""
+    account = row.account
+    if account is None or not (account.group or account.owner):
+        return []
+    return [t for t in (account.kind, account.group, account.owner) if t]
+
+
 def _details_text(row: AccountRow) -> str:
     """The broker's further figures (margins, realized P/L, invested, leverage)."""
     bal = row.balance
     if bal is None:
-        return ""
-    extra = []
+        return " · ".join(_placed(row))
+    extra = _placed(row)
     if bal.realized_profit_loss is not None:
         extra.append(f"Realized P/L {fmt.signed_money(bal.realized_profit_loss)}")
     if bal.margin is not None:
@@ -126,7 +135,8 @@ ACCOUNT_COLUMNS: tuple[Column[AccountRow], ...] = (
     Column("Status", ("account", "state"), _status_text, _status_text),
     Column("Updated", ("age", "stale"), lambda r: f"stale · {r.age}" if r.stale else r.age,
            lambda r: r.age),
-    Column("Details", ("balance",), lambda r: _details_text(r), lambda r: _details_text(r)),
+    Column("Details", ("balance", "account"), lambda r: _details_text(r),
+           lambda r: _details_text(r)),
 )
 AGE_COLUMN = next(i for i, c in enumerate(ACCOUNT_COLUMNS) if c.title == "Updated")
 

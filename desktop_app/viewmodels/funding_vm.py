@@ -24,6 +24,7 @@ from desktop_app.domain.types import (
     FundingRequest,
     FundingResult,
     FundingRules,
+    OrderStatus,
 )
 from desktop_app.session.events import (
     AccountsUpdated,
@@ -35,6 +36,7 @@ from desktop_app.viewmodels import formatting as fmt
 from desktop_app.viewmodels.account_context import account_context, account_name
 from desktop_app.viewmodels.base import HubViewModel
 from desktop_app.viewmodels.confirmation import LIVE_REASON, Confirmation
+from desktop_app.viewmodels.funding_form import FundingForm
 from desktop_app.viewmodels.input_numbers import parse
 from desktop_app.viewmodels.keyed_table import Column, KeyedTableModel
 from desktop_app.viewmodels.tasks import send_and_report
@@ -132,6 +134,10 @@ class FundingViewModel(HubViewModel):
         self._entries: list[Any] = []
         # The broker's name for a kind per (connection, kind): fixed per broker.
         self._kind_titles: dict[tuple[str, str], str] = {}
+        # The broker's own inputs (pay currency, bank details, the destination account)
+        # and the facts to see before sending.
+        self.form = FundingForm(hub, self.tasks, self)
+        self.form.changed.connect(self._revalidate)
         self.refresh_journal()
 
     def capabilities(self) -> Capabilities | None:
@@ -169,6 +175,7 @@ class FundingViewModel(HubViewModel):
             self.hub.funding_rules(self.account, kind)
             if self.account is not None and kind is not None else None
         )
+        self.form.set_rules(self.account, self.rules)
         self._revalidate()
 
     def kind_label(self, kind: FundingKind | None = None) -> str:
@@ -251,7 +258,9 @@ class FundingViewModel(HubViewModel):
         self.comment = text
         self._revalidate()
 
-    def validate(self) -> tuple[str, Decimal | None]:
+    def validate(self, include_form: bool = True) -> tuple[str, Decimal | None]:
+        """The first thing wrong ('' when none) and the amount; ``include_form``: the
+        broker's extra inputs too (the form shows its own message while typing)."""
         rules = self.rules
         try:
             amount = parse(self.amount_text)
@@ -285,6 +294,9 @@ class FundingViewModel(HubViewModel):
                 f"One request every {fmt.duration(rules.cooldown or timedelta())}: the next "
                 f"is allowed at {self._next_text(rules)}.", None
             )
+        form_error = self.form.error() if include_form else ""
+        if form_error:
+            return form_error, None
         return "", amount
 
     @staticmethod
@@ -296,7 +308,7 @@ class FundingViewModel(HubViewModel):
         return f"{at:%H:%M} UTC (in {minutes} min)"
 
     def _revalidate(self) -> None:
-        error = self.validate()[0] if self.amount_text.strip() else ""
+        error = self.validate(include_form=False)[0] if self.amount_text.strip() else ""
         if error != self.amount_error:
             self.amount_error = error
             self.errorChanged.emit(error)
@@ -325,6 +337,9 @@ class FundingViewModel(HubViewModel):
             account=self.account, kind=self.kind, amount=amount,
             currency=rules.currency if rules else "",
             comment=self.comment or (rules.default_comment if rules else ""),
+            destination=self.form.destination if self.form.wants_destination else None,
+            details=self.form.details(),
+            private_details=self.form.private_details(),
         )
         if self.hub.is_live(self.account):
             context = account_context(self.hub, self.account)
@@ -374,23 +389,37 @@ class FundingViewModel(HubViewModel):
             else:  # the trader moved on: logged, not shown on another account
                 self.outcome.emit(text, ok)
 
+        future.add_done_callback(lambda f: self._taken(request, f))
         send_and_report(
             self.tasks, self.hub.fund(request), future,
             describe=lambda result: self.describe_result(request, result, label),
             show=show, finish=self._sent,
         )
-        future.add_done_callback(lambda f: self._accepted(request, f))
+
+    def _taken(self, request: FundingRequest,
+               future: asyncio.Future[FundingResult | None]) -> None:
+        """The broker took the request (done, or pending its payment or approval): the
+        amount is emptied, so a late second press has nothing to send, and private
+        values (bank details) are kept for next time (in the keyring)."""
+        result = None if future.cancelled() else future.result()
+        if result is None or result.status not in (OrderStatus.ACCEPTED, OrderStatus.PENDING):
+            return
+        self.form.remember()
+        if request.account == self.account:
+            self._set_inputs("", "")
+
+    def payable_text(self) -> str:
+        """The rules' facts and the amount as it will be paid, for the amount typed."""
+        try:
+            amount = parse(self.amount_text)
+        except ValueError:
+            amount = None
+        return self.form.facts_text(amount)
 
     def _sent(self) -> None:
         self.busy = False
         self.set_kind(self.kind)  # a cooldown may have started
         self.refresh_journal()
-
-    def _accepted(self, request: FundingRequest,
-                  future: asyncio.Future[FundingResult | None]) -> None:
-        result = None if future.cancelled() else future.result()
-        if result is not None and result.accepted and request.account == self.account:
-            self._set_inputs("", "")  # done: a late second press has nothing to send
 
     def _what(self, request: FundingRequest) -> str:
         return (f"{self.kind_label(request.kind)} of {fmt.money(request.amount)} "
@@ -400,6 +429,8 @@ class FundingViewModel(HubViewModel):
     def describe_result(request: FundingRequest, result: FundingResult, label: str = "") -> str:
         label = label or KIND_LABELS.get(request.kind, request.kind.value)
         what = f"{label} of {fmt.money(request.amount)} {request.currency}".rstrip()
+        if result.status is OrderStatus.PENDING:
+            return f"Sent, pending: {what} · {result.message or 'the broker settles it later'}"
         if result.accepted:
             parts = [f"Done: {what}"]
             if result.new_balance is not None:
@@ -450,8 +481,15 @@ class FundingViewModel(HubViewModel):
             self.refresh_journal()
         elif isinstance(event, BalanceUpdated) and event.account == self.account:
             self.balance = event.balance.balance
+            # Rules may follow the account's figures (LWork: withdraw up to free margin).
+            rules = (self.hub.funding_rules(self.account, self.kind)
+                     if self.kind is not None else None)
+            if rules != self.rules:
+                self.set_kind(self.kind)
         elif isinstance(event, AccountsUpdated):
             self._show_journal()  # account names arrive
+            if self.form.wants_destination:
+                self.form.changed.emit()  # the destinations' names
         elif (isinstance(event, ConnectionChanged) and self.account is not None
               and event.connection_id == self.account.connection):
             if not self.busy and self._held is None:

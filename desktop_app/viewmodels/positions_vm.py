@@ -150,6 +150,8 @@ class PositionsViewModel(HubViewModel):
         caps = self.capabilities()
         if caps is None:
             return False, "No connected account selected."
+        if not caps.trading:  # listed read-only (LWork's pending orders)
+            return False, caps.why_not("trading")
         if not caps.working_orders:
             return False, caps.why_not("working_orders")
         return True, "Cancel the selected working order."

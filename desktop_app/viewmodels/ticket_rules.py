@@ -53,6 +53,10 @@ class TicketState:
     buy_why: str = ""
     sell_enabled: bool = True
     sell_why: str = ""
+    # False for a broker that does not trade through its API (LWork): the whole ticket
+    # is greyed out and ``trading_why`` says where to trade instead.
+    trading: bool = True
+    trading_why: str = ""
 
     def side(self, side: Side) -> tuple[bool, str]:
         if side is Side.BUY:
@@ -113,10 +117,13 @@ class TicketRules:
         status = self.market_status()
         busy = self.busy or self._pending is not None
         can_send, why = True, ""
+        trading = caps is None or caps.trading
         if self.account is None:
             can_send, why = False, "Select an account first."
         elif caps is None:
             can_send, why = False, "The connection is not ready yet."
+        elif not trading:
+            can_send, why = False, caps.why_not("trading")
         elif self.instrument is None:
             can_send, why = False, "Choose an instrument first."
         elif not self.instrument.tradeable:
@@ -143,6 +150,7 @@ class TicketRules:
             market_status=status,
             stop_price_enabled=self.order_type is OrderType.STOP_LIMIT,
             buy_enabled=buy[0], buy_why=buy[1], sell_enabled=sell[0], sell_why=sell[1],
+            trading=trading, trading_why=why if not trading else "",
         )
 
     def _side_allowed(self, side: Side) -> tuple[bool, str]:

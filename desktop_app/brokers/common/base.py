@@ -275,7 +275,12 @@ class BrokerBase:
         raise self.refuse(request.kind.value)
 
     async def reconcile_funding(
-        self, request: FundingRequest, broker_ref: str, *, since: datetime | None = None
+        self,
+        request: FundingRequest,
+        broker_ref: str,
+        *,
+        since: datetime | None = None,
+        exclude: frozenset[str] = frozenset(),
     ) -> FundingResult:
         return FundingResult(
             OrderStatus.UNKNOWN, broker_ref=broker_ref,
@@ -296,3 +301,9 @@ class BrokerBase:
 
     async def close_account(self, account: AccountRef) -> AccountOpeningResult:
         raise self.refuse("account_close")
+
+    async def owner_name(self) -> str:
+        raise self.refuse("owner_rename")
+
+    async def rename_owner(self, name: str) -> str:
+        raise self.refuse("owner_rename")
