@@ -28,14 +28,13 @@ from desktop_app.storage.journal import DuplicateRequest, JournalEntry, OrderAct
 class HubTrading(HubCore):
     # ------------------------------------------------------------------ orders
     def _validate_order(self, conn: Connection, request: OrderRequest) -> None:
+        self._require_trading(conn)
+        caps = conn.capabilities
+        if caps is not None and request.order_type not in caps.order_types:
+            raise NotSupported(caps.why_not(request.order_type.value))
         # The ticket's own rules (domain.order_checks), those that need no market data.
         for field, message in request_errors(request).items():
             raise ValidationError(message, field=field)
-        caps = conn.capabilities
-        if caps is not None and not caps.trading:
-            raise NotSupported(caps.why_not("trading"))
-        if caps is not None and request.order_type not in caps.order_types:
-            raise NotSupported(caps.why_not(request.order_type.value))
         account = self._account(request.account)
         if account is not None and not account_allows(account).side(request.side):
             verb = "Buying" if request.side is Side.BUY else "Selling"
