@@ -8,22 +8,28 @@ import contextlib
 import logging
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.domain.config import ConnectionProfile, Credentials
+from desktop_app.lifecycle import QuitRequests, bring_to_front, perform_test_action
 from desktop_app.net.request_log import RequestLog
 from desktop_app.sandbox import Sandbox
 from desktop_app.session.hub import Hub
+from desktop_app.single_instance import RaiseServer
 from desktop_app.smoke import SmokeFailed, run_smoke
-from desktop_app.storage.journal import Journal
+from desktop_app.storage.journal_open import open_journal
 from desktop_app.storage.secrets import SecretStore
 from desktop_app.storage.settings import Settings
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.viewmodels.app_vm import AppViewModel
 from desktop_app.viewmodels.gc_guard import GcGuard
+
+log = logging.getLogger(__name__)
 
 _QT_LEVELS = {
     QtMsgType.QtDebugMsg: logging.DEBUG,
@@ -42,63 +48,133 @@ def _qt_message(mode: QtMsgType, _context: QMessageLogContext, message: str) -> 
 
 
 async def run_app(
-    app: QApplication, args: argparse.Namespace, process_age: Callable[[], float]
+    app: QApplication,
+    args: argparse.Namespace,
+    process_age: Callable[[], float],
+    startup: Startup | None = None,
 ) -> int:
+    """Run until asked to quit (see ``desktop_app.lifecycle``); returns the exit status."""
+    startup = startup or Startup()
     qInstallMessageHandler(_qt_message)
     gc_guard = GcGuard(app)
+    quit_requests = QuitRequests(app)
     settings = Settings.load()
-    journal = Journal()
+    opened = await asyncio.to_thread(open_journal)
+    journal = opened.journal
     secrets = SecretStore()
     hub = Hub(settings=settings, secrets=secrets, journal=journal, request_log=RequestLog())
     app_vm = AppViewModel(hub, settings)
     window = MainWindow(app_vm)
+    window.closed.connect(lambda: quit_requests.request("the window was closed"))
+    if startup.log_folder is not None:
+        window.set_log_folder(str(startup.log_folder))
+    if startup.raise_server is not None:
+        startup.raise_server.raiseRequested.connect(lambda: bring_to_front(window))
     window.show()
     app.processEvents()
     first_window = process_age()
-    sandbox: Sandbox | None = None
-    closed = asyncio.get_running_loop().create_future()
-    app.lastWindowClosed.connect(lambda: closed.done() or closed.set_result(None))
+    running = _Running()
     try:
         if args.first_window:
             print(f"first window: {first_window * 1000:.0f} ms", flush=True)
             return 0
         if not secrets.persistent and secrets.warning:
             app_vm.report_error(secrets.warning)
-        await hub.start()
-        use_sandbox = args.smoke or args.sandbox or not settings.profiles
-        if use_sandbox:
-            app_vm.statusMessage.emit("Starting the Sandbox (local simulators)…")
-            sandbox = await Sandbox.start(announce=not args.smoke)
-            async def add(profile: ConnectionProfile, credentials: Credentials) -> None:
-                try:
-                    await hub.add_connection(profile, credentials, persist=False)
-                except Exception as exc:  # shown, not fatal: the window stays usable
-                    app_vm.report_error(f"{profile.name}: {exc}")
-
-            await asyncio.gather(*(add(p, c) for p, c in sandbox.connections()))
-        if args.smoke:
-            started = time.perf_counter()
-            try:
-                line = await run_smoke(app_vm, hub)
-            except SmokeFailed as exc:
-                print(f"smoke: FAILED: {exc}", file=sys.stderr, flush=True)
-                return 1
-            took = time.perf_counter() - started
-            print(
-                f"smoke: ok: {line}; first window {first_window * 1000:.0f} ms; "
-                f"trade round trip {took:.2f} s",
-                flush=True,
-            )
+        report_start_problems(window, [*startup.notes, *opened.notes])
+        body = asyncio.ensure_future(_start_and_smoke(args, hub, app_vm, running, first_window))
+        await asyncio.wait({body, quit_requests.requested}, return_when=asyncio.FIRST_COMPLETED)
+        if not body.done():  # asked to quit while starting or during --smoke
+            body.cancel()
+            await asyncio.gather(body, return_exceptions=True)
+            if args.smoke:
+                why = quit_requests.requested.result()
+                print(f"smoke: interrupted ({why}) before it finished", file=sys.stderr,
+                      flush=True)
+                signum = quit_requests.signal_number
+                return 128 + signum if signum else 1
             return 0
-        await closed
+        status = body.result()
+        if status is not None:
+            return status
+        log.info("ready: the window is up and the connections are started")
+        perform_test_action(window)
+        await quit_requests.requested
         return 0
     finally:
-        window.hide()
+        quit_requests.close()
+        if window.isVisible():
+            window.close()  # saves the layout, as the close button does
         await app_vm.aclose()
         await hub.stop()
         journal.close()
-        if sandbox is not None:
-            await sandbox.stop()
+        if running.sandbox is not None:
+            await running.sandbox.stop()
         with contextlib.suppress(RuntimeError):
             window.deleteLater()
         gc_guard.stop()
+
+
+def report_start_problems(window: MainWindow, problems: Sequence[str]) -> None:
+    """Tell the trader what was wrong at start and what was kept: the activity log (in
+    front) and the status bar; the log file too. The settings' own warning is already in
+    the activity log (the app view-model puts it there)."""
+    for text in problems:
+        log.warning("%s", text)
+        window.vm.report_error(text)
+    if problems or window.vm.settings.load_warning:
+        window.docks["activity"].raise_()
+
+
+@dataclass
+class Startup:
+    """What the entry point learnt before the loop: problems to show in the window, the
+    log folder (File → Open log folder), the listener for later starts."""
+
+    notes: Sequence[str] = ()
+    log_folder: Path | None = None
+    raise_server: RaiseServer | None = None
+
+
+@dataclass
+class _Running:
+    sandbox: Sandbox | None = None
+
+
+async def _start_and_smoke(
+    args: argparse.Namespace,
+    hub: Hub,
+    app_vm: AppViewModel,
+    running: _Running,
+    first_window: float,
+) -> int | None:
+    """Start the session (and the Sandbox); with --smoke run it and return the exit
+    status, else None: the app then runs until asked to quit."""
+    settings = hub.settings
+    await hub.start()
+    use_sandbox = args.smoke or args.sandbox or not settings.profiles
+    if use_sandbox:
+        app_vm.statusMessage.emit("Starting the Sandbox (local simulators)…")
+        running.sandbox = sandbox = await Sandbox.start(announce=not args.smoke)
+
+        async def add(profile: ConnectionProfile, credentials: Credentials) -> None:
+            try:
+                await hub.add_connection(profile, credentials, persist=False)
+            except Exception as exc:  # shown, not fatal: the window stays usable
+                app_vm.report_error(f"{profile.name}: {exc}")
+
+        await asyncio.gather(*(add(p, c) for p, c in sandbox.connections()))
+    if not args.smoke:
+        return None
+    started = time.perf_counter()
+    try:
+        line = await run_smoke(app_vm, hub)
+    except SmokeFailed as exc:
+        print(f"smoke: FAILED: {exc}", file=sys.stderr, flush=True)
+        return 1
+    took = time.perf_counter() - started
+    print(
+        f"smoke: ok: {line}; first window {first_window * 1000:.0f} ms; "
+        f"trade round trip {took:.2f} s",
+        flush=True,
+    )
+    return 0
