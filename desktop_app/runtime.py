@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QMessageLogContext, Qt, QtMsgType, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.lifecycle import QuitRequests, bring_to_front, perform_test_action
@@ -114,15 +114,27 @@ async def run_app(
         gc_guard.stop()
 
 
-def report_start_problems(window: MainWindow, problems: Sequence[str]) -> None:
-    """Tell the trader what was wrong at start and what was kept: the activity log (in
-    front) and the status bar; the log file too. The settings' own warning is already in
-    the activity log (the app view-model puts it there)."""
+def report_start_problems(window: MainWindow, problems: Sequence[str]) -> QMessageBox | None:
+    """Tell the trader what was wrong at start and what was kept: a message over the
+    window (not modal: the app is usable meanwhile), the activity log (brought in front)
+    and the log file. The settings' own warning is in the activity log already (the app
+    view-model puts it there) and joins the message."""
     for text in problems:
         log.warning("%s", text)
         window.vm.report_error(text)
-    if problems or window.vm.settings.load_warning:
-        window.docks["activity"].raise_()
+    shown = [*problems, *filter(None, [window.vm.settings.load_warning])]
+    if not shown:
+        return None
+    window.docks["activity"].raise_()
+    box = QMessageBox(QMessageBox.Icon.Warning, "Trading Dashboard",
+                      "The app started, but not everything was as it should be.",
+                      QMessageBox.StandardButton.Ok, window)
+    box.setObjectName("startProblems")
+    box.setInformativeText("\n\n".join(shown))
+    box.setWindowModality(Qt.WindowModality.NonModal)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.show()
+    return box
 
 
 @dataclass

@@ -275,7 +275,8 @@ class Settings:
             return cls._damaged(target, _why_unreadable(exc))
         if notes:
             try:
-                kept = f"the file as it was is kept as {copy_aside(target, 'original').name}"
+                copy = copy_aside(target, "original")
+                kept = f"the file as it was is kept as {copy.name} in {copy.parent}"
             except OSError as exc:
                 kept = f"a copy of the file could not be kept ({exc.strerror or exc})"
             settings.load_warning = "Settings: " + "; ".join(notes) + f"; {kept}."

@@ -99,6 +99,8 @@ class MainWindow(QMainWindow):
         quit_action.setShortcuts(
             QKeySequence.keyBindings(QKeySequence.StandardKey.Quit) or [QKeySequence("Ctrl+Q")]
         )
+        # From any of the app's windows (a dialog or message in front included).
+        quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 

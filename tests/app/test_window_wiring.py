@@ -41,7 +41,10 @@ def test_start_problems_are_shown_in_the_activity_log_in_front(capital_sim, qtbo
 
             await wait_for(lambda: in_front("chart") and not in_front("activity"),
                            what="the activity log behind the chart (the default layout)")
-            report_start_problems(window, opened.notes)
+            box = report_start_problems(window, opened.notes)
+            assert box is not None and box.isVisible() and not box.isModal()
+            assert note in box.informativeText()
+            assert window.isEnabled()  # the app stays usable while the message is up
             model = window.vm.activity.model
             await wait_for(lambda: any(r.summary == note for r in model.rows()),
                            what="the note in the activity log")
@@ -49,6 +52,7 @@ def test_start_problems_are_shown_in_the_activity_log_in_front(capital_sim, qtbo
             assert row.failed and "moved aside as journal.damaged-" in row.summary
             await wait_for(lambda: in_front("activity") and not in_front("chart"),
                            what="the activity log in front")
+            box.close()
 
     qrun(scenario())
 
