@@ -9,18 +9,18 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from desktop_app.brokers.registry import get_spec
+from desktop_app.brokers.registry import SPECS, get_spec
 from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.domain.types import Environment
 from desktop_app.simulators.runner import RunningSimulator, start_sandbox
 
-SANDBOX_BROKERS = ("capital", "tradovate", "darwinex")
+SANDBOX_BROKERS = tuple(spec.broker for spec in SPECS)
 
 
 def sandbox_connection(broker: str, sim: RunningSimulator) -> tuple[ConnectionProfile, Credentials]:
     """A demo profile pointing at the simulator; secret fields stay out of the profile."""
     spec = get_spec(broker)
-    secret = {f.name for f in spec.credential_fields if f.secret}
+    secret = spec.secret_fields
     profile = ConnectionProfile(
         connection_id=f"sandbox-{broker}",
         broker=broker,

@@ -1,7 +1,7 @@
 """`trading-dashboard --smoke`: one demo trade per Sandbox broker, through the same
 view-models the window uses.
 
-For each broker (Capital.com, Tradovate, Darwinex): pick its first demo account in the
+For each registered broker with a smoke trade in its spec: pick its first demo account in the
 accounts model, search an instrument in the order ticket, Buy through
 ``OrderTicketViewModel.submit`` (what the Buy button calls), wait until the position
 shows in the positions table model, close it through ``PositionsViewModel.close_position``
@@ -13,30 +13,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 
+from desktop_app.brokers.registry import SPECS, BrokerSpec, SmokeTrade
 from desktop_app.domain.types import OrderType, Side
 from desktop_app.session.events import ConnectionState
 from desktop_app.session.hub import Hub
 from desktop_app.viewmodels.app_vm import AppViewModel
 
-SMOKE_SYMBOL = "EURUSD"
-
-
-@dataclass(frozen=True)
-class SmokeTrade:
-    broker: str
-    search: str
-    symbol_prefix: str
-    size: Decimal | None = None  # None: the instrument's minimum
-
-
-SMOKE_TRADES = (
-    SmokeTrade("capital", SMOKE_SYMBOL, SMOKE_SYMBOL),
-    SmokeTrade("tradovate", "ES", "ES", Decimal(1)),
-    SmokeTrade("darwinex", "AEB", "AEB.5.4", Decimal(500)),
-)
 STEP_TIMEOUT = 20.0
 
 
@@ -58,18 +42,21 @@ async def _until(what: str, condition: Callable[[], object], within: float = STE
 async def run_smoke(app_vm: AppViewModel, hub: Hub) -> str:
     """Every Sandbox broker's trade; the first line (Capital.com) carries its timing."""
     lines = []
-    for trade in SMOKE_TRADES:
-        if any(c.profile.sandbox and c.profile.broker == trade.broker
-               for c in hub.connections()):
-            lines.append(await _smoke_trade(app_vm, hub, trade))
+    for spec in SPECS:
+        if spec.smoke is not None and any(
+            c.profile.sandbox and c.profile.broker == spec.broker for c in hub.connections()
+        ):
+            lines.append(await _smoke_trade(app_vm, hub, spec, spec.smoke))
     if not lines:
         raise SmokeFailed("no Sandbox connection was created")
     return "; ".join(lines)
 
 
-async def _smoke_trade(app_vm: AppViewModel, hub: Hub, trade: SmokeTrade) -> str:
+async def _smoke_trade(
+    app_vm: AppViewModel, hub: Hub, spec: BrokerSpec, trade: SmokeTrade
+) -> str:
     infos = [c for c in hub.connections()
-             if c.profile.sandbox and c.profile.broker == trade.broker]
+             if c.profile.sandbox and c.profile.broker == spec.broker]
     conn = infos[0]
     state = await asyncio.wait_for(hub.wait_connected(conn.profile.connection_id), STEP_TIMEOUT)
     if state is not ConnectionState.CONNECTED:

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
+
+class ErrorContext(TypedDict):
+    """The keyword arguments every broker's error mapper passes along (``**context``)."""
+
+    code: str
+    broker: str
+
 
 class BrokerError(Exception):
     """Base of every error a broker service raises."""
@@ -38,8 +47,11 @@ class AccountMoved(PermissionDenied):
 
     default_hint = "Nothing was sent; check the new account and place the order again."
 
-    def __init__(self, message: str, *, old_id: str, new_id: str, **kw: str) -> None:
-        super().__init__(message, **kw)
+    def __init__(
+        self, message: str, *, old_id: str, new_id: str, code: str = "", broker: str = "",
+        hint: str = "",
+    ) -> None:
+        super().__init__(message, code=code, broker=broker, hint=hint)
         self.old_id = old_id
         self.new_id = new_id
 
@@ -47,8 +59,11 @@ class AccountMoved(PermissionDenied):
 class RateLimited(BrokerError):
     default_hint = "The app slows down by itself; try again in a moment."
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kw: str) -> None:
-        super().__init__(message, **kw)
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, code: str = "",
+        broker: str = "", hint: str = "",
+    ) -> None:
+        super().__init__(message, code=code, broker=broker, hint=hint)
         self.retry_after = retry_after
 
 
@@ -75,8 +90,11 @@ class NotSupported(BrokerError):
 class ValidationError(BrokerError):
     """Local form validation: nothing was sent."""
 
-    def __init__(self, message: str, *, field: str = "", **kw: str) -> None:
-        super().__init__(message, **kw)
+    def __init__(
+        self, message: str, *, field: str = "", code: str = "", broker: str = "",
+        hint: str = "",
+    ) -> None:
+        super().__init__(message, code=code, broker=broker, hint=hint)
         self.field = field
 
 
@@ -87,8 +105,11 @@ class DuplicateOrder(ValidationError):
 
     default_hint = "Nothing was sent. Confirm to send the same order a second time."
 
-    def __init__(self, message: str, *, seconds_ago: float, **kw: str) -> None:
-        super().__init__(message, **kw)
+    def __init__(
+        self, message: str, *, seconds_ago: float, field: str = "", code: str = "",
+        broker: str = "", hint: str = "",
+    ) -> None:
+        super().__init__(message, field=field, code=code, broker=broker, hint=hint)
         self.seconds_ago = seconds_ago
 
 

@@ -1,4 +1,10 @@
-"""The async contract every broker service implements."""
+"""The async contract every broker service implements.
+
+Every member the session uses is declared here; the session never looks a member up by
+name. ``brokers.common.base.BrokerBase`` implements the shared part (account checks,
+live opt-in, refusals of what a broker does not offer, with the reason), so a broker
+writes only what it does.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,13 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from desktop_app.domain.capabilities import Capabilities
+from desktop_app.domain.config import Credentials
+from desktop_app.domain.limits import RequestLimits
 from desktop_app.domain.types import (
     Account,
+    AccountOpening,
+    AccountOpeningForm,
+    AccountOpeningResult,
     AccountPreferences,
     AccountRef,
     FundingKind,
@@ -29,27 +40,53 @@ from desktop_app.domain.types import (
     WorkingOrder,
 )
 
+# Hands the broker's reference (a dealReference, an order id) to the journal as soon as
+# the broker gives it, before any confirmation step.
+OnReference = Callable[[str], None]
+CredentialsSink = Callable[[Credentials], None]
+# What changed at the broker, as the broker told us (a webhook, a stream): the account
+# (None: the connection's account list) and the topics ("balances", "positions",
+# "working_orders"). The session refreshes them at once, ahead of the poller's schedule.
+ChangeSink = Callable[["AccountRef | None", frozenset[str]], None]
+CHANGE_TOPICS = frozenset({"balances", "positions", "working_orders"})
+
 
 @runtime_checkable
 class BrokerService(Protocol):
     """One connection to one broker login. All methods are coroutines on the app loop.
 
-    Methods outside ``capabilities`` raise ``NotSupported``. Writes (orders, funding)
-    are never retried blindly: an ambiguous failure is reconciled and reported as the
-    true outcome or ``OutcomeUnknown``.
+    Methods outside ``capabilities`` raise ``NotSupported`` with the broker's reason.
+    Writes (orders, funding, account lifecycle) are sent once: when the outcome cannot
+    be read the write raises ``MaybeSent`` / ``OutcomeUnknown`` or returns an UNKNOWN
+    result, and the session reconciles it through ``reconcile_*`` (never by resending).
     """
 
-    broker: str
     connection_id: str
-    # Optional: a service that rotates tokens or learns a new account id by itself
-    # declares ``credentials_changed: Callable[[Credentials], None] | None = None``;
-    # the session sets it to a function that persists the changed fields (secrets to
-    # the keyring, the rest to the profile).
-    # Optional: ``poll_budget_share: float`` - the share of the default budget the poller
-    # may use, for a service whose clicks do not draw on that budget (default 0.65).
+    # Set by the session before ``connect()``: persists credentials the service changed
+    # by itself (a rotated refresh token, a moved account id, a generated device id).
+    credentials_changed: CredentialsSink | None
+    # Set by the session before ``connect()``: a broker that is told of changes (webhooks,
+    # streams) reports them here instead of waiting for the next poll.
+    changed: ChangeSink | None
+
+    @property
+    def broker(self) -> str:
+        """The registry key of the broker ("capital")."""
+        ...
 
     @property
     def capabilities(self) -> Capabilities: ...
+
+    @property
+    def limiter(self) -> RequestLimits | None:
+        """The broker's request budgets (None: not rate-limited here)."""
+        ...
+
+    @property
+    def poll_budget_share(self) -> float | None:
+        """The share of the default budget the poller may use (None: the poller's own
+        default). A broker whose clicks do not draw on that budget gives more."""
+        ...
 
     async def connect(self) -> None: ...
     async def close(self) -> None: ...
@@ -69,22 +106,26 @@ class BrokerService(Protocol):
     ) -> list[Instrument]: ...
 
     async def place_order(
-        self, request: OrderRequest, on_reference: Callable[[str], None] | None = None
+        self, request: OrderRequest, on_reference: OnReference | None = None
     ) -> OrderResult:
-        """Send once. ``on_reference`` gets the broker's reference (e.g. a Capital.com
-        dealReference) as soon as the broker answers, before any confirmation step, so
-        the journal holds it if the app dies meanwhile. Once the broker may have taken
-        the order, a failure to read the outcome is ``OrderStatus.UNKNOWN`` (or
-        ``OutcomeUnknown``), never ``REJECTED``."""
+        """Send once. ``on_reference`` gets the broker's reference as soon as the broker
+        answers. Once the broker may have taken the order, a failure to read the outcome
+        raises ``MaybeSent`` (or returns UNKNOWN), never ``REJECTED``."""
         ...
 
     async def reconcile_order(
-        self, request: OrderRequest, broker_ref: str, *, since: datetime | None = None
+        self,
+        request: OrderRequest,
+        broker_ref: str,
+        *,
+        since: datetime | None = None,
+        exclude: frozenset[str] = frozenset(),
     ) -> OrderResult:
         """The true outcome of an order sent earlier. Without ``broker_ref`` only deals
-        created at or after ``since`` (when the request was journalled) may match, so
-        an older identical position is never taken for it."""
+        made at or after ``since`` (when it was journalled) and not in ``exclude``
+        (claimed by other journal entries) may match. UNKNOWN when it cannot be told."""
         ...
+
     async def close_position(self, account: AccountRef, position_id: str) -> OrderResult: ...
     async def cancel_order(self, account: AccountRef, order_id: str) -> OrderResult: ...
     async def modify_order(self, amendment: OrderAmendment) -> OrderResult:
@@ -96,8 +137,7 @@ class BrokerService(Protocol):
         ...
 
     async def instrument_details(self, account: AccountRef, symbol: str) -> Instrument:
-        """The instrument with its facts (scores, ...). Services cache what the broker
-        throttles hard; never called per table row (``instrument_details``)."""
+        """The instrument with its facts (scores, ...); never called per table row."""
         ...
 
     async def quote_history(
@@ -123,4 +163,24 @@ class BrokerService(Protocol):
     ) -> AccountPreferences: ...
 
     def funding_rules(self, account: AccountRef, kind: FundingKind) -> FundingRules | None: ...
-    async def fund(self, request: FundingRequest) -> FundingResult: ...
+    async def fund(
+        self, request: FundingRequest, on_reference: OnReference | None = None
+    ) -> FundingResult: ...
+    async def reconcile_funding(
+        self, request: FundingRequest, broker_ref: str, *, since: datetime | None = None
+    ) -> FundingResult:
+        """The true outcome of a funding request sent earlier (UNKNOWN when it cannot be
+        looked up: the trader checks the balance)."""
+        ...
+
+    async def account_opening_forms(self) -> list[AccountOpeningForm]:
+        """What opening an account asks, per kind (``AccountAction.OPEN``)."""
+        ...
+
+    async def open_account(
+        self, opening: AccountOpening, on_reference: OnReference | None = None
+    ) -> AccountOpeningResult: ...
+    async def rename_account(self, account: AccountRef, name: str) -> Account: ...
+    async def close_account(self, account: AccountRef) -> AccountOpeningResult:
+        """Ask the broker to close the account (it may go CLOSING first)."""
+        ...

@@ -15,8 +15,11 @@ import itertools
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from enum import IntEnum
+
+from desktop_app.domain.limits import Budget, BudgetUsage
+
+__all__ = ["Budget", "BudgetUsage", "Priority", "RateLimiter", "context_priority"]
 
 
 class Priority(IntEnum):
@@ -32,27 +35,6 @@ class Priority(IntEnum):
 context_priority: contextvars.ContextVar[Priority | None] = contextvars.ContextVar(
     "context_priority", default=None
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Budget:
-    name: str
-    limit: int
-    period: float
-    documented: str = ""  # the broker's own words for this limit, shown in the status bar
-
-
-@dataclass(frozen=True, slots=True)
-class BudgetUsage:
-    name: str
-    used: int
-    limit: int
-    period: float
-    paused_for: float
-
-    @property
-    def fraction(self) -> float:
-        return self.used / self.limit if self.limit else 0.0
 
 
 class _Window:

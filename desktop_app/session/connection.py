@@ -18,6 +18,7 @@ from desktop_app.domain.capabilities import Capabilities
 from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.domain.errors import BrokerError, RateLimited, Unavailable
 from desktop_app.domain.service import BrokerService
+from desktop_app.domain.types import AccountRef
 from desktop_app.net.request_log import RequestLog
 from desktop_app.session.events import ConnectionState
 
@@ -28,6 +29,8 @@ StateListener = Callable[["Connection"], None]
 # Persists credentials a service changed by itself (a rotated refresh token, a moved
 # account id, a generated device id).
 CredentialsListener = Callable[["Connection", Credentials], None]
+# The broker told a service that something changed (a webhook, a stream).
+ChangeListener = Callable[["Connection", AccountRef | None, frozenset[str]], None]
 
 CLOSE_TIMEOUT = 5.0
 
@@ -73,6 +76,7 @@ class Connection:
         factory: ServiceFactory = registry_factory,
         backoff: Backoff = Backoff(),
         on_credentials: CredentialsListener | None = None,
+        on_changed: ChangeListener | None = None,
     ) -> None:
         self.profile = profile
         self.credentials = dict(credentials)
@@ -86,6 +90,7 @@ class Connection:
         self._factory = factory
         self._backoff = backoff
         self._on_credentials = on_credentials
+        self._on_changed = on_changed
         self._settled = asyncio.Event()
         self._closed = False
 
@@ -184,16 +189,21 @@ class Connection:
             raise
 
     def _attach_credentials_sink(self, service: BrokerService) -> None:
-        """Services that change their own credentials declare ``credentials_changed``."""
-        if self._on_credentials is None or not hasattr(service, "credentials_changed"):
-            return
+        """What a service changes by itself (a rotated token, a moved account id) is kept
+        for this run and handed to the session to persist."""
 
         def changed(updates: Credentials) -> None:
             self.credentials.update(updates)
             if self._on_credentials is not None:
                 self._on_credentials(self, dict(updates))
 
-        service.credentials_changed = changed  # type: ignore[attr-defined]
+        service.credentials_changed = changed
+
+        def told(account: AccountRef | None, topics: frozenset[str]) -> None:
+            if self._on_changed is not None and self.service is service:
+                self._on_changed(self, account, topics)
+
+        service.changed = told
 
     async def close(self) -> None:
         """Close the service (logs out, best effort) and show DISCONNECTED."""

@@ -66,7 +66,7 @@ from desktop_app.domain.errors import (
 from desktop_app.domain.money import utc_now
 from desktop_app.domain.service import BrokerService
 from desktop_app.domain.types import Account, AccountRef
-from desktop_app.net.limiter import Priority, RateLimiter, context_priority
+from desktop_app.net.limiter import Priority, context_priority
 from desktop_app.session.connection import error_text
 from desktop_app.session.events import (
     AccountsUpdated,
@@ -218,9 +218,9 @@ class Poller:
         self._conns.pop(connection_id, None)
         for key in [k for k in self._jobs if k[0] == connection_id]:
             del self._jobs[key]
-        for key in [k for k in self._failures if k[0] == connection_id]:
-            self._failures.pop(key, None)
-            self._retry_at.pop(key, None)
+        for failed in [k for k in self._failures if k[0] == connection_id]:
+            self._failures.pop(failed, None)
+            self._retry_at.pop(failed, None)
         current = asyncio.current_task() if self._tasks else None
         for task in list(self._tasks):
             if task is not current and task.get_name().startswith(f"poll:{connection_id}:"):
@@ -283,7 +283,9 @@ class Poller:
             caps = conn.service.capabilities
             focus_here = focus.account is not None and focus.account.connection == cid
 
-            def add(key: JobKey, account: AccountRef | None, visible: bool, conn=conn) -> None:
+            def add(
+                key: JobKey, account: AccountRef | None, visible: bool, conn: _Conn = conn
+            ) -> None:
                 topic = key[1]
                 if topic in conn.unsupported:
                     return
@@ -298,7 +300,7 @@ class Poller:
                 focus_here and Topic.BALANCES in focus.topics)
 
             refs = [a.ref for a in conn.accounts]
-            if focus_here and focus.account not in refs:
+            if focus_here and focus.account is not None and focus.account not in refs:
                 refs.append(focus.account)  # focused before its accounts were listed
             for ref in refs:
                 focused = ref == focus.account
@@ -326,13 +328,13 @@ class Poller:
 
     def _slots(self, conn: _Conn, now: float, visible_rate: float) -> _Slots:
         """What the poller may start now on one connection, and when to look again."""
-        limiter = getattr(conn.service, "limiter", None)
-        if isinstance(limiter, RateLimiter):
+        limiter = conn.service.limiter
+        if limiter is not None:
             budget = next(b for b in limiter.budgets if b.name == limiter.default)
             limit, period = budget.limit, budget.period
             # A service whose clicks do not draw on its default budget lets the poller
             # have more of it (``poll_budget_share``).
-            share = getattr(conn.service, "poll_budget_share", None) or self.config.budget_share
+            share = conn.service.poll_budget_share or self.config.budget_share
             cap = max(1, math.floor(limit * share))
             # Leave (limit - cap) for interactive requests; in-flight jobs may not have
             # taken their slot yet, so count them as taken.
@@ -471,10 +473,10 @@ class Poller:
             if active is not None:
                 conn.active_account = active
             self._publish(AccountsUpdated(job.conn, accounts, as_of))
-            for account in accounts:
-                if account.balance is not None:
-                    self._publish(BalanceUpdated(account.ref, account.balance))
-                    self._snapshot(account)
+            for listed in accounts:
+                if listed.balance is not None:
+                    self._publish(BalanceUpdated(listed.ref, listed.balance))
+                    self._snapshot(listed)
             return
         account = job.account
         if account is None or not current:

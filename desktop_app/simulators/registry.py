@@ -23,7 +23,9 @@ class SimulatorBundle:
 _FACTORIES: dict[str, str] = {
     "capital": "desktop_app.simulators.capital:create_simulator",
     "darwinex": "desktop_app.simulators.darwinex:create_simulator",
+    "lwork": "desktop_app.simulators.lwork:create_simulator",
     "tradovate": "desktop_app.simulators.tradovate:create_simulator",
+    "upvest": "desktop_app.simulators.upvest:create_simulator",
 }
 
 
@@ -32,8 +34,10 @@ def simulator_names() -> list[str]:
 
 
 def factory(name: str) -> Callable[..., SimulatorBundle]:
+    """The factory registered under ``name``, or the one a "module:function" path names
+    (a broker spec's ``simulator``)."""
     try:
-        module_name, _, attribute = _FACTORIES[name].partition(":")
+        module_name, _, attribute = (name if ":" in name else _FACTORIES[name]).partition(":")
     except KeyError:
         known = ", ".join(simulator_names())
         raise KeyError(f"unknown simulator {name!r} (known: {known})") from None

@@ -19,7 +19,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -47,6 +47,9 @@ from desktop_app.storage.paths import journal_path
 __all__ = ["SCHEMA_VERSION", "Journal", "JournalEntry"]
 
 log = logging.getLogger(__name__)
+# How far before an entry other placements' deals still count as claimed (see
+# claimed_deal_ids): well beyond any broker clock margin.
+CLAIM_LOOKBACK = timedelta(minutes=10)
 
 
 class EntryState(StrEnum):
@@ -62,6 +65,10 @@ class OrderAction(StrEnum):
     CANCEL = "cancel"
     MODIFY = "modify"
     CLOSE_ALL = "close_all"
+    # Account lifecycle (Upvest, LWork): the entry's account is the connection's for an
+    # opening (no account exists yet), the account itself for a close.
+    OPEN_ACCOUNT = "open_account"
+    CLOSE_ACCOUNT = "close_account"
 
 
 class DuplicateRequest(ValueError):
@@ -204,7 +211,8 @@ class Journal:
 
     # -- entries (orders and funding share one shape) -----------------------------
     def _begin(
-        self, table: str, account: AccountRef, client_ref: str, action: str, request: dict
+        self, table: str, account: AccountRef, client_ref: str, action: str,
+        request: dict[str, Any],
     ) -> int:
         now = self._now()
         try:
@@ -241,7 +249,9 @@ class Journal:
         if cur.rowcount != 1:
             raise KeyError(f"no {table} journal entry {entry_id}")
 
-    def _entries(self, table: str, where: str = "", params: tuple = (), limit: int = -1):
+    def _entries(
+        self, table: str, where: str = "", params: tuple[Any, ...] = (), limit: int = -1
+    ) -> list[JournalEntry]:
         kind = "order" if table == "orders" else "funding"
         rows = self._read(
             f"SELECT id, action, client_ref, connection, broker, account, request, state, result,"
@@ -314,6 +324,21 @@ class Journal:
             request["details"] = dict(details)
         return self._begin("orders", account, client_ref, action, request)
 
+    def begin_account_action(
+        self, account: AccountRef, action: OrderAction, client_ref: str,
+        details: dict[str, str],
+    ) -> int:
+        """Record an account opening (``details``: its kind and form values; ``account``
+        names the connection, its id empty) or a close as pending."""
+        request = {
+            "account": codec.account_to_dict(account),
+            "action": action.value,
+            "target_id": account.account_id,
+            "client_ref": client_ref,
+            "details": dict(details),
+        }
+        return self._begin("orders", account, client_ref, action, request)
+
     def set_broker_ref(self, entry_id: int, broker_ref: str) -> None:
         self._update("orders", entry_id, broker_ref=broker_ref)
 
@@ -353,12 +378,15 @@ class Journal:
         return self._entries("orders", limit=limit)
 
     def claimed_deal_ids(self, entry: JournalEntry) -> set[str]:
-        """Deal ids that other placements on ``entry``'s connection, journalled at or
-        after it, are known to have opened: never to be taken for ``entry``'s."""
+        """Deal ids that other placements on ``entry``'s connection are known to have
+        opened: never to be taken for ``entry``'s. Placements journalled shortly before
+        it count too (a confirmed double: its twin's deal may be stamped within the
+        reconciliation's clock margin)."""
         rows = self._read(
             "SELECT result FROM orders WHERE connection = ? AND action = ? AND id != ?"
             " AND created >= ? AND state IN (?, ?) AND result IS NOT NULL",
-            (entry.connection, OrderAction.PLACE.value, entry.id, codec.iso(entry.created),
+            (entry.connection, OrderAction.PLACE.value, entry.id,
+             codec.iso(entry.created - CLAIM_LOOKBACK),
              EntryState.COMPLETED.value, EntryState.RECONCILED.value),
         )
         claimed: set[str] = set()
@@ -433,7 +461,8 @@ class Journal:
         return self._entries("funding", limit=limit)
 
     def _finish(
-        self, table: str, entry_id: int, state: EntryState, result: dict, ref: str, message: str
+        self, table: str, entry_id: int, state: EntryState, result: dict[str, Any], ref: str,
+        message: str,
     ) -> None:
         values: dict[str, Any] = {
             "state": state.value,

@@ -113,7 +113,8 @@ class SecretStore:
                 return value
             backend = self._backend
         try:
-            value = backend.get_password(self.service, key)  # type: ignore[attr-defined]
+            found = backend.get_password(self.service, key)  # type: ignore[attr-defined]
+            value = None if found is None else str(found)
             if field != INDEX_FIELD:
                 register_secret(value)
             return value

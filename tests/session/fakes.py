@@ -20,7 +20,9 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
+from desktop_app.brokers.common.base import BrokerBase
 from desktop_app.domain.capabilities import Capabilities
+from desktop_app.domain.config import ConnectionProfile
 from desktop_app.domain.errors import NotSupported
 from desktop_app.domain.money import utc_now
 from desktop_app.domain.types import (
@@ -44,8 +46,11 @@ from desktop_app.domain.types import (
 from desktop_app.net.limiter import Budget, RateLimiter
 
 
-class FakeService:
+class FakeService(BrokerBase):
+    """Built on the real service base, so it answers every contract member."""
+
     broker = "fake"
+    display_name = "Fake"
 
     def __init__(
         self,
@@ -56,8 +61,9 @@ class FakeService:
         working_orders: bool = True,
         budget: Budget | None = None,
     ) -> None:
-        self.connection_id = connection_id
-        self.limiter = RateLimiter([budget or Budget("all", 20, 1.0)])
+        super().__init__(ConnectionProfile(connection_id, "fake", "Fake"), {})
+        self.rate_limiter = RateLimiter([budget or Budget("all", 20, 1.0)])
+        self._limiter = self.rate_limiter
         self._caps = Capabilities(working_orders=working_orders, quotes=True,
                                   account_switching=switching)
         self.account_ids = account_ids
@@ -83,7 +89,7 @@ class FakeService:
         self.failures.setdefault(method, deque()).extend(errors)
 
     async def _call(self, method: str, target: str = "") -> None:
-        await self.limiter.acquire()
+        await self.rate_limiter.acquire()
         self.calls.append((time.monotonic(), method, target))
         queue = self.failures.get(method)
         if queue:
@@ -154,7 +160,8 @@ class FakeService:
         return OrderResult(OrderStatus.ACCEPTED, broker_ref=ref, deal_ids=(f"D-{len(self.sent)}",))
 
     async def reconcile_order(
-        self, request: OrderRequest, broker_ref: str, *, since: datetime | None = None
+        self, request: OrderRequest, broker_ref: str, *, since: datetime | None = None,
+        exclude: frozenset[str] = frozenset(),
     ) -> OrderResult:
         self.reconciles.append((broker_ref, since))
         await self._call("reconcile_order", broker_ref)
@@ -179,7 +186,9 @@ class FakeService:
             return None
         return FundingRules(kind, "USD", Decimal(1), Decimal(10_000))
 
-    async def fund(self, request: FundingRequest) -> FundingResult:
+    async def fund(
+        self, request: FundingRequest, on_reference: Callable[[str], None] | None = None
+    ) -> FundingResult:
         await self._call("fund", request.client_ref)
         self.sent.append(("fund", request.client_ref))
         self.balance += request.amount

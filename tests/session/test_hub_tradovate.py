@@ -246,7 +246,7 @@ def test_a_lost_order_reply_is_reconciled_and_journalled_once(tradovate_sim, run
 
     run(go(), timeout=30)
     entry = hub.order_journal()[0]
-    assert entry.state is EntryState.COMPLETED
+    assert entry.state is EntryState.RECONCILED  # settled by one reconciliation
     assert entry.order_result().broker_ref in {str(i) for i in sim.state.book.orders}
     assert sim.state.stats["requests"]["POST /order/placeorder"] == 1
 

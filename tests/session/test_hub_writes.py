@@ -366,3 +366,22 @@ def test_start_prunes_balance_snapshots_older_than_a_year(run, make_hub) -> None
 
     run(go())
     assert [s.balance for s in hub.journal.snapshots(ref)] == [Decimal(2)]
+
+
+def test_a_change_the_broker_reports_is_refreshed_at_once(run, hubs, broker) -> None:
+    """A webhook or stream tells the service that positions changed: the session reads
+    them now, not at the next poll (nothing is focused, so the poll is 15 s away)."""
+
+    async def go() -> None:
+        hub = await connected(hubs, broker)
+        hub.set_focus(None, set(), set())
+        await wait_for(lambda: broker.service.count("positions", "A") >= 1)
+        before = broker.service.count("positions", "A")
+        broker.service.notify_changed(ACCOUNT, "positions")
+        await wait_for(lambda: broker.service.count("positions", "A") > before, within=2.0)
+        # A connection that has gone is not refreshed by a late report.
+        service = broker.service
+        await hub.remove_connection(CID)
+        service.notify_changed(ACCOUNT, "positions")
+
+    run(go())

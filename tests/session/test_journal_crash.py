@@ -149,9 +149,9 @@ def test_crash_before_send_and_pending_funding_are_settled(capital_sim, run, mak
 
     run(restart())
     order = journal.order(order_id)
-    # The broker has no such position: reported as not executed, and never sent now.
+    # The broker has no such position: still unknown (looked for again), never sent now.
     assert order.state is EntryState.UNKNOWN
-    assert "not executed" in order.message
+    assert "No matching BTCUSD order" in order.message
     funding = journal.funding_entry(fund_id)
     assert funding.state is EntryState.UNKNOWN
     assert "500.00 USD" in funding.message and "Check the account balance" in funding.message

@@ -33,6 +33,7 @@ from desktop_app.brokers.capital.errors import (
     map_error,
     split_code,
 )
+from desktop_app.brokers.common.replies import as_object
 from desktop_app.domain.errors import (
     AuthError,
     BrokerError,
@@ -340,6 +341,14 @@ class CapitalClient:
     ) -> Any:
         return await self.call("GET", path, params=params, priority=priority)
 
+    async def get_object(
+        self, path: str, *, params: Mapping[str, Any] | None = None,
+        priority: Priority = Priority.VISIBLE,
+    ) -> dict[str, Any]:
+        """A GET whose answer must be a JSON object (else ProtocolError)."""
+        return as_object(await self.get(path, params=params, priority=priority),
+                         f"the answer to GET {path}", broker=BROKER)
+
     # ------------------------------------------------------------------ keep-alive
 
     def start_keepalive(self) -> None:
@@ -367,14 +376,14 @@ class CapitalClient:
                 await asyncio.sleep(min(self.keepalive_after, 30.0))
 
     async def ping(self) -> dict[str, Any]:
-        result = await self.get("/ping", priority=Priority.BACKGROUND)
+        result = await self.get_object("/ping", priority=Priority.BACKGROUND)
         self.pings += 1
         return result
 
     # ------------------------------------------------------------------ accounts
 
     async def get_session(self) -> dict[str, Any]:
-        return await self.get("/session")
+        return await self.get_object("/session")
 
     async def switch_account(
         self, account_id: str, *, priority: Priority = Priority.INTERACTIVE
@@ -413,7 +422,7 @@ class CapitalClient:
     async def preferences(
         self, *, priority: Priority = Priority.INTERACTIVE
     ) -> dict[str, Any]:
-        return await self.get("/accounts/preferences", priority=priority)
+        return await self.get_object("/accounts/preferences", priority=priority)
 
     async def set_preferences(
         self, *, leverages: Mapping[str, int] | None = None, hedging_mode: bool | None = None
@@ -423,11 +432,12 @@ class CapitalClient:
             body["leverages"] = dict(leverages)
         if hedging_mode is not None:
             body["hedgingMode"] = hedging_mode
-        return await self.call(
+        return as_object(await self.call(
             "PUT", "/accounts/preferences", json=body, priority=Priority.INTERACTIVE
-        )
+        ), "the answer to a preferences change", broker=BROKER)
 
-    async def top_up(self, amount: Decimal) -> dict[str, Any]:
+    async def top_up(self, amount: Decimal) -> Any:
+        """The reply as sent (an empty or odd success body is the service's to judge)."""
         return await self.call(
             "POST", "/accounts/topUp", json={"amount": amount}, write=True,
             priority=Priority.INTERACTIVE,
@@ -444,7 +454,7 @@ class CapitalClient:
     async def market(
         self, epic: str, *, priority: Priority = Priority.VISIBLE
     ) -> dict[str, Any]:
-        return await self.get(f"/markets/{segment(epic)}", priority=priority)
+        return await self.get_object(f"/markets/{segment(epic)}", priority=priority)
 
     async def markets(
         self, epics: Iterable[str], *, priority: Priority = Priority.VISIBLE
@@ -472,8 +482,8 @@ class CapitalClient:
 
     async def navigation(self, node_id: str | None = None) -> dict[str, Any]:
         if node_id is None:
-            return await self.get("/marketnavigation", priority=Priority.INTERACTIVE)
-        return await self.get(
+            return await self.get_object("/marketnavigation", priority=Priority.INTERACTIVE)
+        return await self.get_object(
             f"/marketnavigation/{segment(node_id)}", params={"limit": 500},
             priority=Priority.INTERACTIVE,
         )
@@ -536,7 +546,7 @@ class CapitalClient:
         tries = max(1, attempts or self.confirm_attempts)
         for attempt in range(tries):
             try:
-                return await self.get(
+                return await self.get_object(
                     f"/confirms/{segment(deal_reference)}", priority=Priority.INTERACTIVE
                 )
             except (NotFound, Rejected) as exc:

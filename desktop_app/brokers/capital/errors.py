@@ -11,6 +11,7 @@ import httpx
 from desktop_app.domain.errors import (
     AuthError,
     BrokerError,
+    ErrorContext,
     NotFound,
     PermissionDenied,
     RateLimited,
@@ -162,7 +163,7 @@ def map_error(response: httpx.Response) -> BrokerError | None:
         return None
     raw = error_code(response)
     base, value = split_code(raw)
-    kw = {"code": raw, "broker": BROKER}
+    kw: ErrorContext = {"code": raw, "broker": BROKER}
 
     if status == 429 or base == TOO_MANY_REQUESTS:
         return RateLimited("Capital.com is limiting requests (too many requests).", **kw)

@@ -30,7 +30,6 @@ Choices where Darwinex's sources are silent (UNCONFIRMED), and what the app does
   ``history/riskadjustment`` is shown under that name, with a hint saying so.
 """
 
-from desktop_app.brokers.darwinex.client import BASE_URL, DarwinexClient
-from desktop_app.brokers.darwinex.service import DarwinexService
+from desktop_app.brokers.darwinex.spec import SPEC
 
-__all__ = ["BASE_URL", "DarwinexClient", "DarwinexService"]
+__all__ = ["SPEC"]

@@ -24,6 +24,7 @@ import httpx
 from desktop_app.domain.errors import (
     AuthError,
     BrokerError,
+    ErrorContext,
     NotFound,
     PermissionDenied,
     RateLimited,
@@ -71,8 +72,8 @@ def reply_body(response: httpx.Response) -> Any:
 
 
 def fault(body: Any) -> dict[str, Any]:
-    if isinstance(body, dict) and isinstance(body.get("fault"), dict):
-        return body["fault"]
+    if isinstance(body, dict) and isinstance(found := body.get("fault"), dict):
+        return found
     return {}
 
 
@@ -147,7 +148,7 @@ def throttle_policy(time_scale: float = 1.0) -> Callable[[httpx.Response], Throt
 
 def _oauth_error(response: httpx.Response, body: Any) -> BrokerError:
     error = body.get("error") if isinstance(body, dict) else None
-    kw = {"code": str(error or response.status_code), "broker": BROKER}
+    kw: ErrorContext = {"code": str(error or response.status_code), "broker": BROKER}
     if error == "invalid_grant":
         return AuthError(
             "Darwinex no longer accepts the refresh token (invalid_grant): it was used "
@@ -175,7 +176,7 @@ def map_error(response: httpx.Response) -> BrokerError | None:
     body = reply_body(response)
     f = fault(body)
     text = status_text(body)
-    kw = {"code": str(f.get("code") or status), "broker": BROKER}
+    kw: ErrorContext = {"code": str(f.get("code") or status), "broker": BROKER}
 
     if is_throttled(response):
         return RateLimited(
@@ -197,7 +198,7 @@ def map_error(response: httpx.Response) -> BrokerError | None:
         )
     if status == 403:
         if text == NOT_YOUR_ACCOUNT:
-            return AccountNotOwned(text, **{**kw, "code": "not_your_account"})
+            return AccountNotOwned(text, code="not_your_account", broker=BROKER)
         return PermissionDenied(
             text or "Darwinex does not allow this for this token.", **kw
         )

@@ -1,6 +1,5 @@
 """Tradovate REST adapter: access token and renewal, penalty tickets, BrokerService."""
 
-from desktop_app.brokers.tradovate.client import DEMO_URL, LIVE_URL, TradovateClient
-from desktop_app.brokers.tradovate.service import TradovateService
+from desktop_app.brokers.tradovate.spec import SPEC
 
-__all__ = ["DEMO_URL", "LIVE_URL", "TradovateClient", "TradovateService"]
+__all__ = ["SPEC"]

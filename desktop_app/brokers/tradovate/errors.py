@@ -21,6 +21,7 @@ from desktop_app.domain import exact_json
 from desktop_app.domain.errors import (
     AuthError,
     BrokerError,
+    ErrorContext,
     NotFound,
     PermissionDenied,
     RateLimited,
@@ -210,7 +211,7 @@ def map_error(response: httpx.Response) -> BrokerError | None:
     said = ""
     if isinstance(body, dict):
         said = _text(body.get("errorText")) or _violations(body.get("violations"))
-    kw = {"code": f"HTTP {status}", "broker": BROKER}
+    kw: ErrorContext = {"code": f"HTTP {status}", "broker": BROKER}
     if status == 429:
         return RateLimited(LOCKOUT_TEXT, **kw)
     if status == 423:

@@ -24,6 +24,7 @@ from desktop_app.domain.types import (
     OrderType,
     Side,
 )
+from desktop_app.net.http import MaybeSent
 from tests.brokers.capital.conftest import Tap, account_refs
 
 SIZE = Decimal("0.01")  # Bitcoin: trades around the clock
@@ -60,18 +61,22 @@ def test_unreadable_confirm_after_the_order_was_taken_is_unknown_with_its_refere
     assert len(sim_positions(capital_sim, usd.account_id)) == 1  # the broker did take it
 
 
-def test_success_without_a_deal_reference_is_reconciled_not_rejected(
+def test_success_without_a_deal_reference_is_maybe_sent_then_unknown_not_rejected(
     tapped: CapitalService, capital_sim, run
 ) -> None:
     usd, _ = account_refs(capital_sim, tapped)
     # HTTP 200 with a body that holds no dealReference (and the order was not processed).
     capital_sim.state.fail_next(200, "", "/positions", count=1)
     handed: list[str] = []
+    request = OrderRequest(usd, "BTCUSD", Side.BUY, SIZE)
+    journalled_at = utc_now()
 
-    with pytest.raises(OutcomeUnknown) as caught:
-        run(tapped.place_order(OrderRequest(usd, "BTCUSD", Side.BUY, SIZE), handed.append))
+    with pytest.raises(MaybeSent):
+        run(tapped.place_order(request, handed.append))
+    found = run(tapped.reconcile_order(request, "", since=journalled_at))
 
-    assert "no new deal appeared" in caught.value.message
+    assert found.status is OrderStatus.UNKNOWN  # still looking: never "not executed"
+    assert "No matching BTCUSD order" in found.reason
     assert handed == []
     assert capital_sim.state.stats["requests"]["POST /positions"] == 1  # never resent
     assert capital_sim.state.stats["requests"]["GET /positions"] >= 1  # it did reconcile
@@ -82,8 +87,12 @@ def test_unreadable_success_reply_is_reconciled_to_the_new_position(
 ) -> None:
     usd, _ = account_refs(capital_sim, tapped)
     tap.spoil_reply("/positions", b"<html>proxy hiccup</html>")
+    request = OrderRequest(usd, "BTCUSD", Side.BUY, SIZE)
+    journalled_at = utc_now()
 
-    result = run(tapped.place_order(OrderRequest(usd, "BTCUSD", Side.BUY, SIZE)))
+    with pytest.raises(MaybeSent):
+        run(tapped.place_order(request))
+    result = run(tapped.reconcile_order(request, "", since=journalled_at))
 
     assert result.status is OrderStatus.ACCEPTED
     (position,) = sim_positions(capital_sim, usd.account_id)
@@ -103,15 +112,34 @@ def test_lost_reply_never_claims_an_older_identical_position(
     capital_sim.state.drop_reply_next("/positions")
     journalled_at = utc_now()
 
-    with pytest.raises(OutcomeUnknown):
+    with pytest.raises(MaybeSent):
         run(service.place_order(request))
-    with pytest.raises(OutcomeUnknown):  # e.g. from the journal after a restart
-        run(service.reconcile_order(request, "", since=journalled_at))
+    by_time = run(service.reconcile_order(request, "", since=journalled_at))
     guess = run(service.reconcile_order(request, ""))
 
-    assert guess.status is OrderStatus.UNKNOWN
-    assert guess.deal_ids == ()
+    for result in (by_time, guess):
+        assert result.status is OrderStatus.UNKNOWN
+        assert result.deal_ids == ()
     assert [p.deal_id for p in sim_positions(capital_sim, usd.account_id)] == [old_id]
+
+
+def test_a_deal_claimed_by_another_journal_entry_is_not_counted(
+    service: CapitalService, capital_sim, run
+) -> None:
+    """Two identical orders within the clock margin (a confirmed double): the first one's
+    deal is claimed by its own entry, so the lost second finds only its own."""
+    usd, _ = account_refs(capital_sim, service)
+    request = OrderRequest(usd, "BTCUSD", Side.BUY, SIZE)
+    journalled_at = utc_now()
+    (first,) = run(service.place_order(request)).deal_ids
+    (second,) = run(service.place_order(request)).deal_ids
+
+    both = run(service.reconcile_order(request, "", since=journalled_at))
+    mine = run(service.reconcile_order(request, "", since=journalled_at,
+                                       exclude=frozenset({first})))
+
+    assert both.status is OrderStatus.UNKNOWN and "2 BTCUSD positions" in both.reason
+    assert mine.status is OrderStatus.ACCEPTED and mine.deal_ids == (second,)
 
 
 def test_reconcile_by_time_finds_the_new_deal_beside_an_older_twin(
@@ -143,7 +171,7 @@ def test_unreadable_reconcile_is_unknown(tapped: CapitalService, capital_sim, ru
     fail_reads(capital_sim, "/positions")
     by_time = run(tapped.reconcile_order(request, "", since=utc_now()))
     assert by_time.status is OrderStatus.UNKNOWN
-    assert "could not be asked" in by_time.reason
+    assert "positions could not be read" in by_time.reason
 
 
 @pytest.mark.parametrize("target", ["position", "order"])

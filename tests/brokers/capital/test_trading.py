@@ -10,7 +10,6 @@ import pytest
 from desktop_app.brokers.capital.service import CapitalService
 from desktop_app.domain.errors import (
     NotSupported,
-    OutcomeUnknown,
     Unavailable,
     ValidationError,
 )
@@ -23,6 +22,7 @@ from desktop_app.domain.types import (
     OrderType,
     Side,
 )
+from desktop_app.net.http import MaybeSent
 from tests.brokers.capital.conftest import account_refs
 
 SIZE = Decimal("0.01")  # Bitcoin: trades around the clock, minimum size 0.001
@@ -187,10 +187,14 @@ def test_lost_reply_on_open_is_reconciled_to_exactly_one_position(
 ) -> None:
     usd, _ = account_refs(capital_sim, service)
     run(service.place_order(OrderRequest(usd, "BTCUSD", Side.BUY, SIZE)))  # an older twin
-    run(service.positions(usd))
+    run(service.positions(usd))  # listed here before the next order is sent
     capital_sim.state.drop_reply_next("/positions")
+    request = OrderRequest(usd, "BTCUSD", Side.BUY, SIZE)
+    journalled_at = utc_now()
 
-    result = run(service.place_order(OrderRequest(usd, "BTCUSD", Side.BUY, SIZE)))
+    with pytest.raises(MaybeSent):
+        run(service.place_order(request))
+    result = run(service.reconcile_order(request, "", since=journalled_at))
 
     assert result.status is OrderStatus.ACCEPTED
     assert capital_sim.state.stats["requests"]["POST /positions"] == 2  # never resent
@@ -200,16 +204,20 @@ def test_lost_reply_on_open_is_reconciled_to_exactly_one_position(
     assert result.deal_ids == (newest.deal_id,)
 
 
-def test_lost_reply_with_nothing_created_is_outcome_unknown(
+def test_lost_reply_with_nothing_created_stays_unknown(
     service: CapitalService, capital_sim, run
 ) -> None:
     usd, _ = account_refs(capital_sim, service)
     # The broker never got to open it (a closed market rejects); the reply is lost too.
     capital_sim.state.market.set_status("BTCUSD", "CLOSED")
     capital_sim.state.drop_reply_next("/positions")
-    with pytest.raises(OutcomeUnknown) as caught:
-        run(service.place_order(OrderRequest(usd, "BTCUSD", Side.BUY, SIZE)))
-    assert "Nothing was resent" in caught.value.user_text()
+    request = OrderRequest(usd, "BTCUSD", Side.BUY, SIZE)
+    journalled_at = utc_now()
+    with pytest.raises(MaybeSent) as caught:
+        run(service.place_order(request))
+    assert caught.value.message
+    found = run(service.reconcile_order(request, "", since=journalled_at))
+    assert found.status is OrderStatus.UNKNOWN and "keeps looking" in found.reason
     assert capital_sim.state.stats["requests"]["POST /positions"] == 1
 
 
@@ -244,8 +252,8 @@ def test_reconcile_order_from_the_journal(service: CapitalService, capital_sim, 
     assert by_match.deal_ids == placed.deal_ids
 
     other = OrderRequest(usd, "ETHUSD", Side.BUY, Decimal("0.5"))
-    with pytest.raises(OutcomeUnknown):
-        run(service.reconcile_order(other, "", since=journalled_at))
+    assert run(service.reconcile_order(other, "", since=journalled_at)).status is (
+        OrderStatus.UNKNOWN)
 
 
 def test_trading_on_the_second_account_switches_first(

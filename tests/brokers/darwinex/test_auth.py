@@ -34,7 +34,7 @@ def test_expired_token_is_refreshed_and_the_rotated_pair_persisted(
     assert set(rotated) == {"access_token", "refresh_token"}
     assert rotated["access_token"] != old["access_token"]
     assert rotated["refresh_token"] != old["refresh_token"]
-    assert service.credentials["refresh_token"] == rotated["refresh_token"]
+    assert service.fields["refresh_token"] == rotated["refresh_token"]
 
     # The old refresh token is dead (rotation): a service still holding it cannot renew.
     stale = make_service(secrets=old)

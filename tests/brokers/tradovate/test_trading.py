@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from desktop_app.brokers.tradovate.service import TradovateService
-from desktop_app.domain.errors import NotFound, NotSupported, OutcomeUnknown, ValidationError
+from desktop_app.domain.errors import NotFound, NotSupported, ValidationError
 from desktop_app.domain.money import utc_now
 from desktop_app.domain.types import (
     InstrumentKind,
@@ -18,6 +18,7 @@ from desktop_app.domain.types import (
     OrderType,
     Side,
 )
+from desktop_app.net.http import MaybeSent
 from tests.brokers.tradovate.conftest import Tap, account_refs, front_month, requests
 
 PLACE = "POST /order/placeorder"
@@ -228,28 +229,35 @@ def test_lost_reply_on_placeorder_is_reconciled_to_the_one_new_order(
     # An identical older order is not ours.
     older = run(service.place_order(OrderRequest(usd, es, Side.BUY, Decimal(1))))
     tradovate_sim.state.drop_reply_next("/order/placeorder")
+    request = OrderRequest(usd, es, Side.BUY, Decimal(1))
+    journalled_at = utc_now()
 
-    result = run(service.place_order(OrderRequest(usd, es, Side.BUY, Decimal(1))))
+    with pytest.raises(MaybeSent):
+        run(service.place_order(request))
+    result = run(service.reconcile_order(request, "", since=journalled_at))
 
     assert result.status is OrderStatus.ACCEPTED
     assert result.broker_ref and result.broker_ref != older.broker_ref
-    assert "reply was lost" in result.reason
+    assert "Found at Tradovate among the orders" in result.reason
     assert requests(tradovate_sim, PLACE) == 2  # never resent
     assert len(tradovate_sim.state.orders_placed) == 2
 
 
-def test_lost_reply_with_nothing_placed_is_outcome_unknown(
+def test_lost_reply_with_nothing_placed_stays_unknown(
     service: TradovateService, tradovate_sim, run
 ) -> None:
     usd, _ = account_refs(tradovate_sim, service)
     es = front_month(tradovate_sim, "ES")
     tradovate_sim.state.reject_next_order("SessionClosed", "Market is closed")
     tradovate_sim.state.drop_reply_next("/order/placeorder")
+    request = OrderRequest(usd, es, Side.BUY, Decimal(1))
+    journalled_at = utc_now()
 
-    with pytest.raises(OutcomeUnknown) as caught:
-        run(service.place_order(OrderRequest(usd, es, Side.BUY, Decimal(1))))
+    with pytest.raises(MaybeSent):
+        run(service.place_order(request))
+    found = run(service.reconcile_order(request, "", since=journalled_at))
 
-    assert "No new order" in caught.value.message
+    assert found.status is OrderStatus.UNKNOWN and "No matching" in found.reason
     assert requests(tradovate_sim, PLACE) == 1
 
 
@@ -258,8 +266,12 @@ def test_unreadable_reply_is_reconciled_not_rejected(tapped: TradovateService, t
     usd, _ = account_refs(tradovate_sim, tapped)
     es = front_month(tradovate_sim, "ES")
     tap.spoil_reply("/order/placeorder", b"<html>proxy hiccup</html>")
+    request = OrderRequest(usd, es, Side.SELL, Decimal(2))
+    journalled_at = utc_now()
 
-    result = run(tapped.place_order(OrderRequest(usd, es, Side.SELL, Decimal(2))))
+    with pytest.raises(MaybeSent):
+        run(tapped.place_order(request))
+    result = run(tapped.reconcile_order(request, "", since=journalled_at))
 
     assert result.status is OrderStatus.ACCEPTED
     (order_id,) = tradovate_sim.state.book.orders
@@ -276,13 +288,19 @@ def test_reconcile_order_after_a_restart(service: TradovateService, tradovate_si
 
     by_ref = run(service.reconcile_order(request, placed.broker_ref))
     assert by_ref.accepted and by_ref.broker_ref == placed.broker_ref
-    by_time = run(service.reconcile_order(request, "", since=before))
-    assert by_time.accepted and by_time.broker_ref == placed.broker_ref
-    guess = run(service.reconcile_order(request, ""))
-    assert guess.status is OrderStatus.UNKNOWN
-    later = OrderRequest(usd, es, Side.BUY, Decimal(1))
-    with pytest.raises(OutcomeUnknown):  # sent "later": the existing order is older
-        run(service.reconcile_order(later, "", since=utc_now().replace(year=2099)))
+    # A new session (after a restart) has seen no order listed yet.
+    fresh = type(service)(service.profile, dict(service.fields))
+    try:
+        by_time = run(fresh.reconcile_order(request, "", since=before))
+        assert by_time.accepted and by_time.broker_ref == placed.broker_ref
+        guess = run(fresh.reconcile_order(request, ""))
+        assert guess.status is OrderStatus.UNKNOWN
+        later = OrderRequest(usd, es, Side.BUY, Decimal(1))
+        # Sent "later": the existing order is older, so not this one's.
+        too_old = run(fresh.reconcile_order(later, "", since=utc_now().replace(year=2099)))
+        assert too_old.status is OrderStatus.UNKNOWN
+    finally:
+        run(fresh.close())
     assert requests(tradovate_sim, PLACE) == 1
 
 

@@ -1,0 +1,1 @@
+"""What every broker package shares: its spec, the service base, lost-reply reconciliation."""

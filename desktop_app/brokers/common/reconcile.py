@@ -1,0 +1,125 @@
+"""Finding out what became of an order whose reply was lost: one rule for every broker.
+
+A broker supplies a ``Lookup``: how to ask about an order by the reference it gave, and
+how to list the deals or orders that look like a request. Everything else is decided
+here, once: the clock margin, how often to look, which candidates count (made since the
+request was journalled, not claimed by another journal entry) and what "no match" means
+(UNKNOWN: still looking; never "not executed", which a retry would turn into a double).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from desktop_app.domain.errors import BrokerError
+from desktop_app.domain.types import OrderRequest, OrderResult, OrderStatus
+
+# "Made after the send" is judged on the broker's clock: brokers stamp deals to the
+# second (or the Date header tells their clock to about a second) and the request takes
+# its network time. Three seconds cover both; the journal's claims keep an identical
+# order made just before (a double click) from being taken for this one.
+CLOCK_MARGIN = timedelta(seconds=3)
+# Right after a lost reply the broker may not list the deal yet: look a few times.
+ATTEMPTS = 4
+INTERVAL = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A deal or order at the broker that looks like the request."""
+
+    ref: str  # the broker's id for it (deal id, order id)
+    made: datetime | None  # when the broker made it (aware UTC); None: unknown
+    result: OrderResult  # the outcome to report if it is the request's
+
+
+class Lookup(Protocol):
+    """How one broker finds its own orders and deals."""
+
+    @property
+    def what(self) -> str:
+        """What is searched, for messages ("positions", "executed orders")."""
+        ...
+
+    async def by_reference(self, request: OrderRequest, ref: str) -> OrderResult:
+        """The outcome of the order the broker answered with ``ref`` (UNKNOWN when the
+        broker does not know it yet)."""
+        ...
+
+    async def candidates(self, request: OrderRequest, since: datetime) -> list[Candidate]:
+        """Deals / orders like ``request`` (symbol, side, size, type, level) as the broker
+        lists them now; ``since`` is when the request was journalled (our clock): a
+        broker query by time should start ``CLOCK_MARGIN`` earlier, and a deal this app
+        saw listed before ``since`` is not the request's."""
+        ...
+
+
+async def reconcile(
+    lookup: Lookup,
+    request: OrderRequest,
+    broker_ref: str,
+    *,
+    broker: str,
+    since: datetime | None,
+    exclude: frozenset[str] = frozenset(),
+    attempts: int = ATTEMPTS,
+    interval: float = INTERVAL,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+) -> OrderResult:
+    """The outcome of ``request``: by ``broker_ref`` when the broker gave one, else the
+    one unclaimed candidate made since ``since`` (journal time, less ``CLOCK_MARGIN``).
+
+    Never raises for what the broker answered: a refusal to read, no candidate or
+    several are UNKNOWN results whose reason says so (nothing was resent).
+    """
+    if broker_ref:
+        try:
+            return await lookup.by_reference(request, broker_ref)
+        except BrokerError as exc:
+            return OrderResult(
+                OrderStatus.UNKNOWN, broker_ref=broker_ref,
+                reason=f"{broker} could not be asked about order {broker_ref}: {exc.message}",
+            )
+    if since is None:
+        return OrderResult(
+            OrderStatus.UNKNOWN,
+            reason=f"{broker} gave no reference and the time the order was sent is not "
+            "known, so it cannot be told apart from an older identical one.",
+        )
+    earliest = since - CLOCK_MARGIN
+    for attempt in range(max(1, attempts)):
+        if attempt:
+            await sleep(interval)
+        try:
+            found = await lookup.candidates(request, since)
+        except BrokerError as exc:
+            return OrderResult(
+                OrderStatus.UNKNOWN,
+                reason=f"The {lookup.what} could not be read to find out whether the order "
+                f"was taken ({exc.message}).",
+            )
+        # A deal without a time cannot be shown to be new; one claimed by another
+        # journal entry is that entry's.
+        mine = [c for c in found
+                if c.ref not in exclude and c.made is not None and c.made >= earliest]
+        if len(mine) == 1:
+            found_one = mine[0]
+            note = f"Found at {broker} among the {lookup.what}."
+            reason = f"{note} {found_one.result.reason}".strip()
+            return replace(found_one.result, reason=reason)
+        if len(mine) > 1:
+            refs = ", ".join(sorted(c.ref for c in mine))
+            return OrderResult(
+                OrderStatus.UNKNOWN,
+                reason=f"{len(mine)} {request.symbol} {lookup.what} made since the order "
+                f"was sent match it ({refs}); {broker} cannot tell which one it was.",
+            )
+    return OrderResult(
+        OrderStatus.UNKNOWN,
+        reason=f"No matching {request.symbol} order appears among {broker}'s {lookup.what} "
+        "(yet); the app keeps looking.",
+    )
