@@ -15,14 +15,14 @@ from pathlib import Path
 from PySide6.QtCore import QMessageLogContext, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.lifecycle import QuitRequests, bring_to_front, perform_test_action
 from desktop_app.net.request_log import RequestLog
-from desktop_app.sandbox import Sandbox
+from desktop_app.sandbox import OPEN_SESSION, SandboxControl, session_time_from_env
 from desktop_app.session.hub import Hub
 from desktop_app.single_instance import RaiseServer
 from desktop_app.smoke import SmokeFailed, run_smoke
 from desktop_app.storage.journal_open import open_journal
+from desktop_app.storage.paths import sandbox_dir
 from desktop_app.storage.secrets import SecretStore
 from desktop_app.storage.settings import Settings
 from desktop_app.ui.main_window import MainWindow
@@ -45,6 +45,21 @@ _QT_NOISE = ("This plugin does not support propagateSizeHints",)
 def _qt_message(mode: QtMsgType, _context: QMessageLogContext, message: str) -> None:
     if not message.startswith(_QT_NOISE):
         logging.getLogger("qt").log(_QT_LEVELS.get(mode, logging.WARNING), message)
+
+
+def _sandbox_control(hub: Hub, app_vm: AppViewModel, args: argparse.Namespace) -> SandboxControl:
+    """The smoke run gets a throw-away Sandbox with every market open; the app's keeps its
+    state and reads the real clock (or ``TRADING_DASHBOARD_SANDBOX_TIME``)."""
+    if args.smoke:
+        return SandboxControl(hub, state_dir=None, announce=False, session_time=OPEN_SESSION,
+                              report=app_vm.report_error)
+    try:
+        at = session_time_from_env()
+    except ValueError as exc:
+        app_vm.report_error(str(exc))
+        at = None
+    return SandboxControl(hub, state_dir=sandbox_dir(), session_time=at,
+                          report=app_vm.report_error)
 
 
 async def run_app(
@@ -73,7 +88,8 @@ async def run_app(
     window.show()
     app.processEvents()
     first_window = process_age()
-    running = _Running()
+    sandbox = _sandbox_control(hub, app_vm, args)
+    app_vm.sandbox.set_controller(sandbox)
     try:
         if args.first_window:
             print(f"first window: {first_window * 1000:.0f} ms", flush=True)
@@ -81,7 +97,7 @@ async def run_app(
         if not secrets.persistent and secrets.warning:
             app_vm.report_error(secrets.warning)
         report_start_problems(window, [*startup.notes, *opened.notes])
-        body = asyncio.ensure_future(_start_and_smoke(args, hub, app_vm, running, first_window))
+        body = asyncio.ensure_future(_start_and_smoke(args, hub, app_vm, sandbox, first_window))
         await asyncio.wait({body, quit_requests.requested}, return_when=asyncio.FIRST_COMPLETED)
         if not body.done():  # asked to quit while starting or during --smoke
             body.cancel()
@@ -107,8 +123,7 @@ async def run_app(
         await app_vm.aclose()
         await hub.stop()
         journal.close()
-        if running.sandbox is not None:
-            await running.sandbox.stop()
+        await sandbox.close()  # saves the Sandbox's state
         with contextlib.suppress(RuntimeError):
             window.deleteLater()
         gc_guard.stop()
@@ -147,34 +162,20 @@ class Startup:
     raise_server: RaiseServer | None = None
 
 
-@dataclass
-class _Running:
-    sandbox: Sandbox | None = None
-
-
 async def _start_and_smoke(
     args: argparse.Namespace,
     hub: Hub,
     app_vm: AppViewModel,
-    running: _Running,
+    sandbox: SandboxControl,
     first_window: float,
 ) -> int | None:
     """Start the session (and the Sandbox); with --smoke run it and return the exit
     status, else None: the app then runs until asked to quit."""
-    settings = hub.settings
     await hub.start()
-    use_sandbox = args.smoke or args.sandbox or not settings.profiles
+    use_sandbox = args.smoke or args.sandbox or not hub.settings.profiles
     if use_sandbox:
         app_vm.statusMessage.emit("Starting the Sandbox (local simulators)…")
-        running.sandbox = sandbox = await Sandbox.start(announce=not args.smoke)
-
-        async def add(profile: ConnectionProfile, credentials: Credentials) -> None:
-            try:
-                await hub.add_connection(profile, credentials, persist=False)
-            except Exception as exc:  # shown, not fatal: the window stays usable
-                app_vm.report_error(f"{profile.name}: {exc}")
-
-        await asyncio.gather(*(add(p, c) for p, c in sandbox.connections()))
+        await sandbox.open()
     if not args.smoke:
         return None
     started = time.perf_counter()

@@ -58,3 +58,11 @@ def journal_path() -> Path:
 def lock_path() -> Path:
     """The file whose lock says which process uses the data dir (one app per data dir)."""
     return data_dir() / "trading-dashboard.lock"
+
+
+def sandbox_dir(*, create: bool = True) -> Path:
+    """Where the Sandbox keeps its simulators' state between runs (``HOME/data/sandbox``)."""
+    path = data_dir(create=create) / "sandbox"
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    return path

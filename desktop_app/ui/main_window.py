@@ -16,6 +16,7 @@ from desktop_app.ui.positions_panel import PositionsPanel
 from desktop_app.ui.preferences_dialog import PreferencesDialog
 from desktop_app.ui.products_panel import ProductsPanel
 from desktop_app.ui.profiles_dialog import ProfilesDialog
+from desktop_app.ui.sandbox_hint import SandboxHint, ask_reset
 from desktop_app.ui.status_bar import StatusBar
 from desktop_app.ui.theme import apply_theme
 from desktop_app.viewmodels.app_vm import AppViewModel
@@ -51,6 +52,8 @@ class MainWindow(QMainWindow):
         self.activity = ActivityPanel(app_vm.activity, self)
         self.status = StatusBar(app_vm.status, self)
         self.setStatusBar(self.status)
+        self.sandbox_hint = SandboxHint(app_vm.sandbox, self)
+        self.status.addWidget(self.sandbox_hint, 1)
         self.docks: dict[str, QDockWidget] = {}
         for key, title, widget in (
             ("accounts", "Accounts", self.accounts),
@@ -109,6 +112,19 @@ class MainWindow(QMainWindow):
         self.profiles_action.setObjectName("menu.profiles")
         self.profiles_action.triggered.connect(self.open_profiles)
         connections.addAction(self.profiles_action)
+        connections.addSeparator()
+        self.sandbox_action = QAction("Open Sandbox", self)
+        self.sandbox_action.setObjectName("menu.sandbox")
+        self.sandbox_action.setToolTip("Simulated brokers with demo money, beside your "
+                                       "connections")
+        self.sandbox_action.triggered.connect(self.vm.sandbox.open_sandbox)
+        connections.addAction(self.sandbox_action)
+        self.reset_sandbox_action = QAction("Reset Sandbox…", self)
+        self.reset_sandbox_action.setObjectName("menu.resetSandbox")
+        self.reset_sandbox_action.triggered.connect(lambda: ask_reset(self.vm.sandbox, self))
+        connections.addAction(self.reset_sandbox_action)
+        self.vm.sandbox.changed.connect(self._sandbox_changed)
+        self._sandbox_changed()
 
         view = bar.addMenu("&View")
         self.theme_action = QAction("Dark theme", self)
@@ -124,6 +140,14 @@ class MainWindow(QMainWindow):
             action = dock.toggleViewAction()
             action.setObjectName(f"menu.show.{key}")
             view.addAction(action)
+
+    def _sandbox_changed(self) -> None:
+        sandbox = self.vm.sandbox
+        self.sandbox_action.setEnabled(sandbox.can_open)
+        self.reset_sandbox_action.setEnabled(sandbox.can_reset)
+        # The accounts' title is where a trader looks first and costs no room.
+        hint = sandbox.hint
+        self.docks["accounts"].setWindowTitle(f"Accounts — {hint}" if hint else "Accounts")
 
     def _apply_theme(self, theme: str) -> None:
         apply_theme(theme)

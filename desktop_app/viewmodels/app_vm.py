@@ -29,6 +29,7 @@ from desktop_app.viewmodels.positions_vm import PositionsViewModel
 from desktop_app.viewmodels.preferences_vm import PreferencesViewModel
 from desktop_app.viewmodels.products_vm import ProductsViewModel
 from desktop_app.viewmodels.profiles_vm import ProfilesViewModel
+from desktop_app.viewmodels.sandbox_vm import SandboxViewModel
 from desktop_app.viewmodels.status_vm import StatusViewModel
 from desktop_app.viewmodels.tasks import TaskRunner
 
@@ -76,10 +77,11 @@ class AppViewModel(QObject):
         self.chart = BalanceChartViewModel(hub, self)
         self.products = ProductsViewModel(hub, self)
         self.profiles = ProfilesViewModel(hub, self)
+        self.sandbox = SandboxViewModel(hub, settings, self)  # controller set by the runtime
         self._preferences: list[PreferencesViewModel] = []  # open ones, one per dialog
         self._children: list[HubViewModel] = [
             self.activity, self.status, self.accounts, self.positions, self.ticket,
-            self.funding, self.chart, self.products, self.profiles,
+            self.funding, self.chart, self.products, self.profiles, self.sandbox,
         ]
         for child in self._children:
             child.error.connect(self.report_error)
@@ -93,6 +95,7 @@ class AppViewModel(QObject):
         self.funding.resultChanged.connect(self._on_funding_result)
         self.products.tradeRequested.connect(self._trade_product)
         self.profiles.failed.connect(self.statusMessage)
+        self.sandbox.message.connect(self.statusMessage)
         if settings.load_warning:
             self.activity.add_error(settings.load_warning)
         self._on_selection(self.accounts.selected)

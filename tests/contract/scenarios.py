@@ -36,6 +36,7 @@ from desktop_app.simulators.runner import RunningSimulator, start_simulator
 from desktop_app.storage.journal import EntryState, Journal
 from desktop_app.storage.secrets import SecretStore
 from desktop_app.storage.settings import Settings
+from tests.conftest import OPEN_SESSION
 
 WITHIN = 20.0
 
@@ -47,7 +48,12 @@ def hooks_for(spec: BrokerSpec, sim: RunningSimulator) -> ContractHooks:
 
 
 def start(spec: BrokerSpec) -> RunningSimulator:
-    return start_simulator(spec.simulator, port=0, seed=11)
+    sim = start_simulator(spec.simulator, port=0, seed=11)
+    # Simulators with trading hours: every market open, as the fixtures of tests/conftest.py.
+    clock = getattr(sim.state, "session_clock", None)
+    if clock is not None:
+        clock.move_to(OPEN_SESSION)
+    return sim
 
 
 async def until(what: str, condition: Callable[[], Any], within: float = WITHIN) -> Any:

@@ -19,12 +19,14 @@ from decimal import Decimal
 from typing import Any
 
 from desktop_app.domain.exact_json import dumps
+from desktop_app.simulators.clock import SimClock
 from desktop_app.simulators.darwinex import errors
 from desktop_app.simulators.darwinex.book import Book, ExecutedOrder, InvestorAccount
 from desktop_app.simulators.darwinex.products import Catalogue
 from desktop_app.simulators.darwinex.throttle import Throttle, Window
 from desktop_app.simulators.darwinex.tokens import OAuthClient, TokenStore
 from desktop_app.simulators.faults import SimulatorKnobs
+from desktop_app.simulators.streams import StreamKnobs
 
 DEMO, LIVE = "DEMO", "LIVE"
 DEMO_EQUITY = Decimal("50000.00")
@@ -39,6 +41,16 @@ class ThrottleLimits:
     per_api_per_second: int = 5  # per API, across all users
     account_info_per_minute: int = 20  # Investor Account Info, per investor account
     scores_per_minute: int = 10  # /dxscore, /scores, /history/*, per user
+
+
+@dataclass(slots=True)
+class QuoteStreamTiming:
+    """The quote stream and WebSocket (see ``quote_stream``)."""
+
+    heartbeat_seconds: float = 10.0  # UNCONFIRMED
+    quote_seconds: float = 1.0
+    stream_max_seconds: float = 3600.0  # "the stream closes after about 1 hour"
+    tick_seconds: float = 0.1
 
 
 class DarwinexState(SimulatorKnobs):
@@ -58,7 +70,10 @@ class DarwinexState(SimulatorKnobs):
         *,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
+        origin: float | None = None,
     ) -> None:
+        """``origin``: the instant the simulator first started (the DARWINs' histories are
+        anchored there); a restored Sandbox passes the saved one."""
         super().__init__("")
         self.seed = seed
         self.clock = clock
@@ -76,10 +91,15 @@ class DarwinexState(SimulatorKnobs):
         self.time_scale = 1.0
         self.send_retry_after = False  # UNCONFIRMED whether 429s carry Retry-After
         self.limits = ThrottleLimits()
+        self.streams = StreamKnobs()  # the quote stream and WebSocket: drop / refuse
+        self.quote_stream = QuoteStreamTiming()
 
-        self.catalogue = Catalogue(seed, clock())
+        # The DARWIN exchange's calendar: move it with session_clock.move_to().
+        self.session_clock = SimClock(clock)
+        self.origin = clock() if origin is None else origin
+        self.catalogue = Catalogue(seed, self.origin)
         self.book = Book(self.catalogue, clock, rng.randrange(40_000_000, 50_000_000),
-                         self.orders.append)
+                         self.orders.append, self.session_clock)
         self.tokens = TokenStore(monotonic, clock, lambda: self.token_lifetime)
         self.throttle = Throttle(monotonic)
 
@@ -109,6 +129,19 @@ class DarwinexState(SimulatorKnobs):
     def live_credentials(self) -> dict[str, str]:
         return dict(self._logins[LIVE])
 
+    # ----------------------------------------------------------------- saved state
+    def export_state(self) -> dict[str, Any]:
+        from desktop_app.simulators.darwinex.persistence import export_state
+
+        return export_state(self)
+
+    def import_state(self, data: dict[str, Any]) -> None:
+        """After this, ``credentials`` holds the newest token pair (the printed one may
+        have been rotated by a client before the restart)."""
+        from desktop_app.simulators.darwinex.persistence import import_state
+
+        import_state(self, data)
+
     # ----------------------------------------------------------------- rules as knobs
     @property
     def min_amount(self) -> Decimal:
@@ -119,10 +152,19 @@ class DarwinexState(SimulatorKnobs):
         self.book.rules.min_amount = Decimal(str(value))
 
     @property
-    def market_open(self) -> bool:
-        return self.book.rules.market_open
+    def min_amount_on_sells(self) -> bool:
+        return self.book.rules.min_amount_on_sells
 
-    def set_market_open(self, is_open: bool) -> None:
+    @min_amount_on_sells.setter
+    def min_amount_on_sells(self, value: bool) -> None:
+        self.book.rules.min_amount_on_sells = value
+
+    @property
+    def market_open(self) -> bool:
+        return self.book.market_is_open()
+
+    def set_market_open(self, is_open: bool | None) -> None:
+        """Open or close the DARWIN market by hand; None follows its trading hours."""
         with self.lock:
             self.book.rules.market_open = is_open
             self.book.match()
