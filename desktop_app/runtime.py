@@ -58,7 +58,15 @@ def _sandbox_control(hub: Hub, app_vm: AppViewModel, args: argparse.Namespace) -
     except ValueError as exc:
         app_vm.report_error(str(exc))
         at = None
-    return SandboxControl(hub, state_dir=sandbox_dir(), session_time=at,
+    try:
+        state_dir: Path | None = sandbox_dir()
+    except OSError as exc:  # a read-only data folder: the journal's note says more
+        app_vm.report_error(
+            f"The Sandbox cannot keep its state in {sandbox_dir(create=False)} "
+            f"({exc.strerror or exc}); it starts afresh and is forgotten when you quit."
+        )
+        state_dir = None
+    return SandboxControl(hub, state_dir=state_dir, session_time=at,
                           report=app_vm.report_error)
 
 

@@ -31,6 +31,7 @@ SENTINELS = {
 
 
 def _use_sentinels(sims: dict) -> None:
+    from desktop_app.sandbox import OPEN_SESSION
     from desktop_app.simulators.darwinex.tokens import OAuthClient
 
     capital = sims["capital"].state
@@ -53,6 +54,9 @@ def _use_sentinels(sims: dict) -> None:
                  refresh_token=SENTINELS["darwinex.refresh_token"])
     for sim in sims.values():  # the login a profile is made from (sandbox_connection)
         sim.credentials.update(sim.state.credentials)
+        clock = getattr(sim.state, "session_clock", None)  # every market open, any day
+        if clock is not None:
+            clock.move_to(OPEN_SESSION)
 
 
 def _issued_tokens(sims: dict) -> list[str]:

@@ -39,9 +39,13 @@ def leaks(secrets: list[str], blobs: dict[str, bytes]) -> list[str]:
     return found
 
 
-def files_under(*folders: Path, skip: tuple[Path, ...] = ()) -> dict[str, bytes]:
-    return {str(p): p.read_bytes() for folder in folders for p in folder.rglob("*")
-            if p.is_file() and p not in skip}
+def files_under(folder: Path) -> dict[str, bytes]:
+    """Every file the app wrote, except the Sandbox's simulator state (data/sandbox): that
+    is the simulated brokers' own database, which holds the demo logins it issued as a
+    broker's would; the app's side of them lives in memory only (persist=False)."""
+    server_side = folder / "data" / "sandbox"
+    return {str(p): p.read_bytes() for p in folder.rglob("*")
+            if p.is_file() and server_side not in p.parents}
 
 
 def test_a_debug_session_with_sentinel_secrets_writes_none_of_them(tmp_path) -> None:
