@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desktop_app.brokers.registry import SPECS, get_spec
+from desktop_app.brokers.registry import broker_specs, get_spec
 from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.domain.types import Environment
 from desktop_app.sandbox_state import Loaded, SandboxStateFile
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SANDBOX_BROKERS = tuple(spec.broker for spec in SPECS)
 SAVE_INTERVAL = 15.0
 # ISO 8601 instant: the Sandbox's exchanges read this time (and tick on from it); to try
 # closed markets, e.g. TRADING_DASHBOARD_SANDBOX_TIME=2025-01-18T12:00Z (a Saturday).
@@ -57,6 +56,15 @@ def sandbox_connection(broker: str, sim: RunningSimulator) -> tuple[ConnectionPr
         sandbox=True,
     )
     return profile, {k: v for k, v in sim.credentials.items() if k in secret}
+
+
+def sandbox_brokers() -> tuple[str, ...]:
+    """The Sandbox runs every registered broker's simulator."""
+    return tuple(spec.broker for spec in broker_specs())
+
+
+def _factories(brokers: tuple[str, ...]) -> dict[str, str]:
+    return {b: get_spec(b).simulator for b in brokers}
 
 
 def session_time_from_env() -> datetime | None:
@@ -84,14 +92,16 @@ class Sandbox:
     @classmethod
     async def start(
         cls,
-        brokers: tuple[str, ...] = SANDBOX_BROKERS,
+        brokers: tuple[str, ...] | None = None,
         *,
         announce: bool = True,
         state_dir: Path | None = None,
         session_time: datetime | None = None,
     ) -> Sandbox:
-        """``state_dir`` None: nothing is loaded or saved (the smoke run)."""
-        return await asyncio.to_thread(cls._start, brokers, announce, state_dir, session_time)
+        """Every registered broker's simulator (or ``brokers``); ``state_dir`` None: nothing
+        is loaded or saved (the smoke run)."""
+        chosen = brokers if brokers is not None else sandbox_brokers()
+        return await asyncio.to_thread(cls._start, chosen, announce, state_dir, session_time)
 
     @classmethod
     def _start(cls, brokers: tuple[str, ...], announce: bool, state_dir: Path | None,
@@ -100,7 +110,8 @@ class Sandbox:
         loaded = store.load() if store is not None else Loaded()
         notice = loaded.notice
         try:
-            sims = start_sandbox(brokers, loaded.seed, announce=False, saved=loaded.simulators)
+            sims = start_sandbox(brokers, loaded.seed, announce=False, saved=loaded.simulators,
+                                 factories=_factories(brokers))
         except Exception as exc:
             if store is None or not loaded.simulators:
                 raise
@@ -109,7 +120,7 @@ class Sandbox:
             notice = (f"The saved Sandbox could not be restored ({type(exc).__name__}: {exc}); "
                       f"it was moved to {moved} and a new Sandbox was started.")
             loaded = Loaded()
-            sims = start_sandbox(brokers, announce=False)
+            sims = start_sandbox(brokers, announce=False, factories=_factories(brokers))
         if announce:
             for sim in sims.values():
                 print(describe(sim), flush=True)

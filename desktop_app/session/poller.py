@@ -166,6 +166,16 @@ def _degrading(exc: BaseException) -> bool:
     )
 
 
+MIN_WAIT = 1e-4  # seconds
+
+
+def _loop_time() -> float:
+    try:
+        return asyncio.get_running_loop().time()
+    except RuntimeError:  # not on the loop (a test reading the schedule): the same clock
+        return time.monotonic()
+
+
 class Poller:
     def __init__(
         self,
@@ -175,14 +185,16 @@ class Poller:
         journal: Journal | None = None,
         on_health: Callable[[str, str], None] | None = None,
         on_fatal: Callable[[str, BaseException], None] | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        """``clock``: seconds, default the running loop's own time (the loop's timers and
+        the schedule then agree, also on a loop whose time is virtual in tests)."""
         self.config = config or PollConfig()
         self._publish = publish
         self._journal = journal
         self._on_health = on_health
         self._on_fatal = on_fatal
-        self._clock = clock
+        self._clock = clock or _loop_time
         self._conns: dict[str, _Conn] = {}
         self._jobs: dict[JobKey, _Job] = {}
         self._failures: dict[tuple[str, Topic], int] = {}
@@ -434,6 +446,9 @@ class Poller:
             if delay <= 0:
                 await asyncio.sleep(0)
                 continue
+            # A wake-up a hair away (float residue of a window edge) would fire at once on
+            # a coarse clock and spin the loop: wait at least a tenth of a millisecond.
+            delay = max(delay, MIN_WAIT)
             # Not asyncio.wait_for: on Python 3.11 it can swallow a cancellation that
             # arrives as the wait ends, and stop() would then wait for a task that runs on.
             timer = loop.call_later(delay, self._wake.set)

@@ -185,16 +185,21 @@ def start_sandbox(
     *,
     announce: bool = True,
     saved: Mapping[str, Mapping[str, Any]] | None = None,
+    factories: Mapping[str, str] | None = None,
 ) -> dict[str, RunningSimulator]:
     """Start one simulator per broker for the Sandbox profile; prints their demo logins.
 
-    ``saved``: per broker, a state to carry on from (made with the same ``seed``)."""
+    ``saved``: per broker, a state to carry on from (made with the same ``seed``);
+    ``factories``: per broker, its simulator's "module:function" (a broker spec's
+    ``simulator``; by default the simulator package of the same name)."""
     seed = new_seed() if seed is None else seed
     saved = saved or {}
+    factories = factories or {}
     started: dict[str, RunningSimulator] = {}
     try:
         for broker in brokers:
-            started[broker] = start_simulator(broker, seed=seed, saved=saved.get(broker))
+            started[broker] = start_simulator(factories.get(broker, broker), seed=seed,
+                                              saved=saved.get(broker))
     except BaseException:
         for sim in started.values():
             sim.stop()

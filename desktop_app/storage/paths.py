@@ -1,7 +1,7 @@
 """Where the app keeps its files: the platform's config, data and log dirs.
 
-``TRADING_DASHBOARD_HOME`` overrides all three (tests, portable installs):
-``HOME/config``, ``HOME/data`` and ``HOME/logs``.
+``TRADING_DASHBOARD_HOME`` overrides all three (tests, portable installs): ``HOME/config``,
+``HOME/data`` and ``HOME/logs``.
 """
 
 from __future__ import annotations

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget
 
+from desktop_app import APP_DISPLAY_NAME, __version__
+from desktop_app.ui.about_dialog import AboutDialog
 from desktop_app.ui.accounts_panel import AccountsPanel
 from desktop_app.ui.activity_panel import ActivityPanel
+from desktop_app.ui.app_icon import apply_app_identity
 from desktop_app.ui.balance_chart import BalanceChart
 from desktop_app.ui.funding_panel import FundingPanel
 from desktop_app.ui.order_ticket import OrderTicketPanel
@@ -19,6 +22,7 @@ from desktop_app.ui.profiles_dialog import ProfilesDialog
 from desktop_app.ui.sandbox_hint import SandboxHint, ask_reset
 from desktop_app.ui.status_bar import StatusBar
 from desktop_app.ui.theme import apply_theme
+from desktop_app.viewmodels.about_vm import AboutViewModel
 from desktop_app.viewmodels.app_vm import AppViewModel
 
 DOCK_AREAS = {
@@ -38,7 +42,10 @@ class MainWindow(QMainWindow):
     def __init__(self, app_vm: AppViewModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        self.setWindowTitle("Trading Dashboard")
+        self.setWindowTitle(f"{APP_DISPLAY_NAME} {__version__}")
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            self.setWindowIcon(apply_app_identity(app))
         self.vm = app_vm
         self.setDockNestingEnabled(True)
         self.resize(1400, 900)
@@ -77,6 +84,8 @@ class MainWindow(QMainWindow):
         self.profiles_dialog: ProfilesDialog | None = None
         self.preferences_dialog: PreferencesDialog | None = None
         self._build_menus()
+        self.about_dialog: AboutDialog | None = None
+        self._build_help_menu()
 
         self.accounts.preferencesRequested.connect(self.open_preferences)
         app_vm.statusMessage.connect(self.status.show_message)
@@ -149,6 +158,14 @@ class MainWindow(QMainWindow):
         hint = sandbox.hint
         self.docks["accounts"].setWindowTitle(f"Accounts — {hint}" if hint else "Accounts")
 
+    def _build_help_menu(self) -> None:
+        self.help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = QAction(f"&About {APP_DISPLAY_NAME}", self)
+        self.about_action.setObjectName("menu.about")
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.open_about)
+        self.help_menu.addAction(self.about_action)
+
     def _apply_theme(self, theme: str) -> None:
         apply_theme(theme)
         self.chart.apply_theme(theme)
@@ -184,6 +201,16 @@ class MainWindow(QMainWindow):
             self.profiles_dialog = ProfilesDialog(self.vm.profiles, self)
         self.profiles_dialog.open()
         return self.profiles_dialog
+
+    def open_about(self) -> AboutDialog:
+        if self.about_dialog is None:
+            self.about_dialog = AboutDialog(AboutViewModel(), self)
+        if self.about_dialog.isVisible():  # asked again: bring it forward, no second one
+            self.about_dialog.raise_()
+            self.about_dialog.activateWindow()
+        else:
+            self.about_dialog.open()
+        return self.about_dialog
 
     def open_preferences(self) -> PreferencesDialog | None:
         vm = self.vm.preferences_vm()
