@@ -42,20 +42,33 @@ SESSION_TIME_ENV = "TRADING_DASHBOARD_SANDBOX_TIME"
 OPEN_SESSION = datetime(2025, 1, 15, 15, 0, tzinfo=UTC)
 
 
+def sandbox_credentials(broker: str, sim: RunningSimulator) -> dict[str, str]:
+    """What a person would type for the simulator: its printed credentials, with each
+    private-key field's PEM read from the key file the simulator wrote (it prints the
+    file's path, ``<field>_file``, not the key)."""
+    values = dict(sim.credentials)
+    for wanted in get_spec(broker).credential_fields:
+        path = values.get(f"{wanted.name}_file")
+        if wanted.private_key and path and wanted.name not in values:
+            values[wanted.name] = Path(path).read_text(encoding="ascii")
+    return values
+
+
 def sandbox_connection(broker: str, sim: RunningSimulator) -> tuple[ConnectionProfile, Credentials]:
     """A demo profile pointing at the simulator; secret fields stay out of the profile."""
     spec = get_spec(broker)
     secret = spec.secret_fields
+    values = sandbox_credentials(broker, sim)
     profile = ConnectionProfile(
         connection_id=f"sandbox-{broker}",
         broker=broker,
         name=f"{spec.display_name} Sandbox",
         environment=Environment.DEMO,
-        fields={k: v for k, v in sim.credentials.items() if k not in secret},
+        fields={k: v for k, v in values.items() if k not in secret},
         base_url=sim.base_url,
         sandbox=True,
     )
-    return profile, {k: v for k, v in sim.credentials.items() if k in secret}
+    return profile, {k: v for k, v in values.items() if k in secret}
 
 
 def sandbox_brokers() -> tuple[str, ...]:

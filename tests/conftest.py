@@ -39,6 +39,18 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def _english_numbers() -> Iterator[None]:
+    """Tests type English numbers ("0.01"), whatever the locale of the machine running
+    them; a test of another locale sets its own (QLocale.setDefault) and is undone here."""
+    from PySide6.QtCore import QLocale
+
+    before = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+    yield
+    QLocale.setDefault(before)
+
+
 @pytest.fixture
 def aio_loop() -> Iterator[asyncio.AbstractEventLoop]:
     """A plain asyncio loop for tests below the view-models (no Qt)."""

@@ -16,6 +16,10 @@ the account is focused, never in the background, because each poll would switch 
 session away from the account the trader is looking at and back. Their balances still
 come with every ``accounts()`` call.
 
+A broker whose every account costs requests of its own and that publishes no limits
+(``poll_all_accounts=False``, LWork) has positions and working orders polled for the
+focused account only, never in the background.
+
 Budget, per connection, on its default (per-second) limiter budget:
 
 - the poller starts at most ``budget_share`` (65 %) of the budget's limit per window
@@ -78,6 +82,7 @@ from desktop_app.session.events import (
     Topic,
     WorkingOrdersUpdated,
 )
+from desktop_app.session.journal_writer import JournalWriter
 from desktop_app.storage.journal import Journal
 
 log = logging.getLogger(__name__)
@@ -186,12 +191,14 @@ class Poller:
         on_health: Callable[[str, str], None] | None = None,
         on_fatal: Callable[[str, BaseException], None] | None = None,
         clock: Callable[[], float] | None = None,
+        writer: JournalWriter | None = None,
     ) -> None:
         """``clock``: seconds, default the running loop's own time (the loop's timers and
         the schedule then agree, also on a loop whose time is virtual in tests)."""
         self.config = config or PollConfig()
         self._publish = publish
         self._journal = journal
+        self._writer = writer
         self._on_health = on_health
         self._on_fatal = on_fatal
         self._clock = clock or _loop_time
@@ -321,6 +328,8 @@ class Poller:
                     if topic is Topic.WORKING_ORDERS and not caps.working_orders:
                         continue
                     if needs_switch and not focused:
+                        continue
+                    if not caps.poll_all_accounts and not focused:
                         continue
                     add((cid, topic, ref.account_id, ""), ref, focused and topic in focus.topics)
 
@@ -512,10 +521,17 @@ class Poller:
             conn.active_account = account.account_id
 
     def _snapshot(self, account: Account) -> None:
-        if self._journal is None or account.balance is None or self._journal.closed:
+        journal, balance = self._journal, account.balance
+        if journal is None or balance is None or journal.closed:
+            return
+        if self._writer is not None:
+            # Off the loop (a locked journal must not freeze the window); a lost snapshot
+            # only thins the chart.
+            self._writer.maybe("balance snapshot",
+                               lambda: journal.add_balance(account.ref, balance))
             return
         try:
-            self._journal.add_balance(account.ref, account.balance)
+            journal.add_balance(account.ref, balance)
         except Exception:  # a full disk must not stop the live view
             log.exception("could not store a balance snapshot")
 

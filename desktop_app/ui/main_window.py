@@ -3,8 +3,8 @@ connections and theme, the status bar."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtCore import QRect, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget
 
 from desktop_app import APP_DISPLAY_NAME, __version__
@@ -13,6 +13,7 @@ from desktop_app.ui.accounts_panel import AccountsPanel
 from desktop_app.ui.activity_panel import ActivityPanel
 from desktop_app.ui.app_icon import apply_app_identity
 from desktop_app.ui.balance_chart import BalanceChart
+from desktop_app.ui.common import scrolling
 from desktop_app.ui.funding_panel import FundingPanel
 from desktop_app.ui.order_ticket import OrderTicketPanel
 from desktop_app.ui.positions_panel import PositionsPanel
@@ -25,15 +26,23 @@ from desktop_app.ui.theme import apply_theme
 from desktop_app.viewmodels.about_vm import AboutViewModel
 from desktop_app.viewmodels.app_vm import AppViewModel
 
+# The default layout: accounts above positions above the chart (one column, so their
+# heights share out exactly), the ticket column on the right.
 DOCK_AREAS = {
-    "accounts": Qt.DockWidgetArea.TopDockWidgetArea,
+    "accounts": Qt.DockWidgetArea.LeftDockWidgetArea,
     "positions": Qt.DockWidgetArea.LeftDockWidgetArea,
     "orderTicket": Qt.DockWidgetArea.RightDockWidgetArea,
     "funding": Qt.DockWidgetArea.RightDockWidgetArea,
-    "chart": Qt.DockWidgetArea.BottomDockWidgetArea,
-    "products": Qt.DockWidgetArea.BottomDockWidgetArea,
-    "activity": Qt.DockWidgetArea.BottomDockWidgetArea,
+    "chart": Qt.DockWidgetArea.LeftDockWidgetArea,
+    "products": Qt.DockWidgetArea.LeftDockWidgetArea,
+    "activity": Qt.DockWidgetArea.LeftDockWidgetArea,
 }
+# The window's first size: this, or the screen's free area where that is smaller.
+DEFAULT_SIZE = (1600, 1000)
+# Accounts shown without scrolling at the default layout: every Sandbox account (and a
+# few more) where the screen is tall enough, three on a 720p laptop.
+ACCOUNT_ROWS_TALL, ACCOUNT_ROWS_SHORT = 8, 3
+TALL_SCREEN = 900
 
 
 class MainWindow(QMainWindow):
@@ -48,7 +57,13 @@ class MainWindow(QMainWindow):
             self.setWindowIcon(apply_app_identity(app))
         self.vm = app_vm
         self.setDockNestingEnabled(True)
-        self.resize(1400, 900)
+        # The ticket column runs the full height on the right (a docked-back panel may go
+        # to the top or bottom area): it is the tallest panel, and on a 720p screen it
+        # would not fit between the accounts and the chart.
+        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._restored = False
+        self._laid_out = False
 
         self.accounts = AccountsPanel(app_vm.accounts, self)
         self.positions = PositionsPanel(app_vm.positions, self)
@@ -73,9 +88,15 @@ class MainWindow(QMainWindow):
         ):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock.{key}")
-            dock.setWidget(widget)
+            # The forms scroll when the screen is short, so filling them (an error under a
+            # field, the facts of a future) never makes the window grow.
+            dock.setWidget(scrolling(widget, f"scroll.{key}")
+                           if key in ("orderTicket", "funding", "products") else widget)
             self.addDockWidget(DOCK_AREAS[key], dock)
             self.docks[key] = dock
+        vertical = Qt.Orientation.Vertical
+        self.splitDockWidget(self.docks["accounts"], self.docks["positions"], vertical)
+        self.splitDockWidget(self.docks["positions"], self.docks["chart"], vertical)
         self.tabifyDockWidget(self.docks["orderTicket"], self.docks["funding"])
         self.docks["orderTicket"].raise_()
         self.tabifyDockWidget(self.docks["chart"], self.docks["products"])
@@ -92,6 +113,8 @@ class MainWindow(QMainWindow):
         app_vm.themeChanged.connect(self._apply_theme)
         app_vm.tradeRequested.connect(self.docks["orderTicket"].raise_)
         self._apply_theme(app_vm.theme)
+        # Last: building the menus, docks and theme nudges the size by itself.
+        self._fit_to_screen()
         self._restore_layout()
 
     def _build_menus(self) -> None:
@@ -173,13 +196,53 @@ class MainWindow(QMainWindow):
         if self.theme_action.isChecked() != (theme == "dark"):
             self.theme_action.setChecked(theme == "dark")
 
+    def _fit_to_screen(self) -> None:
+        """The first size: DEFAULT_SIZE within the screen's free area, centred on it."""
+        # The minimum as the docks are arranged now (tabbed), not as they were added
+        # one above the other: that one is taller than a 720p screen.
+        self.layout().activate()
+        screen = self.screen()
+        free = screen.availableGeometry() if screen is not None else QRect(0, 0, *DEFAULT_SIZE)
+        width = min(DEFAULT_SIZE[0], free.width())
+        height = min(DEFAULT_SIZE[1], free.height())
+        self.setGeometry(QRect(free.x() + (free.width() - width) // 2,
+                               free.y() + (free.height() - height) // 2, width, height))
+
     def _restore_layout(self) -> None:
         geometry = self.vm.window_geometry()
         if geometry is not None:
             self.restoreGeometry(geometry)
         state = self.vm.window_state()
         if state is not None:
-            self.restoreState(state)
+            self._restored = self.restoreState(state)
+
+    def default_dock_sizes(self) -> None:
+        """The default layout for this window's size: the ticket column about a third of
+        the width, every account visible where the window is tall, a chart below."""
+        height, width = self.height(), self.width()
+        rows = ACCOUNT_ROWS_TALL if height >= TALL_SCREEN else ACCOUNT_ROWS_SHORT
+        dock = self.docks["accounts"]
+        title_height = dock.minimumSizeHint().height() - self.accounts.minimumSizeHint().height()
+        accounts = self.accounts.height_for_rows(rows) + max(title_height, 0)
+        chart = max(150, height // 4)
+        column = [self.docks[k] for k in ("accounts", "positions", "chart")]
+        # Qt scales the sizes to the column's height: give it sizes that add up to it.
+        total = sum(d.height() for d in column)
+        positions = max(self.docks["positions"].minimumSizeHint().height(),
+                        total - accounts - chart)
+        self.resizeDocks(column, [accounts, positions, total - accounts - positions],
+                         Qt.Orientation.Vertical)
+        ticket = max(380, min(560, width // 3))
+        self.resizeDocks([self.docks["positions"], self.docks["orderTicket"]],
+                         [width - ticket, ticket], Qt.Orientation.Horizontal)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._laid_out:
+            self._laid_out = True
+            if not self._restored:
+                # Once the window has its first geometry: docks are sized within it.
+                QTimer.singleShot(0, self, self.default_dock_sizes)
 
     def set_log_folder(self, folder: str) -> None:
         self._log_folder = folder

@@ -125,6 +125,7 @@ class FakeBrokerService(BrokerBase):
 
 class _Lookup:
     what = "positions"
+    complete = False
 
     def __init__(self, service):
         self.service = service

@@ -162,7 +162,7 @@ class FakeService(BrokerBase):
 
     async def reconcile_order(
         self, request: OrderRequest, broker_ref: str, *, since: datetime | None = None,
-        exclude: frozenset[str] = frozenset(),
+        exclude: frozenset[str] = frozenset(), final: bool = False,
     ) -> OrderResult:
         self.reconciles.append((broker_ref, since))
         await self._call("reconcile_order", broker_ref)

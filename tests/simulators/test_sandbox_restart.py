@@ -29,7 +29,9 @@ from desktop_app.storage.settings import Settings
 from tests.session.conftest import wait_for
 
 TOPUP = FundingKind.DEMO_TOPUP
-KEPT = ("capital", "tradovate", "darwinex")  # the simulators that keep their state
+KEPT = ("capital", "tradovate", "darwinex", "lwork")  # the simulators that keep their state
+# Accounts with a balance once every kept simulator is listed (LWork: MT4, MT4, MT5).
+LISTED = 8
 
 
 def _ref(hub: Hub, broker: str, index: int = 0) -> AccountRef:
@@ -45,7 +47,8 @@ async def _opened(state_dir: Path) -> tuple[Hub, SandboxControl]:
                              session_time=OPEN_SESSION)
     await control.open()
     await wait_for(lambda: len([a for a in hub.accounts()
-                                if a.balance is not None and a.ref.broker in KEPT]) == 5, 30)
+                                if a.balance is not None and a.ref.broker in KEPT]) == LISTED,
+                   30)
     return hub, control
 
 
@@ -57,7 +60,10 @@ async def _closed(hub: Hub, control: SandboxControl) -> None:
 
 def _credentials(control: SandboxControl) -> dict[str, dict[str, str]]:
     assert control.sandbox is not None
-    return {b: dict(s.credentials) for b, s in control.sandbox.simulators.items() if b in KEPT}
+    # LWork makes a fresh tenant key pair at each start (its PEM file's path is printed
+    # anew and the Sandbox profile reads it); the logins themselves stay.
+    return {b: {k: v for k, v in s.credentials.items() if k != "private_key_file"}
+            for b, s in control.sandbox.simulators.items() if b in KEPT}
 
 
 def test_a_restart_keeps_accounts_positions_orders_and_funding(run) -> None:
@@ -84,6 +90,15 @@ def test_a_restart_keeps_accounts_positions_orders_and_funding(run) -> None:
         for ref in (capital, tradovate, darwinex):
             await wait_for(lambda r=ref: hub.positions(r), 10)
         await wait_for(lambda: hub.working_orders(capital), 10)
+        # LWork: a deposit paid, a transfer to the other MT4 account, one still pending.
+        mt4, mt4b = _ref(hub, "lwork", 0), _ref(hub, "lwork", 1)
+        lwork = control.sandbox.simulators["lwork"].state
+        paid = await hub.fund(FundingRequest(mt4, FundingKind.DEPOSIT, Decimal(100)))
+        lwork.pay_deposit(lwork.entries("Deposit")[0].job_id)
+        await hub.fund(FundingRequest(mt4, FundingKind.TRANSFER, Decimal(40), destination=mt4b))
+        lwork.deposit_pay_after = None
+        await hub.fund(FundingRequest(mt4b, FundingKind.DEPOSIT, Decimal(30)))
+        assert paid.broker_ref
         seen = {
             "ids": control.sandbox.account_ids(),
             "credentials": _credentials(control),
@@ -92,6 +107,9 @@ def test_a_restart_keeps_accounts_positions_orders_and_funding(run) -> None:
                           for r in (capital, tradovate, darwinex)},
             "order": [(o.order_id, o.level) for o in hub.working_orders(capital)],
             "cooldown": hub.funding_rules(tradovate, TOPUP).next_allowed_at,
+            "lwork": (lwork.account(mt4.account_id).balance,
+                      lwork.account(mt4b.account_id).balance,
+                      [(e.kind, e.record_id, e.amount, e.pay_status) for e in lwork.cash]),
         }
         await _closed(hub, control)
         return seen
@@ -123,6 +141,14 @@ def test_a_restart_keeps_accounts_positions_orders_and_funding(run) -> None:
         # One demo balance change an hour: the simulator still knows when the last was.
         state = control.sandbox.simulators["tradovate"].state
         assert state.last_balance_change(int(tradovate.account_id)) is not None
+        lwork = control.sandbox.simulators["lwork"].state
+        mt4, mt4b = _ref(hub, "lwork", 0), _ref(hub, "lwork", 1)
+        assert (lwork.account(mt4.account_id).balance, lwork.account(mt4b.account_id).balance,
+                [(e.kind, e.record_id, e.amount, e.pay_status) for e in lwork.cash]
+                ) == before["lwork"]
+        # The deposit still pending is followed on: paid now, the balance rises.
+        lwork.pay_deposit(lwork.entries("Deposit")[-1].job_id)
+        await wait_for(lambda: hub.funding_journal()[0].funding_result().accepted, 20)
         await _closed(hub, control)
 
     before = run(first_run(), timeout=90)

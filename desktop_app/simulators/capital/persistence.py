@@ -56,8 +56,11 @@ def import_state(state: CapitalState, data: dict[str, Any]) -> None:
         }
         state._next_watchlist = int(data["next_watchlist"])
         now, mono = state.clock(), state.monotonic()
+        # A session's one X-SECURITY-TOKEN is saved as {token: account} (what
+        # ``Session.account_tokens`` gives); a dict passed as the token made the next
+        # save fail (unhashable) and the Sandbox could not start a second time.
         state.sessions = {
             str(cst): Session(str(cst), str(active), mono - (now - float(used)),
-                              {str(k): str(v) for k, v in tokens.items()})
+                              *(str(k) for k in list(tokens)[:1]))
             for cst, active, used, tokens in data["sessions"]
         }
