@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from desktop_app.net.redact import redact_log_text
+from desktop_app.net.redact import add_secret_field_names, redact_log_text
 from desktop_app.storage.paths import log_dir
 
 DEBUG_ENV = "TRADING_DASHBOARD_DEBUG"
@@ -110,6 +110,7 @@ def setup_logging(*, debug: bool = False, folder: Path | None = None) -> LogSetu
     """Configure the root logger for the app; never raises (a log file that cannot be
     opened becomes a note for the window and records go to stderr instead)."""
     level = logging.DEBUG if debug_requested(debug) else logging.INFO
+    add_secret_field_names(_broker_secret_fields())
     setup = LogSetup(level=level, file=None, _hooks=(sys.excepthook, threading.excepthook))
     previous = logging.getLogRecordFactory()
 
@@ -153,6 +154,14 @@ def setup_logging(*, debug: bool = False, folder: Path | None = None) -> LogSetu
         logging.getLevelName(level),
     )
     return setup
+
+
+def _broker_secret_fields() -> set[str]:
+    """Every registered broker's secret credential field names (LWork's api_token, ...):
+    their values are masked wherever a record shows them by name, known or not."""
+    from desktop_app.brokers.registry import broker_specs
+
+    return {f.name for spec in broker_specs() for f in spec.credential_fields if f.secret}
 
 
 def _stderr_handler(level: int) -> logging.Handler:

@@ -23,7 +23,8 @@ SECRET_HEADERS = frozenset(
      "x-api-key", "x-signature"}
 )
 SECRET_FIELDS = frozenset(
-    {"password", "apikey", "api_key", "sec", "secret", "token", "accesstoken",
+    {"password", "apikey", "api_key", "api_token", "apitoken", "sec", "secret", "token",
+     "accesstoken",
      "access_token", "refreshtoken", "refresh_token", "mdaccesstoken", "sign", "signature",
      "privatekey", "private_key", "encryptionkey", "client_secret", "consumer_secret"}
 )
@@ -192,20 +193,39 @@ def _names_pattern(names: Iterable[str]) -> str:
     return "|".join(sorted(parts, key=len, reverse=True))
 
 
-_LOG_NAMES = _names_pattern(
+_LOG_NAMES_BASE = (
     SECRET_HEADERS | SECRET_FIELDS
     | {"proxy-authorization", "id_token", "client_secret", "passphrase", "private-key"}
 )
 _QUOTED = r"""(?P<vq>b?(?P<q>['"]))(?P<value>(?:\\.|(?!(?P=q)).)*)(?P=q)"""
 _BARE = r"""(?P<bare>[^\s&,;'"<>(){}\[\]]+)"""
-# 'password': 'x'  "CST": "x"  (b'cst', b'x')  password='x'  password=x  CST: x
-_KEY_VALUE = re.compile(
-    rf"""(?ix)
-    (?P<key>b?(?P<kq>['"])(?:{_LOG_NAMES})(?P=kq)\s*[:,=]\s*
-      |(?<![\w-])(?:{_LOG_NAMES})(?![\w-])\s*[:=]\s*)
-    (?:{_QUOTED}|{_BARE})
-    """
-)
+
+
+def _key_value_pattern(names: Iterable[str]) -> re.Pattern[str]:
+    """'password': 'x'  "CST": "x"  (b'cst', b'x')  password='x'  password=x  CST: x"""
+    alternatives = _names_pattern(names)
+    return re.compile(
+        rf"""(?ix)
+        (?P<key>b?(?P<kq>['"])(?:{alternatives})(?P=kq)\s*[:,=]\s*
+          |(?<![\w-])(?:{alternatives})(?![\w-])\s*[:=]\s*)
+        (?:{_QUOTED}|{_BARE})
+        """
+    )
+
+
+_log_names: set[str] = set(_LOG_NAMES_BASE)
+_KEY_VALUE = _key_value_pattern(_log_names)
+
+
+def add_secret_field_names(names: Iterable[str]) -> None:
+    """Mask the values of these fields too (each broker's secret credential fields)."""
+    global _KEY_VALUE
+    new = {n.lower() for n in names if n} - _log_names
+    if new:
+        _log_names.update(new)
+        _KEY_VALUE = _key_value_pattern(_log_names)
+
+
 _AUTH_SCHEME = re.compile(r"(?i)\b(bearer|basic|digest)\s+[A-Za-z0-9._~+/=-]{4,}")
 
 

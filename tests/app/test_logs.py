@@ -88,3 +88,17 @@ def test_debug_from_the_environment(monkeypatch, value) -> None:
         assert setup.level == logging.DEBUG
     finally:
         setup.close()
+
+
+def test_every_registered_broker_s_secret_fields_are_masked_by_name() -> None:
+    from desktop_app.brokers.registry import broker_specs
+    from desktop_app.net.redact import redact_log_text
+
+    setup = setup_logging()
+    try:
+        for spec in broker_specs():
+            for field in (f for f in spec.credential_fields if f.secret):
+                line = f"credentials={{'{field.name}': 'never-known-value-42'}}"
+                assert "never-known-value-42" not in redact_log_text(line), field.name
+    finally:
+        setup.close()

@@ -86,3 +86,12 @@ def test_the_newest_secrets_are_kept_within_the_limit() -> None:
     assert known.scrub("secret-number-4 secret-number-2") == f"{MASK} {MASK}"
     known.add("abc")  # too short to be told from ordinary text
     assert known.scrub("abc") == "abc"
+
+
+def test_a_broker_s_own_secret_field_names_can_be_added() -> None:
+    from desktop_app.net.redact import add_secret_field_names
+
+    line = "credentials={'tenant_id': 'T1', 'merchant_pin': 'pin-7788-99'}"
+    assert "pin-7788-99" in redact_log_text(line)
+    add_secret_field_names(["merchant_pin"])
+    assert "pin-7788-99" not in redact_log_text(line) and "T1" in redact_log_text(line)
