@@ -73,7 +73,8 @@ def _deep(depth: int = DEEP) -> Any:
 
 
 KNOWN: dict[str, Any] = {
-    "ref": REF, "account": REF, "server_ids": {}, "login": "1001", "pay_currency": "USD", "connection": "c1", "environment": Environment.DEMO,
+    "ref": REF, "account": REF, "server_ids": {}, "login": "1001", "pay_currency": "USD",
+    "connection": "c1", "environment": Environment.DEMO,
     "currency": "USD", "symbol": "ES", "contract_name": "ESZ6", "side": Side.BUY,
     "name": "x", "what": "an account", "fallback_name": "x", "state": "cancelled",
     "today": datetime(2026, 12, 4, tzinfo=UTC), "price": Decimal("10"),

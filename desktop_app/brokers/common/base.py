@@ -201,13 +201,16 @@ class BrokerBase:
         since: datetime | None = None,
         exclude: frozenset[str] = frozenset(),
         final: bool = False,
+        peers: tuple[datetime, ...] = (),
+        rank: int = 0,
     ) -> OrderResult:
         """One rule for every broker (``common.reconcile``); the broker only says how
         its orders are found (``order_lookup``)."""
         self.check_account(request.account)
         return await reconcile(
             self.order_lookup(request), request, broker_ref, broker=self.display_name,
-            since=since, exclude=exclude, final=final, interval=self.reconcile_interval,
+            since=since, exclude=exclude, final=final, peers=peers, rank=rank,
+            interval=self.reconcile_interval,
         )
 
     # ------------------------------------------------------------------ refusals
