@@ -148,6 +148,10 @@ def start_simulator(
     bound_port = sock.getsockname()[1]
     config = uvicorn.Config(
         wrap(bundle.app) if wrap is not None else bundle.app,
+        # Inside the app (its logging set up: desktop_app.logs) uvicorn's records go to the
+        # app's log file, masked like every other; uvicorn's own config would add handlers
+        # that write to the terminal. Standalone (the simulators' CLI) it keeps its own.
+        log_config=None if logging.getLogger().handlers else uvicorn.config.LOGGING_CONFIG,
         log_level="warning",
         access_log=access_log,
         lifespan="off",
