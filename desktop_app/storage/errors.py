@@ -20,7 +20,7 @@ class JournalTooNew(Exception):
         self.version = version
 
 
-class JournalUnavailable(sqlite3.OperationalError):
+class JournalNotWritable(sqlite3.OperationalError):
     """The journal cannot be written this run; the text says why, for the trader.
 
     An ``OperationalError`` so that code already prepared for a locked or failing

@@ -36,7 +36,7 @@ from desktop_app.domain.types import (
     OrderStatus,
 )
 from desktop_app.storage import codec
-from desktop_app.storage.errors import JournalDamaged, JournalUnavailable
+from desktop_app.storage.errors import JournalDamaged, JournalNotWritable
 from desktop_app.storage.journal_db import (
     SCHEMA_VERSION,
     connect_read_only,
@@ -145,7 +145,7 @@ class Journal:
         ``snapshot_min_interval`` seconds (enough for a chart; bounded table growth).
 
         ``unavailable`` (why it cannot be written, for the trader) opens it read-only,
-        if it can be read at all: writes raise ``JournalUnavailable``, reads give what
+        if it can be read at all: writes raise ``JournalNotWritable``, reads give what
         the file holds (nothing when it cannot be read). ``journal_open.open_journal``
         decides this at start. Opening a damaged or newer file raises
         (``sqlite3.DatabaseError``, ``JournalTooNew``).
@@ -185,7 +185,7 @@ class Journal:
 
     def _write(self, sql: str, params: tuple[Any, ...], *, durable: bool) -> sqlite3.Cursor:
         if self.unavailable:
-            raise JournalUnavailable(self.unavailable)
+            raise JournalNotWritable(self.unavailable)
         with self._lock:
             db = self._conn()
             if durable != self._durable:

@@ -17,7 +17,7 @@ import pytest
 
 from desktop_app.domain.types import AccountRef, FundingKind, FundingRequest, OrderRequest, Side
 from desktop_app.storage.aside import aside_name, move_aside
-from desktop_app.storage.errors import JournalUnavailable
+from desktop_app.storage.errors import JournalNotWritable
 from desktop_app.storage.journal import Journal
 from desktop_app.storage.journal_open import open_journal
 
@@ -128,7 +128,7 @@ def test_an_unwritable_journal_refuses_writes_and_still_reads(tmp_path: Path) ->
     _fill(path)
     journal = Journal(path, unavailable="The journal cannot be written: test.")
     assert len(journal.orders()) == 5
-    with pytest.raises(JournalUnavailable, match="cannot be written: test"):
+    with pytest.raises(JournalNotWritable, match="cannot be written: test"):
         journal.begin_order(_order(8))
     with pytest.raises(sqlite3.OperationalError):  # what the session already handles
         journal.begin_funding(FundingRequest(ACC, FundingKind.DEMO_TOPUP, Decimal(5)))
