@@ -220,6 +220,9 @@ class Position:
     profit_level: Decimal | None = None
     leverage: Decimal | None = None
     facts: tuple[Fact, ...] = ()
+    # Why the broker's reply for this position could not be read (fields missing or of
+    # the wrong kind): size, levels and P/L are then unknown, not zero, and shown so.
+    unreadable: str = ""
 
 
 @dataclass(frozen=True, slots=True)
