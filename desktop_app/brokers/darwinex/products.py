@@ -211,6 +211,7 @@ class DarwinexProducts(DarwinexStatus):
             inst, bid=quote.bid, offer=quote.offer, buy_allowed=quote.buy_allowed,
             sell_allowed=quote.sell_allowed, note=quote.note,
             market_status=quote.market_status, tradeable=quote.market_status == "TRADEABLE",
+            opens_at=quote.opens_at,
         )
 
     async def quote_history(
