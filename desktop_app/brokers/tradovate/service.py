@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from dataclasses import replace
 from typing import Any
 
-from desktop_app.brokers.tradovate import mapping
+from desktop_app.brokers.tradovate import hours, mapping
 from desktop_app.brokers.tradovate.core import SUGGEST_LIMIT
 from desktop_app.brokers.tradovate.funding import TradovateFunding
 from desktop_app.brokers.tradovate.orders import TradovateOrders
@@ -60,7 +61,39 @@ class TradovateService(TradovateOrders, TradovateFunding):
     async def quote(self, account: AccountRef, symbol: str) -> Quote:
         self._account_id(account)
         contract = await self._contract(symbol)
-        return await self._quote(str(contract.get("name")))
+        name = str(contract.get("name"))
+        return self._in_session(await self._quote(name), await self._session(name))
+
+    async def _session(self, contract_name: str) -> hours.SessionNow | None:
+        """The product's session now (``/productSession``, read once per product)."""
+        product = await self._product(contract_name)
+        if product is None or product.product_id is None:
+            return None
+        if product.product_id not in self._sessions:
+            try:
+                found = await self.client.product_sessions(product.product_id)
+            except (NotFound, Rejected) as exc:
+                log.info("Tradovate session of %s unknown: %s", product.name, exc.message)
+                found = []
+            self._sessions[product.product_id] = next(
+                (s for s in found if isinstance(s, dict)), None)
+        session = self._sessions[product.product_id]
+        return hours.session_now(session, self.now()) if session is not None else None
+
+    @staticmethod
+    def _in_session(quote: Quote, now: hours.SessionNow | None) -> Quote:
+        """A quote with what the session allows: closed (and when it opens), or the
+        pre-open, when limit and stop orders are taken and market orders are not."""
+        if now is None or now.state is hours.SessionState.OPEN:
+            return quote
+        if now.state is hours.SessionState.CLOSED:
+            return replace(quote, market_status="CLOSED", opens_at=now.opens_at)
+        return replace(
+            quote, buy_allowed=False, sell_allowed=False, conditional_buy_allowed=True,
+            conditional_sell_allowed=True, opens_at=now.opens_at,
+            note="Pre-open: Tradovate takes limit and stop orders now, market orders "
+                 "once trading starts.",
+        )
 
     async def search_instruments(self, account: AccountRef, text: str) -> list[Instrument]:
         self._account_id(account)
@@ -85,9 +118,17 @@ class TradovateService(TradovateOrders, TradovateFunding):
         self._account_id(account)
         contract = await self._contract(symbol, Priority.INTERACTIVE)
         name = str(contract.get("name"))
-        return mapping.instrument(
-            contract, await self._product(name), await self._quote_or_none(name)
+        quote = await self._quote_or_none(name)
+        session = await self._session(name)
+        inst = mapping.instrument(
+            contract, await self._product(name),
+            self._in_session(quote, session) if quote is not None else None,
         )
+        if session is not None and session.state is hours.SessionState.CLOSED:
+            inst = replace(inst, market_status="CLOSED", opens_at=session.opens_at)
+        elif session is not None and session.state is hours.SessionState.PRE_OPEN:
+            inst = replace(inst, opens_at=session.opens_at)
+        return inst
 
     # ------------------------------------------------------------------ positions
 
