@@ -82,18 +82,15 @@ class TradovateService(TradovateOrders, TradovateFunding):
 
     @staticmethod
     def _in_session(quote: Quote, now: hours.SessionNow | None) -> Quote:
-        """A quote with what the session allows: closed (and when it opens), or the
-        pre-open, when limit and stop orders are taken and market orders are not."""
+        """A quote saying when trading starts, outside the session. Said, not enforced:
+        the session has no holiday calendar and no zone of its own, so Tradovate's own
+        answer to an order decides (its refusal, "Market is closed", is shown)."""
         if now is None or now.state is hours.SessionState.OPEN:
             return quote
-        if now.state is hours.SessionState.CLOSED:
-            return replace(quote, market_status="CLOSED", opens_at=now.opens_at)
-        return replace(
-            quote, buy_allowed=False, sell_allowed=False, conditional_buy_allowed=True,
-            conditional_sell_allowed=True, opens_at=now.opens_at,
-            note="Pre-open: Tradovate takes limit and stop orders now, market orders "
-                 "once trading starts.",
-        )
+        note = ("Pre-open: Tradovate takes limit and stop orders now, market orders once "
+                "trading starts." if now.state is hours.SessionState.PRE_OPEN else
+                "Outside Tradovate's trading session: orders are refused until it opens.")
+        return replace(quote, opens_at=now.opens_at, note=note)
 
     async def search_instruments(self, account: AccountRef, text: str) -> list[Instrument]:
         self._account_id(account)
@@ -124,9 +121,7 @@ class TradovateService(TradovateOrders, TradovateFunding):
             contract, await self._product(name),
             self._in_session(quote, session) if quote is not None else None,
         )
-        if session is not None and session.state is hours.SessionState.CLOSED:
-            inst = replace(inst, market_status="CLOSED", opens_at=session.opens_at)
-        elif session is not None and session.state is hours.SessionState.PRE_OPEN:
+        if session is not None and session.state is not hours.SessionState.OPEN:
             inst = replace(inst, opens_at=session.opens_at)
         return inst
 
