@@ -180,6 +180,9 @@ class Instrument:
     size_units: tuple[SizeUnit, ...] = (SizeUnit.UNITS,)
     # Identifiers beyond the symbol (ISIN, WKN, ...), shown and searchable.
     codes: tuple[Fact, ...] = ()
+    # When a closed market opens next, from the broker's own data (None: open, or the
+    # broker does not say).
+    opens_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +200,8 @@ class Quote:
     # market hours); None: as for market orders.
     conditional_buy_allowed: bool | None = None
     conditional_sell_allowed: bool | None = None
+    # When a closed market opens next, from the broker's own data (None: open or unknown).
+    opens_at: datetime | None = None
 
     @property
     def tradeable(self) -> bool:
@@ -220,6 +225,9 @@ class Position:
     profit_level: Decimal | None = None
     leverage: Decimal | None = None
     facts: tuple[Fact, ...] = ()
+    # Why the broker's reply for this position could not be read (fields missing or of
+    # the wrong kind): size, levels and P/L are then unknown, not zero, and shown so.
+    unreadable: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.ui.common import table_view
 from desktop_app.viewmodels.accounts_vm import AccountsViewModel
-from desktop_app.viewmodels.keyed_table import NumericSortProxy
+from desktop_app.viewmodels.sort_proxy import NumericSortProxy
 
 MAX_COLUMN_WIDTH = 240
 ROW_HEIGHT = 22

@@ -19,7 +19,7 @@ from desktop_app.ui.common import ElidedLabel, ask, error_label, set_result, sho
 from desktop_app.ui.funding_form import FundingFormWidget
 from desktop_app.viewmodels.confirmation import Confirmation
 from desktop_app.viewmodels.funding_vm import FundingViewModel
-from desktop_app.viewmodels.keyed_table import NumericSortProxy
+from desktop_app.viewmodels.sort_proxy import NumericSortProxy
 
 
 class FundingPanel(QWidget):

@@ -142,6 +142,8 @@ AGE_COLUMN = next(i for i, c in enumerate(ACCOUNT_COLUMNS) if c.title == "Update
 
 
 class AccountsTableModel(KeyedTableModel[AccountRow]):
+    extra_roles = frozenset({_FOREGROUND, _FONT})
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(ACCOUNT_COLUMNS, "key", parent)
         self._italic = QFont()

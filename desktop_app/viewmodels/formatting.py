@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from desktop_app.domain.money import format_duration, utc_now
@@ -48,6 +48,14 @@ def order_type(value: OrderType) -> str:
 
 def time_utc(value: datetime | None) -> str:
     return "" if value is None else value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def local_time(value: datetime, zone: tzinfo | None = None) -> str:
+    """An instant in the trader's own time zone (the system's unless ``zone``), with the
+    zone: "Sun 19 Jan 23:00 CET"."""
+    local = value.astimezone(zone) if zone is not None else value.astimezone()
+    name = local.strftime("%Z") or local.strftime("UTC%z")
+    return f"{local.strftime('%a %d %b %H:%M')} {name}"
 
 
 def age(as_of: datetime | None, now: datetime | None = None) -> str:

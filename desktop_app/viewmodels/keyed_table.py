@@ -14,6 +14,9 @@ which are formatted again the next time a view asks for that row (only visible r
 are asked), so a tick costs the comparison and the signals, not the formatting.
 
 ``schedule(items)`` keeps only the latest snapshot and applies it once per frame.
+
+``applied`` is emitted once at the end of every ``apply`` (``applying`` is True while the
+signals of one are going out): a sort proxy re-sorts once per snapshot, not per signal.
 """
 
 from __future__ import annotations
@@ -23,15 +26,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import attrgetter
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QColor
 
@@ -69,6 +72,11 @@ class Column(Generic[T]):
 
 
 class KeyedTableModel(QAbstractTableModel, Generic[T]):
+    applied = Signal()  # once per apply(), after its signals
+    # Roles ``extra_data`` answers (a subclass adds its own); a view asks for about seven
+    # roles per painted cell, and the others are None without a Python call.
+    extra_roles: ClassVar[frozenset[int]] = frozenset()
+
     def __init__(
         self,
         columns: Sequence[Column[T]],
@@ -93,6 +101,7 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         self._pending: Iterable[T] | None = None
         self._base_interval = interval_ms
         self._throttle = Throttle(self._apply_pending, interval_ms, self)
+        self.applying = False
         self.signals_emitted = 0  # dataChanged + insert + remove, for tests and benchmarks
 
     # --- Qt model interface -------------------------------------------------------
@@ -116,6 +125,12 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
     def sort_key(self, row: int, column: int) -> Any:
         return self._sorts[column](self._rows[row])
 
+    def sort_keys(self, column: int, first: int = 0, last: int | None = None) -> list[Any]:
+        """The sort keys of ``column`` for rows ``first`` to ``last`` (inclusive)."""
+        key = self._sorts[column]
+        stop = len(self._rows) if last is None else last + 1
+        return [key(item) for item in self._rows[first:stop]]
+
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
         if role == _DISPLAY and orientation == Qt.Orientation.Horizontal:
             return self.columns[section].title
@@ -124,19 +139,21 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
-        row = index.row()
+        return self.cell(index.row(), index.column(), role)
+
+    def cell(self, row: int, col: int, role: int = _DISPLAY) -> Any:
+        """``data()`` by row and column (a sort proxy calls it without making indexes)."""
         if role == _DISPLAY:
             cached = self._cache[row]
             if cached is None:
                 item = self._rows[row]
                 cached = self._cache[row] = tuple(f(item) for f in self._displays)
-            return cached[index.column()]
+            return cached[col]
         if role == SORT_ROLE:
-            return self._sorts[index.column()](self._rows[row])
+            return self._sorts[col](self._rows[row])
         if role == _ALIGN:
-            return self._aligns[index.column()]
+            return self._aligns[col]
         if role == _FOREGROUND:
-            col = index.column()
             if self._signed[col]:
                 value = self._sorts[col](self._rows[row])
                 return GAIN if value > 0 else LOSS if value < 0 else None
@@ -144,8 +161,15 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         if role == KEY_ROLE:
             return self._keys[row]
         if role == _TOOLTIP:
-            return self.tooltip(self._rows[row], index.column())
-        return self.extra_data(self._rows[row], index.column(), role)
+            return self.tooltip(self._rows[row], col)
+        if role in self.extra_roles:
+            return self.extra_data(self._rows[row], col, role)
+        return None
+
+    def answered_roles(self) -> frozenset[int]:
+        """Every role ``cell`` may answer with something other than None."""
+        return frozenset({_DISPLAY, SORT_ROLE, _ALIGN, _FOREGROUND, KEY_ROLE, _TOOLTIP,
+                          *self.extra_roles})
 
     def tooltip(self, item: T, column: int) -> str | None:
         return None
@@ -206,6 +230,14 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
 
     def apply(self, items: Iterable[T]) -> None:
         """Make the model hold exactly ``items`` (a full snapshot), signalling only changes."""
+        self.applying = True
+        try:
+            self._apply(items)
+        finally:
+            self.applying = False
+        self.applied.emit()
+
+    def _apply(self, items: Iterable[T]) -> None:
         keyf = self._key
         incoming = {keyf(it): it for it in items}
         keys = self._keys
@@ -292,28 +324,3 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
                 self.signals_emitted += 1
             mask >>= 1
             col += 1
-
-
-class NumericSortProxy(QSortFilterProxyModel):
-    """Sorts on ``SORT_ROLE`` (numbers as numbers), never on display text.
-
-    Over a ``KeyedTableModel`` it reads the same sort keys directly: one Python call
-    per comparison instead of two ``data()`` calls.
-    """
-
-    def __init__(self, source: QAbstractTableModel, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.setSourceModel(source)
-        self.setSortRole(SORT_ROLE)
-        self.setDynamicSortFilter(True)
-        self._keyed = source if isinstance(source, KeyedTableModel) else None
-
-    def lessThan(
-        self, left: QModelIndex | QPersistentModelIndex, right: QModelIndex | QPersistentModelIndex
-    ) -> bool:
-        keyed = self._keyed
-        if keyed is None:
-            return super().lessThan(left, right)
-        key = keyed._sorts[left.column()]
-        rows = keyed._rows
-        return bool(key(rows[left.row()]) < key(rows[right.row()]))

@@ -12,6 +12,8 @@ from desktop_app.viewmodels import formatting as fmt
 def position_words(position: Position | None, position_id: str) -> str:
     if position is None:
         return position_id
+    if position.unreadable:
+        return f"{position.symbol} (size not known: its figures could not be read)"
     return f"{position.side.value} {fmt.size(position.size)} {position.symbol}"
 
 
@@ -37,7 +39,8 @@ def close_result(position: Position | None, position_id: str, result: OrderResul
     if result.profit_loss is not None:
         currency = result.currency or (position.currency if position else "")
         parts.append(f"realised P/L {fmt.signed_money(result.profit_loss)} {currency}".rstrip())
-    elif position is not None:  # the broker gave no figure: the table's last, said so
+    elif position is not None and not position.unreadable:
+        # The broker gave no figure: the table's last, said so.
         parts.append(
             f"last shown P/L {fmt.signed_money(position.profit_loss)} {position.currency}"
         )
@@ -68,8 +71,11 @@ def total_profit_loss(positions: tuple[Position, ...]) -> str:
     """The sum per currency, e.g. "+12.30 USD, -4.00 EUR"."""
     totals: dict[str, Decimal] = {}
     for p in positions:
-        totals[p.currency] = totals.get(p.currency, Decimal(0)) + p.profit_loss
-    return ", ".join(f"{fmt.signed_money(v)} {c}".rstrip() for c, v in sorted(totals.items()))
+        if not p.unreadable:
+            totals[p.currency] = totals.get(p.currency, Decimal(0)) + p.profit_loss
+    text = ", ".join(f"{fmt.signed_money(v)} {c}".rstrip() for c, v in sorted(totals.items()))
+    unread = sum(1 for p in positions if p.unreadable)
+    return f"{text} ({unread} not read)".strip() if unread else text
 
 
 def cancel_result(order: WorkingOrder | None, order_id: str, result: OrderResult) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
+
 from PySide6.QtCore import QObject
 
 from desktop_app.domain.types import HistoryEntry, Position, WorkingOrder
@@ -9,24 +12,42 @@ from desktop_app.viewmodels import formatting as fmt
 from desktop_app.viewmodels.keyed_table import Column, KeyedTableModel, numeric_key
 from desktop_app.viewmodels.throttle import FRAME_MS
 
+UNREAD = "?"  # a figure of a position whose reply could not be read (never 0)
+_LOWEST = float("-inf")
+
+
+def _figure(show: Callable[[Decimal], str], attr: str) -> Callable[[Position], str]:
+    def display(p: Position) -> str:
+        return UNREAD if p.unreadable else show(getattr(p, attr))
+    return display
+
+
+def _key(attr: str) -> Callable[[Position], float]:
+    def key(p: Position) -> float:
+        return _LOWEST if p.unreadable else float(getattr(p, attr))
+    return key
+
+
 POSITION_COLUMNS: tuple[Column[Position], ...] = (
     Column("Instrument", ("name", "symbol"), lambda p: p.name or p.symbol, lambda p: p.name),
     Column("Side", ("side",), lambda p: p.side.value, lambda p: p.side.value),
-    Column("Size", ("size",), lambda p: fmt.size(p.size), lambda p: float(p.size), True),
-    Column("Open", ("open_level",), lambda p: fmt.level(p.open_level),
-           lambda p: float(p.open_level), True),
-    Column("Current", ("current_level",), lambda p: fmt.level(p.current_level),
-           lambda p: float(p.current_level), True),
-    Column("P/L", ("profit_loss",), lambda p: fmt.signed_money(p.profit_loss),
-           lambda p: float(p.profit_loss), True, True),
+    Column("Size", ("size", "unreadable"), _figure(fmt.size, "size"), _key("size"), True),
+    Column("Open", ("open_level", "unreadable"), _figure(fmt.level, "open_level"),
+           _key("open_level"), True),
+    Column("Current", ("current_level", "unreadable"), _figure(fmt.level, "current_level"),
+           _key("current_level"), True),
+    Column("P/L", ("profit_loss", "unreadable"), _figure(fmt.signed_money, "profit_loss"),
+           _key("profit_loss"), True, True),
     Column("Currency", ("currency",), lambda p: p.currency, lambda p: p.currency),
     Column("Stop loss", ("stop_level",), lambda p: fmt.level(p.stop_level),
            lambda p: numeric_key(p.stop_level), True),
     Column("Take profit", ("profit_level",), lambda p: fmt.level(p.profit_level),
            lambda p: numeric_key(p.profit_level), True),
-    Column("Opened (UTC)", ("opened_at",), lambda p: fmt.time_utc(p.opened_at),
-           lambda p: p.opened_at.timestamp()),
-    Column("Details", ("facts",), lambda p: fmt.facts(p.facts), lambda p: fmt.facts(p.facts)),
+    Column("Opened (UTC)", ("opened_at", "unreadable"),
+           lambda p: UNREAD if p.unreadable else fmt.time_utc(p.opened_at),
+           lambda p: _LOWEST if p.unreadable else p.opened_at.timestamp()),
+    Column("Details", ("facts", "unreadable"), lambda p: p.unreadable or fmt.facts(p.facts),
+           lambda p: p.unreadable or fmt.facts(p.facts)),
 )
 
 ORDER_COLUMNS: tuple[Column[WorkingOrder], ...] = (
@@ -58,6 +79,8 @@ class PositionsTableModel(KeyedTableModel[Position]):
         super().__init__(POSITION_COLUMNS, "position_id", parent, interval_ms)
 
     def tooltip(self, item: Position, column: int) -> str | None:
+        if item.unreadable:
+            return item.unreadable
         if column == 0:
             return f"{item.name} ({item.symbol}) · position {item.position_id}"
         return None

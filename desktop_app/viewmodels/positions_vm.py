@@ -41,12 +41,12 @@ from desktop_app.viewmodels.account_context import AccountContext, account_conte
 from desktop_app.viewmodels.base import HubViewModel
 from desktop_app.viewmodels.confirmation import LIVE_REASON, Confirmation
 from desktop_app.viewmodels.input_numbers import parse
-from desktop_app.viewmodels.keyed_table import NumericSortProxy
 from desktop_app.viewmodels.positions_model import (
     HistoryTableModel,
     PositionsTableModel,
     WorkingOrdersTableModel,
 )
+from desktop_app.viewmodels.sort_proxy import NumericSortProxy
 from desktop_app.viewmodels.tasks import error_text
 
 if TYPE_CHECKING:
@@ -256,7 +256,7 @@ class PositionsViewModel(HubViewModel):
             return None
         position = self.position(position_id)
         pnl = ""
-        if position is not None:
+        if position is not None and not position.unreadable:
             pnl = f" (P/L now {fmt.signed_money(position.profit_loss)} {position.currency})"
         question = self._live_question(
             "Close LIVE position",

@@ -8,6 +8,7 @@ A mixin of ``OrderTicketViewModel``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ from desktop_app.domain.order_checks import (
     size_error,
 )
 from desktop_app.domain.types import AccountRef, Instrument, OrderRequest, OrderType, Quote, Side
+from desktop_app.viewmodels import formatting as fmt
 from desktop_app.viewmodels.input_numbers import parse
 
 if TYPE_CHECKING:
@@ -87,8 +89,17 @@ class TicketRules:
             return self.quote.market_status
         return self.instrument.market_status if self.instrument else ""
 
+    def opens_at(self) -> datetime | None:
+        """When the closed market opens next, as the broker says (quote, else details)."""
+        if self.quote is not None and self.quote.opens_at is not None:
+            return self.quote.opens_at
+        return self.instrument.opens_at if self.instrument else None
+
     def market_text(self) -> str:
         status = self.market_status()
+        opens = self.opens_at()
+        if opens is not None:
+            return f"Market closed, opens at {fmt.local_time(opens)}"
         if not status:
             return ""
         if status == TRADEABLE:
@@ -126,10 +137,13 @@ class TicketRules:
             can_send, why = False, caps.why_not("trading")
         elif self.instrument is None:
             can_send, why = False, "Choose an instrument first."
+        elif status and status not in (TRADEABLE, "DELETED"):
+            # (before "cannot be traded": a closed market's instrument is not tradeable)
+            can_send, why = False, f"Market closed: the broker reports {status.lower()}."
+            if (opens := self.opens_at()) is not None:
+                why = f"{why[:-1]}; it opens at {fmt.local_time(opens)}."
         elif not self.instrument.tradeable:
             can_send, why = False, f"{self.instrument.symbol} cannot be traded on this account."
-        elif status and status != TRADEABLE:
-            can_send, why = False, f"Market closed: the broker reports {status.lower()}."
         elif self.order_type not in caps.order_types:
             can_send = False
             why = caps.reasons.get(self.order_type.value) or caps.why_not("order_types")

@@ -9,8 +9,9 @@ from decimal import Decimal
 from PySide6.QtCore import Qt
 
 from desktop_app.domain.types import AccountRef, Position, Side
-from desktop_app.viewmodels.keyed_table import SORT_ROLE, NumericSortProxy
+from desktop_app.viewmodels.keyed_table import SORT_ROLE
 from desktop_app.viewmodels.positions_model import PositionsTableModel
+from desktop_app.viewmodels.sort_proxy import NumericSortProxy
 
 ACC = AccountRef("c1", "capital", "A1")
 T0 = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
@@ -117,3 +118,18 @@ def test_schedule_coalesces_updates_within_a_frame(qtbot):
     qtbot.waitUntil(lambda: bool(rec.changed), timeout=1000)
     assert rec.changed == [(0, 2, PL, PL)]  # one signal, the last snapshot's values
     assert model.data(model.index(1, PL)) == "+19.00"
+
+
+def test_an_unreadable_position_shows_no_figures(qapp):
+    model = PositionsTableModel()
+    proxy = NumericSortProxy(model)
+    lost = replace(pos(2, "0"), unreadable="Could not be read: no usable invested.")
+    model.apply([pos(1, "-5"), lost, pos(3, "7")])
+    row = model.row_of("P2")
+    shown = [model.data(model.index(row, c)) for c in range(model.columnCount())]
+    assert shown[2:6] == ["?", "?", "?", "?"]  # size, open, current, P/L: not 0
+    assert shown[-1] == "Could not be read: no usable invested."
+    assert model.data(model.index(row, PL), int(Qt.ItemDataRole.ToolTipRole)) == lost.unreadable
+    proxy.sort(PL, Qt.SortOrder.DescendingOrder)
+    order = [proxy.index(r, 0).data(int(Qt.ItemDataRole.UserRole) + 2) for r in range(3)]
+    assert order == ["P3", "P1", "P2"]  # below every figure, not among the zeros

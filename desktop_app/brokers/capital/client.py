@@ -68,6 +68,11 @@ def base_url_for(environment: Environment, override: str | None = None) -> str:
     return LIVE_URL if environment is Environment.LIVE else DEMO_URL
 
 
+def _wire_time(at: datetime) -> str:
+    """Capital.com's history bounds: ``YYYY-MM-DDTHH:MM:SS`` in UTC."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def segment(value: str) -> str:
     """An id or epic as one URL path segment."""
     return quote(value, safe="")
@@ -511,20 +516,35 @@ class CapitalClient:
         return list(data.get("workingOrders") or [])
 
     async def activity(
-        self, *, start: datetime, end: datetime, epic: str = "",
+        self, *, start: datetime, end: datetime, epic: str = "", fiql: str = "",
         priority: Priority = Priority.VISIBLE,
     ) -> list[dict[str, Any]]:
         """``GET /history/activity`` with details between two instants (UTC, at most a
-        day apart; the broker's clock), filtered to one market when ``epic`` is given."""
+        day apart; the broker's clock), filtered with FIQL: to one market when ``epic``
+        is given, and by ``fiql`` (e.g. ``type==POSITION,WORKING_ORDER``)."""
         params: dict[str, str] = {
-            "from": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
-            "to": end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+            "from": _wire_time(start),
+            "to": _wire_time(end),
             "detailed": "true",
         }
-        if epic:
-            params["filter"] = f"epic=={epic}"
+        conditions = [c for c in (f"epic=={epic}" if epic else "", fiql) if c]
+        if conditions:
+            params["filter"] = ";".join(conditions)
         data = await self.get_object("/history/activity", params=params, priority=priority)
         return [a for a in data.get("activities") or [] if isinstance(a, dict)]
+
+    async def transactions(
+        self, *, start: datetime, end: datetime, kind: str = "",
+        priority: Priority = Priority.VISIBLE,
+    ) -> list[dict[str, Any]]:
+        """``GET /history/transactions`` between two instants (no range limit; UTC, the
+        broker's clock), of one ``transactionType`` when ``kind`` is given."""
+        params = {"from": _wire_time(start), "to": _wire_time(end)}
+        if kind:
+            params["type"] = kind
+        data = await self.get_object("/history/transactions", params=params,
+                                     priority=priority)
+        return [t for t in data.get("transactions") or [] if isinstance(t, dict)]
 
     async def open_position(self, body: Mapping[str, Any]) -> str:
         """``POST /positions``; returns the dealReference (confirm it before trusting it)."""

@@ -34,7 +34,6 @@ NO_LIVE_FUNDING = (
 )
 NO_ACCOUNT_CREATION = "Capital.com's API cannot open accounts; open them on capital.com."
 NO_STOP_LIMIT = "Capital.com's working orders are LIMIT or STOP only."
-NO_HISTORY = "The account history of Capital.com is not offered in this version."
 
 
 def _truthy(value: str | None) -> bool:
@@ -46,7 +45,6 @@ def capabilities(is_demo: bool) -> Capabilities:
         "modify_orders": "Changing a working order is not offered for Capital.com yet; "
         "cancel it and place a new one.",
         "close_all": "Capital.com has no close-all call; close positions one by one.",
-        "history": NO_HISTORY,
         "account_creation": NO_ACCOUNT_CREATION,
         "instrument_screens": "Capital.com offers no product screens.",
         "stop_limit": NO_STOP_LIMIT,
@@ -73,6 +71,7 @@ def capabilities(is_demo: bool) -> Capabilities:
         preferences=True,
         instrument_details=True,
         quote_history=True,
+        history=True,
         reasons=reasons,
     )
 

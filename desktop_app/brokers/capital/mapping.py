@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from desktop_app.brokers.capital import hours
 from desktop_app.brokers.capital.errors import BROKER
 from desktop_app.brokers.common.replies import reads
 from desktop_app.domain.errors import ProtocolError
@@ -193,7 +194,15 @@ def instrument(summary: dict[str, Any], details: dict[str, Any] | None = None) -
         market_status=status,
         bid=optional_decimal(summary.get("bid"), field="bid"),
         offer=optional_decimal(summary.get("offer"), field="offer"),
+        opens_at=_opens_at(status, info),
     )
+
+
+def _opens_at(status: str, info: dict[str, Any]) -> datetime | None:
+    """From the market's ``openingHours``, when it is not TRADEABLE now."""
+    if not status or status == "TRADEABLE":
+        return None
+    return hours.next_opening(info.get("openingHours"), utc_now())
 
 
 @reads("stops allowed data", BROKER)
@@ -209,12 +218,14 @@ def quote(details: dict[str, Any]) -> Quote:
     snap = details.get("snapshot") or {}
     if snap.get("bid") is None or snap.get("offer") is None:
         raise ProtocolError("Capital.com sent a market without prices.", broker=BROKER)
+    status = _text(snap.get("marketStatus")) or "TRADEABLE"
     return Quote(
         symbol=_text(info.get("epic")),
         bid=to_decimal(snap["bid"], field="bid"),
         offer=to_decimal(snap["offer"], field="offer"),
         as_of=utc_now(),
-        market_status=_text(snap.get("marketStatus")) or "TRADEABLE",
+        market_status=status,
+        opens_at=_opens_at(status, info),
     )
 
 

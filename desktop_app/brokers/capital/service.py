@@ -1,7 +1,8 @@
 """Capital.com as a BrokerService: domain values in, domain values out.
 
 The service is assembled from its parts: ``core`` (client, active account, capabilities),
-``markets``, ``orders`` (with lost-reply reconciliation) and ``funding``; this module adds
+``markets``, ``orders`` (with lost-reply reconciliation), ``funding`` and ``history``
+(the History tab: dealing activity and transactions); this module adds
 the accounts, positions, working orders and preferences, all read on the session's active
 account (see ``core``).
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from desktop_app.brokers.capital import mapping
 from desktop_app.brokers.capital.funding import CapitalFunding
+from desktop_app.brokers.capital.history import CapitalHistory
 from desktop_app.brokers.capital.markets import CapitalMarkets
 from desktop_app.brokers.capital.orders import CapitalOrders
 from desktop_app.domain.config import ConnectionProfile, Credentials
@@ -25,7 +27,7 @@ from desktop_app.net.limiter import Priority
 from desktop_app.net.request_log import RequestLog
 
 
-class CapitalService(CapitalMarkets, CapitalOrders, CapitalFunding):
+class CapitalService(CapitalMarkets, CapitalOrders, CapitalFunding, CapitalHistory):
     async def accounts(self) -> list[Account]:
         raw = await self.client.accounts()
         result = [

@@ -36,8 +36,13 @@ Scores. ``/dxscore``, ``/scores`` and ``/history/*`` are throttled hard (a 429 a
 10 a minute, seed 000): they have a budget of their own, are cached for an hour and are
 fetched only on demand: ``instrument_details`` (the ticket's or the products view's
 selected product) and, for positions, at BACKGROUND priority a few at a time. D-Leverage
-is not in the API (Darwinex staff, thread 8504): the latest value of
-``history/riskadjustment``, the nearest series, is shown under that name with a hint.
+is ``averageDLeverage`` of the product status (``/products/{p}/status``, on the info
+budget, read for the details anyway); the ``/history/<attribute>`` rows are not read for
+it: their element 1 is one value shared by every attribute on a date (recorded replies).
+
+Unconfirmed reply fields (positions, executed orders, trades, the buy/sell reply) are
+read through ``fields``: a reply without what the app needs is shown as unreadable (a
+position row that says so), never as zeros, and is never matched in a reconciliation.
 """
 
 from __future__ import annotations
@@ -121,8 +126,8 @@ SCREENS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 D_LEVERAGE_HINT = (
-    "Darwinex does not publish D-Leverage in its API; this is the latest value of the "
-    "DARWIN's risk-adjustment history, the nearest series it offers."
+    "The leverage Darwinex applies to the trader's strategy to keep the DARWIN's risk "
+    "at its target (averageDLeverage of the product status)."
 )
 D_SCORE_HINT = "Darwinex's overall score of the DARWIN (0 to 100), updated daily."
 
@@ -234,7 +239,6 @@ class DarwinexCore(BrokerBase):
         self._market: tuple[dict[str, Any], float] | None = None  # (status, valid until)
         self._status: dict[str, _Cached[dict[str, Any]]] = {}
         self._scores: dict[str, _Cached[Decimal]] = {}  # product -> D-Score
-        self._dleverage: dict[str, _Cached[Decimal | None]] = {}
         self._score_failed: dict[str, float] = {}  # product -> monotonic retry time
         self._products: _Cached[list[dict[str, Any]]] | None = None
         self._screens: dict[str, _Cached[list[dict[str, Any]]]] = {}

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from desktop_app.brokers.common.replies import reads
+from desktop_app.brokers.darwinex import fields
 from desktop_app.brokers.darwinex.errors import BROKER
 from desktop_app.domain.errors import ProtocolError
 from desktop_app.domain.money import format_money, optional_decimal, to_decimal, utc_now
@@ -45,6 +46,8 @@ TAKE_PROFIT = "TAKE_PROFIT"
 # (UNCONFIRMED; the broker's answer to any other value is shown as it comes).
 LEVERAGES = tuple(range(1, 11))
 LEVERAGE_KEY = "account"
+# The "opened" time of a position whose reply could not be read (shown as unknown).
+UNKNOWN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _text(value: object) -> str:
@@ -169,20 +172,14 @@ def thresholds(items: Iterable[Any]) -> tuple[Decimal | None, Decimal | None]:
 def position(
     data: dict[str, Any], ref: AccountRef, currency: str, facts: tuple[Fact, ...] = ()
 ) -> Position:
-    name = _text(data.get("productName"))
-    if not name:
-        raise ProtocolError("Darwinex sent a position without a product.", broker=BROKER)
-    invested = optional_decimal(data.get("invested"), field="invested")
-    value = optional_decimal(data.get("amount"), field="amount")
-    size = invested if invested is not None else value
-    opened = optional_decimal(
-        data.get("averageQuote") if data.get("averageQuote") is not None
-        else data.get("openQuote"), field="openQuote",
-    )
-    current = optional_decimal(data.get("currentQuote"), field="currentQuote")
-    pnl = optional_decimal(data.get("pnl"), field="pnl")
-    if pnl is None and value is not None and invested is not None:
-        pnl = value - invested
+    """A DARWIN investment; one whose reply lacks a field it needs is a position that
+    could not be read (``Position.unreadable``), never one of size 0 and P/L 0."""
+    try:
+        got = fields.POSITION.read(data)
+    except fields.UnreadableReply as exc:
+        return unreadable_position(data, ref, currency, exc)
+    name, invested, value = got["product"], got["invested"], got["value"]
+    pnl = got["pnl"] if got["pnl"] is not None else value - invested
     stop, profit = thresholds(data.get("thresholds") or ())
     extra = (Fact("Current value", format_money(value, currency)),) if value is not None else ()
     return Position(
@@ -191,15 +188,32 @@ def position(
         symbol=name,
         name=name,
         side=Side.BUY,
-        size=size if size is not None else Decimal(0),
-        open_level=opened if opened is not None else (current or Decimal(0)),
-        current_level=current if current is not None else (opened or Decimal(0)),
-        profit_loss=pnl or Decimal(0),
+        size=invested,
+        open_level=got["open_quote"],
+        current_level=got["current_quote"],
+        profit_loss=pnl,
         currency=currency,
-        opened_at=ms_time(data.get("openDate")) or utc_now(),
+        opened_at=got["opened"],
         stop_level=stop,
         profit_level=profit,
         facts=(*extra, *facts),
+    )
+
+
+def unreadable_position(
+    data: dict[str, Any], ref: AccountRef, currency: str, exc: fields.UnreadableReply
+) -> Position:
+    """The row of a position Darwinex sent without what the app needs: keyed by its
+    product when that was sent (it can still be closed), its figures unknown."""
+    name = fields.shown_id(data, "productName")
+    if not name:
+        raise exc  # nothing to show it by, nor to close it with
+    return Position(
+        account=ref, position_id=name, symbol=name, name=name, side=Side.BUY,
+        size=Decimal(0), open_level=Decimal(0), current_level=Decimal(0),
+        profit_loss=Decimal(0), currency=currency, opened_at=UNKNOWN_TIME,
+        unreadable=(f"Could not be read: Darwinex sent no usable {', '.join(exc.missing)} "
+                    "for this position (the fields it sent are in the log)."),
     )
 
 
@@ -326,29 +340,51 @@ def price_points(rows: Iterable[Any]) -> list[PricePoint]:
     return points
 
 
-@reads("latest value data", BROKER)
-def latest_value(rows: Iterable[Any]) -> Decimal | None:
-    """The newest value of a ``[[ms, value, [...]], ...]`` history."""
-    points = price_points(rows)
-    return points[-1].price if points else None
+@reads("D-Leverage data", BROKER)
+def d_leverage(status: dict[str, Any]) -> Decimal | None:
+    """The DARWIN's D-Leverage: ``averageDLeverage`` of its product status (1.46 for
+    DWC.4.20 in the recorded reply). Element 1 of the ``/history/<attribute>`` rows is
+    not it: that value is the same for every attribute on a date."""
+    return optional_decimal(status.get("averageDLeverage"), field="averageDLeverage")
+
+
+EXECUTED_KINDS = {"MARKET": "Executed", "CONDITIONAL": "Conditional order executed",
+                  "STOP_LOSS": "Stop loss executed", "TAKE_PROFIT": "Take profit executed",
+                  "STOP_OUT": "Stop-out"}
+
+
+def unreadable_history(
+    ref: AccountRef, exc: fields.UnreadableReply, entry_id: str, symbol: str, currency: str
+) -> HistoryEntry:
+    """A history row Darwinex sent without what the app needs: shown, saying so, at the
+    top (its time is unknown too)."""
+    return HistoryEntry(
+        account=ref, entry_id=entry_id, at=utc_now(), kind="Could not be read",
+        symbol=symbol, currency=currency,
+        note=f"Darwinex sent {exc.what} without usable {', '.join(exc.missing)} "
+             "(its fields are in the log); the time shown is when it was read.",
+    )
 
 
 @reads("executed history data", BROKER)
 def executed_history(data: dict[str, Any], ref: AccountRef, currency: str) -> HistoryEntry:
     """An executed order (``orders/executed``): a buy or sell of an amount at a quote."""
-    kind = _text(data.get("type")).upper() or "MARKET"
-    labels = {"MARKET": "Executed", "CONDITIONAL": "Conditional order executed",
-              "STOP_LOSS": "Stop loss executed", "TAKE_PROFIT": "Take profit executed",
-              "STOP_OUT": "Stop-out"}
+    entry_id = f"order:{fields.shown_id(data, 'orderId') or id(data)}"
+    try:
+        got = fields.EXECUTED_ORDER.read(data)
+    except fields.UnreadableReply as exc:
+        return unreadable_history(ref, exc, entry_id, fields.shown_id(data, "productName"),
+                                  currency)
+    kind = (got["type"] or "MARKET").upper()
     return HistoryEntry(
         account=ref,
-        entry_id=f"order:{_text(data.get('orderId'))}",
-        at=ms_time(data.get("executionDate")) or utc_now(),
-        kind=labels.get(kind, kind.replace("_", " ").capitalize()),
-        symbol=_text(data.get("productName")),
-        side=side(data.get("side")) if data.get("side") else None,
-        size=optional_decimal(data.get("amount"), field="amount"),
-        level=optional_decimal(data.get("quote"), field="quote"),
+        entry_id=f"order:{got['order_id']}",
+        at=got["executed"],
+        kind=EXECUTED_KINDS.get(kind, kind.replace("_", " ").capitalize()),
+        symbol=got["product"],
+        side=got["side"],
+        size=got["amount"],
+        level=got["quote"],
         currency=currency,
     )
 
@@ -356,21 +392,25 @@ def executed_history(data: dict[str, Any], ref: AccountRef, currency: str) -> Hi
 @reads("closed trade history data", BROKER)
 def closed_trade_history(data: dict[str, Any], ref: AccountRef, currency: str) -> HistoryEntry:
     """A closed trade (``trades/closed``): what was invested, and its realised P/L."""
-    opened = optional_decimal(data.get("openQuote"), field="openQuote")
-    closed = optional_decimal(data.get("closeQuote"), field="closeQuote")
-    note = f"opened at {opened:f}" if opened is not None else ""
+    entry_id = f"trade:{fields.shown_id(data, 'tradeId') or id(data)}"
+    try:
+        got = fields.CLOSED_TRADE.read(data)
+    except fields.UnreadableReply as exc:
+        return unreadable_history(ref, exc, entry_id, fields.shown_id(data, "productName"),
+                                  currency)
+    opened = got["open_quote"]
     return HistoryEntry(
         account=ref,
-        entry_id=f"trade:{_text(data.get('tradeId'))}",
-        at=ms_time(data.get("closeDate")) or utc_now(),
+        entry_id=f"trade:{got['trade_id']}",
+        at=got["closed"],
         kind="Trade closed",
-        symbol=_text(data.get("productName")),
+        symbol=got["product"],
         side=Side.BUY,
-        size=optional_decimal(data.get("invested"), field="invested"),
-        level=closed,
-        profit_loss=optional_decimal(data.get("pnl"), field="pnl"),
+        size=got["invested"],
+        level=got["close_quote"],
+        profit_loss=got["pnl"],
         currency=currency,
-        note=note,
+        note=f"opened at {opened:f}" if opened is not None else "",
     )
 
 

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from desktop_app.brokers.common.reconcile import CLOCK_MARGIN, Candidate
-from desktop_app.brokers.darwinex import mapping
+from desktop_app.brokers.darwinex import fields, mapping
 from desktop_app.brokers.darwinex.client import page_items
 from desktop_app.brokers.darwinex.core import MIN_AMOUNT, MIN_AMOUNT_TEXT, NO_STOP_LIMIT, _text
 from desktop_app.brokers.darwinex.errors import BROKER
@@ -47,6 +47,13 @@ from desktop_app.net.http import MaybeSent
 from desktop_app.net.limiter import Priority
 
 log = logging.getLogger(__name__)
+
+
+def _number(value: object) -> Decimal | None:
+    try:
+        return optional_decimal(value)
+    except BrokerError:
+        return None
 
 
 class DarwinexOrders(DarwinexStatus):
@@ -131,11 +138,13 @@ class DarwinexOrders(DarwinexStatus):
         except (Rejected, NotFound) as exc:
             return OrderResult(OrderStatus.REJECTED, reason=exc.message)
         # MaybeSent goes up: the session reconciles it (reconcile_order), once.
-        order_id = _text(reply.get("orderId")) if isinstance(reply, dict) else ""
-        if not order_id:
+        try:
+            order_id = fields.ORDER_REPLY.read(reply if isinstance(reply, dict) else {})[
+                "order_id"]
+        except fields.UnreadableReply:
             # A success without an id: taken, but which order it made is not known.
             raise MaybeSent("Darwinex accepted the order but sent no order id.",
-                            broker=BROKER)
+                            broker=BROKER) from None
         self._first_seen.setdefault(order_id, utc_now())
         self.hand_over(on_reference, order_id)
         what = "Invested" if request.side is Side.BUY else "Sold"
@@ -156,7 +165,7 @@ class DarwinexOrders(DarwinexStatus):
             data = await self.client.executed_orders(
                 account_id, product=request.symbol, priority=priority
             )
-            items, stamp = page_items(data)[0], "executionDate"
+            items = page_items(data)[0]
         else:
             items = []
             # A new conditional order is pending, or executed if the quote was crossed.
@@ -164,29 +173,29 @@ class DarwinexOrders(DarwinexStatus):
                 items += await self.client.conditional_orders(
                     account_id, state, product=request.symbol, priority=priority
                 )
-            stamp = "creationDate"
+        shape = (fields.EXECUTED_ORDER if request.order_type is OrderType.MARKET
+                 else fields.CONDITIONAL_ORDER)
         found = []
         for item in items:
-            first = self._first_seen.get(_text(item.get("orderId")))
+            try:
+                got = shape.read(item)
+            except fields.UnreadableReply:
+                continue  # a field that was not sent never matches (logged by read)
+            first = self._first_seen.get(got["order_id"])
             if first is not None and first < since:
                 continue
-            if _text(item.get("productName")) != request.symbol:
-                continue
-            if _text(item.get("side")).upper() != request.side.value:
-                continue
-            if optional_decimal(item.get("amount")) != request.size:
-                continue
-            if request.order_type is not OrderType.MARKET and (
-                optional_decimal(item.get("quote")) != request.level
-                or _text(item.get("type")).upper()
-                != mapping.condition(request.side, request.order_type)
+            if (got["product"], got["side"], got["amount"]) != (
+                request.symbol, request.side, request.size
             ):
                 continue
-            made = mapping.ms_time(item.get(stamp))
-            # An order without a time cannot be shown to be new, so it never matches.
-            if made is not None and made >= since - CLOCK_MARGIN:
-                item = {**item, "_made": made}
-                found.append(item)
+            if request.order_type is not OrderType.MARKET and (
+                got["quote"] != request.level
+                or got["type"].upper() != mapping.condition(request.side, request.order_type)
+            ):
+                continue
+            made = got["executed" if request.order_type is OrderType.MARKET else "created"]
+            if made >= since - CLOCK_MARGIN:
+                found.append({**item, "_made": made, "_id": got["order_id"]})
         return found
 
     def order_lookup(self, request: OrderRequest) -> _Lookup:
@@ -200,10 +209,11 @@ class DarwinexOrders(DarwinexStatus):
             reason = f"Darwinex lists the conditional order as {status.lower()}."
         else:
             reason = "Darwinex lists the order."
+        # The amount and quote as Darwinex lists them; one it did not send stays unknown.
         return OrderResult(
             OrderStatus.ACCEPTED, broker_ref=order_id, deal_ids=(order_id,),
-            size=optional_decimal(data.get("amount")) or request.size,
-            level=optional_decimal(data.get("quote")), reason=reason,
+            size=_number(data.get("amount")), level=_number(data.get("quote")),
+            reason=reason,
         )
 
     async def _sell_allowed(self, account: AccountRef, product: str | None) -> None:
@@ -348,7 +358,7 @@ class _Lookup:
         )
         out = []
         for item in items:
-            order_id = _text(item.get("orderId"))
+            order_id = item["_id"]
             out.append(Candidate(order_id, item["_made"], OrderResult(
                 OrderStatus.ACCEPTED, broker_ref=order_id, deal_ids=(order_id,),
                 size=request.size, level=request.level,

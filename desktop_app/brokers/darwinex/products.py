@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -132,12 +131,6 @@ class DarwinexProducts(DarwinexStatus):
         self._scores[product] = _Cached(score)
         return score
 
-    async def _fetch_dleverage(self, product: str, priority: Priority) -> Decimal | None:
-        rows = await self.client.history(product, "riskadjustment", priority=priority)
-        value = mapping.latest_value(rows)
-        self._dleverage[product] = _Cached(value)
-        return value
-
     def _prefetch_scores(self, products: list[str]) -> None:
         """D-Scores of positions' products: a few per call, in the background, never
         again within the hour, and only while the scores budget has room for clicks."""
@@ -169,49 +162,37 @@ class DarwinexProducts(DarwinexStatus):
         finally:
             self._prefetching.difference_update(products)
 
-    async def _scores_within(self, product: str) -> tuple[Fact, Fact]:
-        """D-Score and D-Leverage, from the cache or fetched if the budget allows soon;
-        a score that cannot be had now is shown as "…" with the reason."""
+    async def _score_within(self, product: str) -> Fact:
+        """The D-Score, from the cache or fetched if the budget allows soon; a score that
+        cannot be had now is shown as "…" with the reason."""
+        cached = self._scores.get(product)
+        if cached is not None and cached.fresh(SCORE_TTL):
+            return Fact("D-Score", mapping.plain(cached.value), D_SCORE_HINT)
         wait = self.client.scores_wait()
-        later = (
-            "Darwinex allows about 10 score requests a minute; try again in "
-            f"{max(1, round(wait))} s."
-        )
+        if wait > DETAILS_SCORE_WAIT:
+            return Fact("D-Score", "…", (
+                "Darwinex allows about 10 score requests a minute; try again in "
+                f"{max(1, round(wait))} s."))
+        try:
+            score = await self._fetch_score(product, Priority.INTERACTIVE)
+        except (RateLimited, Unavailable, ProtocolError, NotFound, Rejected) as exc:
+            return Fact("D-Score", "…", f"Could not be read now: {exc.message}")
+        return Fact("D-Score", mapping.plain(score), D_SCORE_HINT)
 
-        async def get(
-            cache: dict[str, _Cached[Any]], fetch: Callable[[str, Priority], Awaitable[Any]],
-        ) -> tuple[Any, str]:
-            cached = cache.get(product)
-            if cached is not None and cached.fresh(SCORE_TTL):
-                return cached.value, ""
-            if wait > DETAILS_SCORE_WAIT:
-                return None, later
-            try:
-                return await fetch(product, Priority.INTERACTIVE), ""
-            except (RateLimited, Unavailable, ProtocolError, NotFound, Rejected) as exc:
-                return None, f"Could not be read now: {exc.message}"
-
-        score, why_score = await get(self._scores, self._fetch_score)
-        dlev, why_dlev = await get(self._dleverage, self._fetch_dleverage)
-        score_fact = (
-            Fact("D-Score", mapping.plain(score), D_SCORE_HINT) if score is not None
-            else Fact("D-Score", "…", why_score)
-        )
-        if dlev is not None:
-            dlev_fact = Fact("D-Leverage", mapping.plain(dlev), D_LEVERAGE_HINT)
-        elif why_dlev:
-            dlev_fact = Fact("D-Leverage", "…", why_dlev)
-        else:  # read, but the DARWIN has no risk-adjustment history yet
-            dlev_fact = Fact("D-Leverage", "-", D_LEVERAGE_HINT)
-        return score_fact, dlev_fact
+    @staticmethod
+    def _dleverage_fact(status: dict[str, Any]) -> Fact:
+        value = mapping.d_leverage(status)
+        if value is None:
+            return Fact("D-Leverage", "-", "Darwinex's product status carries no D-Leverage "
+                        "(averageDLeverage) for this DARWIN.")
+        return Fact("D-Leverage", mapping.plain(value), D_LEVERAGE_HINT)
 
     async def instrument_details(self, account: AccountRef, symbol: str) -> Instrument:
         """The product with its scores (cached an hour), figures and trading flags."""
         self.check_account(account)
         status = await self._product_status(symbol, Priority.INTERACTIVE)
         market = await self._market_status(Priority.INTERACTIVE)
-        score, dlev = await self._scores_within(symbol)
-        facts = [score, dlev]
+        facts = [await self._score_within(symbol), self._dleverage_fact(status)]
         for key, label in (("productReturn", "Return"), ("drawdown", "Drawdown")):
             if status.get(key) is not None:
                 facts.append(Fact(label, mapping.percent(status[key])))
@@ -230,6 +211,7 @@ class DarwinexProducts(DarwinexStatus):
             inst, bid=quote.bid, offer=quote.offer, buy_allowed=quote.buy_allowed,
             sell_allowed=quote.sell_allowed, note=quote.note,
             market_status=quote.market_status, tradeable=quote.market_status == "TRADEABLE",
+            opens_at=quote.opens_at,
         )
 
     async def quote_history(

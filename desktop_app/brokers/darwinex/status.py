@@ -102,6 +102,10 @@ class DarwinexStatus(DarwinexCore):
         else:
             market_status = "CLOSED"
         notes = list(dict.fromkeys(n for n in (buy, sell) if n))
+        opens_at = None
+        if buy and sell and state == "ACTIVE":  # closed for market orders: until when
+            stamp = status.get("estimatedOpenDate") or market.get("epochTimestampNextUpdate")
+            opens_at = mapping.ms_time(stamp) if stamp else None
         return Quote(
             symbol=symbol,
             bid=value,
@@ -115,6 +119,7 @@ class DarwinexStatus(DarwinexCore):
                 symbol, Side.BUY, OrderType.LIMIT, status, market),
             conditional_sell_allowed=not self._refusal(
                 symbol, Side.SELL, OrderType.LIMIT, status, market),
+            opens_at=opens_at,
         )
 
     async def quote(self, account: AccountRef, symbol: str) -> Quote:

@@ -474,6 +474,13 @@ class TradovateClient:
     ) -> dict[str, Any]:
         return _obj(await self.get("/product/find", params={"name": name}, priority=priority))
 
+    async def product_sessions(
+        self, product_id: int, *, priority: Priority = Priority.VISIBLE
+    ) -> list[Any]:
+        """``/productSession/deps``: the product's session times."""
+        return _list(await self.get("/productSession/deps", params={"masterid": product_id},
+                                    priority=priority))
+
     async def quote(
         self, symbol: str, *, priority: Priority = Priority.VISIBLE
     ) -> dict[str, Any]:

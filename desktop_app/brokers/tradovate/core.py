@@ -45,7 +45,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -59,6 +59,7 @@ from desktop_app.brokers.tradovate.errors import BROKER, SLOW_DOWN_SECONDS
 from desktop_app.domain.capabilities import Capabilities
 from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.domain.errors import BrokerError, NotFound, NotSupported, Rejected, ValidationError
+from desktop_app.domain.money import utc_now
 from desktop_app.domain.types import AccountRef, Environment, FundingKind, OrderType, Quote
 from desktop_app.net.limiter import Priority
 from desktop_app.net.request_log import RequestLog
@@ -194,6 +195,9 @@ class TradovateCore(BrokerBase):
         self._contracts: dict[int, dict[str, Any]] = {}
         self._contract_ids: dict[str, int] = {}
         self._products: dict[str, mapping.ProductInfo | None] = {}
+        self._sessions: dict[int, dict[str, Any] | None] = {}  # product id -> session
+        # The clock the product session is read against (a test sets the exchange's).
+        self.now: Callable[[], datetime] = utc_now
         self._quotes: dict[str, tuple[float, Quote]] = {}
         self._quotes_missing = False
         self._versions: dict[int, dict[str, Any]] = {}

@@ -130,6 +130,7 @@ class ProductInfo:
     value_per_point: Decimal | None
     tick_size: Decimal | None
     kind: InstrumentKind = InstrumentKind.FUTURE
+    product_id: int | None = None
 
 
 @reads("product info data", BROKER)
@@ -139,6 +140,7 @@ def product_info(data: dict[str, Any], fallback_name: str = "") -> ProductInfo:
         description=_text(data.get("description")),
         value_per_point=number(data, "valuePerPoint"),
         tick_size=number(data, "tickSize"),
+        product_id=wire_id(data["id"]) if data.get("id") is not None else None,
     )
 
 

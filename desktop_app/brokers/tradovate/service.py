@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from dataclasses import replace
 from typing import Any
 
-from desktop_app.brokers.tradovate import mapping
+from desktop_app.brokers.tradovate import hours, mapping
 from desktop_app.brokers.tradovate.core import SUGGEST_LIMIT
 from desktop_app.brokers.tradovate.funding import TradovateFunding
 from desktop_app.brokers.tradovate.orders import TradovateOrders
@@ -60,7 +61,36 @@ class TradovateService(TradovateOrders, TradovateFunding):
     async def quote(self, account: AccountRef, symbol: str) -> Quote:
         self._account_id(account)
         contract = await self._contract(symbol)
-        return await self._quote(str(contract.get("name")))
+        name = str(contract.get("name"))
+        return self._in_session(await self._quote(name), await self._session(name))
+
+    async def _session(self, contract_name: str) -> hours.SessionNow | None:
+        """The product's session now (``/productSession``, read once per product)."""
+        product = await self._product(contract_name)
+        if product is None or product.product_id is None:
+            return None
+        if product.product_id not in self._sessions:
+            try:
+                found = await self.client.product_sessions(product.product_id)
+            except (NotFound, Rejected) as exc:
+                log.info("Tradovate session of %s unknown: %s", product.name, exc.message)
+                found = []
+            self._sessions[product.product_id] = next(
+                (s for s in found if isinstance(s, dict)), None)
+        session = self._sessions[product.product_id]
+        return hours.session_now(session, self.now()) if session is not None else None
+
+    @staticmethod
+    def _in_session(quote: Quote, now: hours.SessionNow | None) -> Quote:
+        """A quote saying when trading starts, outside the session. Said, not enforced:
+        the session has no holiday calendar and no zone of its own, so Tradovate's own
+        answer to an order decides (its refusal, "Market is closed", is shown)."""
+        if now is None or now.state is hours.SessionState.OPEN:
+            return quote
+        note = ("Pre-open: Tradovate takes limit and stop orders now, market orders once "
+                "trading starts." if now.state is hours.SessionState.PRE_OPEN else
+                "Outside Tradovate's trading session: orders are refused until it opens.")
+        return replace(quote, opens_at=now.opens_at, note=note)
 
     async def search_instruments(self, account: AccountRef, text: str) -> list[Instrument]:
         self._account_id(account)
@@ -85,9 +115,15 @@ class TradovateService(TradovateOrders, TradovateFunding):
         self._account_id(account)
         contract = await self._contract(symbol, Priority.INTERACTIVE)
         name = str(contract.get("name"))
-        return mapping.instrument(
-            contract, await self._product(name), await self._quote_or_none(name)
+        quote = await self._quote_or_none(name)
+        session = await self._session(name)
+        inst = mapping.instrument(
+            contract, await self._product(name),
+            self._in_session(quote, session) if quote is not None else None,
         )
+        if session is not None and session.state is not hours.SessionState.OPEN:
+            inst = replace(inst, opens_at=session.opens_at)
+        return inst
 
     # ------------------------------------------------------------------ positions
 

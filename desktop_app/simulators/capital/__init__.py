@@ -11,7 +11,11 @@ Where the documentation is silent, these choices were made (all UNCONFIRMED):
 - Stop loss / take profit on real stocks (AAPL, TSLA, MSFT, AMZN): 400
   ``error.invalid.stoploss.not-allowed`` / ``error.invalid.takeprofit.not-allowed``; real
   stocks trade at leverage 1 and show ``marginFactor`` 100, ``controlledRiskAllowed`` false.
-- Size below the minimum: 400 ``error.invalid.size.minvalue: <min>``.
+- Size below the minimum: 400 ``error.invalid.size.minvalue: <min>``; above
+  ``dealingRules.maxDealSize`` (a million times the minimum; the field and its error
+  ``error.invalid.size.maxvalue: <max>`` are IG's, which Capital.com's clients read):
+  400. A level no market is priced at (a trillion or more) is 400 ``error.invalid.level``;
+  stops and limits are checked against their bounds before they are rounded.
 - ``POST /accounts/topUp``: positive amount, at most 40,000, cents only, answer
   ``{"status": "SUCCESS"}`` (rules are knobs on ``CapitalState.topup``).
 - ``POST /positions`` and ``POST /workingorders`` share one 1000/hour budget.

@@ -60,6 +60,7 @@ GUARANTEED_STOP_NEEDS_STOP = "error.invalid.guaranteedstop.stop-required"  # 400
 GUARANTEED_STOP_HEDGING = "error.invalid.guaranteedstop.hedging-mode"  # 400
 TRAILING_STOP_DISABLED = "error.invalid.trailingstop.disabled"  # 400 (trailingStopsEnabled=false)
 SIZE_MIN = "error.invalid.size.minvalue"  # 400, ": <min deal size>" appended
+SIZE_MAX = "error.invalid.size.maxvalue"  # 400, ": <max deal size>" appended
 
 
 def null(field: str) -> CapitalError:

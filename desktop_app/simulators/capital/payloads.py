@@ -20,6 +20,13 @@ INSTRUMENT_TYPES: dict[InstrumentKind, str] = {
 }
 KINDS_BY_TYPE = {name: kind for kind, name in INSTRUMENT_TYPES.items()}
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$"}
+# The largest deal a market takes, as a multiple of its minimum (UNCONFIRMED value; the
+# field name ``maxDealSize`` and its error are IG's, which Capital.com's clients read).
+MAX_DEAL_FACTOR = Decimal(1_000_000)
+
+
+def max_deal_size(spec: InstrumentSpec) -> Decimal:
+    return spec.min_size * MAX_DEAL_FACTOR
 
 
 class Clock:
@@ -105,6 +112,7 @@ def market_details(
         "dealingRules": {
             "minStepDistance": _rule("POINTS", spec.tick),
             "minDealSize": _rule("POINTS", spec.min_size),
+            "maxDealSize": _rule("POINTS", max_deal_size(spec)),
             "minControlledRiskStopDistance": _rule("PERCENTAGE", Decimal(2)),
             "minNormalStopOrLimitDistance": _rule("PERCENTAGE", near),
             "maxStopOrLimitDistance": _rule("PERCENTAGE", far),

@@ -22,10 +22,18 @@ from desktop_app.simulators.capital.parsing import (
     req_direction,
     req_str,
 )
-from desktop_app.simulators.capital.payloads import confirm, order_entry, position_entry
+from desktop_app.simulators.capital.payloads import (
+    confirm,
+    max_deal_size,
+    order_entry,
+    position_entry,
+)
 from desktop_app.simulators.capital.pipeline import Ctx, Endpoint, Reply
 from desktop_app.simulators.instruments import InstrumentSpec
 from desktop_app.simulators.market import DealResult
+
+# No market here is priced anywhere near this; a level beyond it is invalid.
+MAX_PRICE = Decimal(10) ** 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,14 +50,36 @@ def _spec(ctx: Ctx, epic: str) -> InstrumentSpec:
     return spec
 
 
-def _size(ctx: Ctx, spec: InstrumentSpec) -> Decimal:
-    size = req_decimal(ctx.body, "size")
+def _size(ctx: Ctx, spec: InstrumentSpec, key: str = "size") -> Decimal:
+    size = req_decimal(ctx.body, key)
     if size <= 0:
-        raise errors.invalid("size")
+        raise errors.invalid(key)
+    # Bounded before any arithmetic: 1e27 is the broker's refusal, not a server error.
+    largest = max_deal_size(spec)
+    if size > largest:
+        raise CapitalError(400, f"{errors.SIZE_MAX}: {largest.normalize():f}")
     size = size.quantize(spec.size_step, rounding=ROUND_DOWN)
     if size < spec.min_size:
         raise CapitalError(400, f"{errors.SIZE_MIN}: {spec.min_size}")
     return size
+
+
+def _opt_size(ctx: Ctx, spec: InstrumentSpec) -> Decimal | None:
+    """A close's optional ``size`` (part of a position), bounded like a deal's."""
+    if opt_decimal(ctx.body, "size") is None:
+        return None
+    return _size(ctx, spec)
+
+
+def _level(ctx: Ctx, spec: InstrumentSpec, key: str, required: bool = True
+           ) -> Decimal | None:
+    """A price level: positive and within what a price can be (else 400 invalid)."""
+    value = req_decimal(ctx.body, key) if required else opt_decimal(ctx.body, key)
+    if value is None:
+        return None
+    if value <= 0 or value >= MAX_PRICE:
+        raise errors.invalid(key)
+    return spec.price_of(value)
 
 
 def _distance_from_amount(
@@ -95,23 +125,24 @@ def _protection(
     near = reference * near_percent / 100
     far = reference * far_percent / 100
     if stop is not None:
-        stop = spec.price_of(stop)
-        _check_range(spec, stop, reference - sign * far, reference - sign * near,
-                     errors.STOP_MIN, errors.STOP_MAX)
+        stop = _check_range(spec, stop, reference - sign * far, reference - sign * near,
+                            errors.STOP_MIN, errors.STOP_MAX)
     if profit is not None:
-        profit = spec.price_of(profit)
-        _check_range(spec, profit, reference + sign * near, reference + sign * far,
-                     errors.PROFIT_MIN, errors.PROFIT_MAX)
+        profit = _check_range(spec, profit, reference + sign * near,
+                              reference + sign * far, errors.PROFIT_MIN, errors.PROFIT_MAX)
     return Protection(stop, profit, guaranteed)
 
 
 def _check_range(spec: InstrumentSpec, level: Decimal, a: Decimal, b: Decimal,
-                 too_low: str, too_high: str) -> None:
+                 too_low: str, too_high: str) -> Decimal:
+    """``level`` on the price grid, once it is within the bounds (checked first: a level
+    of 1e27 is the broker's maxvalue refusal, not a rounding error)."""
     low, high = spec.price_of(min(a, b)), spec.price_of(max(a, b))
     if level < low:
         raise CapitalError(400, f"{too_low}: {low}")
     if level > high:
         raise CapitalError(400, f"{too_high}: {high}")
+    return spec.price_of(level)
 
 
 def _store(ctx: Ctx, reference: str, result: DealResult) -> Reply:
@@ -178,16 +209,19 @@ def _close(ctx: Ctx, deal_id: str, size: Decimal | None) -> Reply:
 
 
 def delete_position(ctx: Ctx) -> Reply:
-    return _close(ctx, ctx.params["dealId"], opt_decimal(ctx.body, "size"))
+    deal_id = ctx.params["dealId"]
+    spec = ctx.market.spec(_position(ctx, deal_id).symbol)
+    return _close(ctx, deal_id, _opt_size(ctx, spec))
 
 
 def delete_positions_by_body(ctx: Ctx) -> Reply:
     """IG-style close that some clients send: DELETE /positions with a JSON body."""
     deal_id = ctx.body.get("dealId")
-    size = opt_decimal(ctx.body, "size")
     if deal_id:
-        return _close(ctx, str(deal_id), size)
+        spec = ctx.market.spec(_position(ctx, str(deal_id)).symbol)
+        return _close(ctx, str(deal_id), _opt_size(ctx, spec))
     epic = req_str(ctx.body, "epic")
+    size = _opt_size(ctx, _spec(ctx, epic))
     closing = req_direction(ctx.body)
     matching = sorted(
         (p for p in ctx.account.positions.values()
@@ -234,9 +268,8 @@ def post_order(ctx: Ctx) -> Reply:
     spec = _spec(ctx, req_str(ctx.body, "epic"))
     side = req_direction(ctx.body)
     size = _size(ctx, spec)
-    level = spec.price_of(req_decimal(ctx.body, "level"))
-    if level <= 0:
-        raise errors.invalid("level")
+    level = _level(ctx, spec, "level")
+    assert level is not None
     order_type = _order_type(ctx)
     good_till = _good_till(ctx)
     protection = _protection(ctx, spec, side, size, level)
@@ -259,8 +292,7 @@ def put_order(ctx: Ctx) -> Reply:
     """level and goodTillDate change only when sent; stop and profit are set as sent."""
     order = _order(ctx)
     spec = ctx.market.spec(order.symbol)
-    level = opt_decimal(ctx.body, "level")
-    level = spec.price_of(level) if level is not None else order.level
+    level = _level(ctx, spec, "level", required=False) or order.level
     good_till = _good_till(ctx) if "goodTillDate" in ctx.body else order.good_till
     protection = _protection(ctx, spec, order.side, order.size, level)
     result = ctx.market.amend_order(

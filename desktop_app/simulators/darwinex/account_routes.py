@@ -13,6 +13,7 @@ from desktop_app.simulators.darwinex.payloads import (
     conditional_entry,
     executed_entry,
     position_entry,
+    renamed,
     spring_page,
     trade_entry,
 )
@@ -49,7 +50,8 @@ def get_account(ctx: Ctx) -> Reply:
 def get_positions(ctx: Ctx) -> Reply:
     wanted = product_filter(ctx.query)
     trades = [t for t in ctx.account.open_trades.values() if wanted in (None, t.product)]
-    return Reply([position_entry(ctx.book, ctx.account, t) for t in trades])
+    names = ctx.state.field_names.get("position", {})
+    return Reply([renamed(names, position_entry(ctx.book, ctx.account, t)) for t in trades])
 
 
 def get_conditional(ctx: Ctx) -> Reply:
@@ -59,9 +61,13 @@ def get_conditional(ctx: Ctx) -> Reply:
         status = which.upper()
         orders = sorted((o for o in account.conditional.values() if o.status == status),
                         key=lambda o: -o.order_id)
-        return _paged(ctx, orders, lambda o: o.product, conditional_entry)
+        return _paged(ctx, orders, lambda o: o.product, lambda o: _conditional(ctx, o))
     order = ctx.book.conditional_order(account, _id(which, "conditional order id"))
-    return Reply(conditional_entry(order))
+    return Reply(_conditional(ctx, order))
+
+
+def _conditional(ctx: Ctx, order: Any) -> dict[str, Any]:
+    return renamed(ctx.state.field_names.get("conditional", {}), conditional_entry(order))
 
 
 def get_orders(ctx: Ctx) -> Reply:
@@ -69,28 +75,35 @@ def get_orders(ctx: Ctx) -> Reply:
     account = ctx.account
     if which.lower() == "executed":
         orders = sorted(account.executed, key=lambda o: -o.order_id)
-        return _paged(ctx, orders, lambda o: o.product, executed_entry)
+        return _paged(ctx, orders, lambda o: o.product, lambda o: _executed(ctx, o))
     order_id = _id(which, "order id")
     for order in account.executed:
         if order.order_id == order_id:
-            return Reply(executed_entry(order))
+            return Reply(_executed(ctx, order))
     raise errors.not_found(f"Order {order_id} not found.")
+
+
+def _executed(ctx: Ctx, order: Any) -> dict[str, Any]:
+    return renamed(ctx.state.field_names.get("executed", {}), executed_entry(order))
+
+
+def _trade(ctx: Ctx, trade: Any) -> dict[str, Any]:
+    return renamed(ctx.state.field_names.get("trade", {}), trade_entry(ctx.book, trade))
 
 
 def get_trades(ctx: Ctx) -> Reply:
     which = ctx.params["which"].lower()
     account = ctx.account
-    book = ctx.book
     if which == "open":
         trades = sorted(account.open_trades.values(), key=lambda t: -t.trade_id)
-        return _paged(ctx, trades, lambda t: t.product, lambda t: trade_entry(book, t))
+        return _paged(ctx, trades, lambda t: t.product, lambda t: _trade(ctx, t))
     if which == "closed":
         trades = sorted(account.closed_trades, key=lambda t: -t.trade_id)
-        return _paged(ctx, trades, lambda t: t.product, lambda t: trade_entry(book, t))
+        return _paged(ctx, trades, lambda t: t.product, lambda t: _trade(ctx, t))
     trade_id = _id(which, "trade id")
     for trade in [*account.open_trades.values(), *account.closed_trades]:
         if trade.trade_id == trade_id:
-            return Reply(trade_entry(book, trade))
+            return Reply(_trade(ctx, trade))
     raise errors.not_found(f"Trade {trade_id} not found.")
 
 

@@ -154,3 +154,16 @@ def trade_entry(book: Book, trade: Trade) -> dict[str, Any]:
         "closeQuote": trade.close_quote,
         "pnl": trade.realized,
     }
+
+
+def renamed(names: dict[str, str | None], entry: dict[str, Any]) -> dict[str, Any]:
+    """``entry`` with its fields renamed as ``names`` says (None: left out): a reply as a
+    server that names the unconfirmed fields otherwise would send it."""
+    if not names:
+        return entry
+    out: dict[str, Any] = {}
+    for key, value in entry.items():
+        new = names.get(key, key)
+        if new is not None:
+            out[new] = value
+    return out

@@ -93,6 +93,11 @@ class DarwinexState(SimulatorKnobs):
         self.limits = ThrottleLimits()
         self.streams = StreamKnobs()  # the quote stream and WebSocket: drop / refuse
         self.quote_stream = QuoteStreamTiming()
+        # Tests of the adapter's strict reading: per reply ("position", "executed",
+        # "trade", "conditional", "order_reply"), fields renamed (or left out: None) as
+        # a server that names the unconfirmed fields otherwise would send them. Empty:
+        # as documented.
+        self.field_names: dict[str, dict[str, str | None]] = {}
 
         # The DARWIN exchange's calendar: move it with session_clock.move_to().
         self.session_clock = SimClock(clock)

@@ -19,6 +19,7 @@ from desktop_app.simulators.darwinex.parsing import (
     req_str,
     thresholds,
 )
+from desktop_app.simulators.darwinex.payloads import renamed
 from desktop_app.simulators.darwinex.pipeline import Api, Ctx, Endpoint, Reply
 
 _MINUTE_MS = 60_000
@@ -47,6 +48,10 @@ def put_leverage(ctx: Ctx) -> Reply:
     return Reply({"leverage": leverage})
 
 
+def _order_reply(ctx: Ctx, order_id: int) -> Reply:
+    return Reply(renamed(ctx.state.field_names.get("order_reply", {}), {"orderId": order_id}))
+
+
 def post_buy(ctx: Ctx) -> Reply:
     order = ctx.book.buy(
         ctx.account,
@@ -54,13 +59,13 @@ def post_buy(ctx: Ctx) -> Reply:
         req_decimal(ctx.body, "amount"),
         thresholds(ctx.body) or Thresholds(),
     )
-    return Reply({"orderId": order.order_id})
+    return _order_reply(ctx, order.order_id)
 
 
 def post_sell(ctx: Ctx) -> Reply:
     order = ctx.book.sell(
         ctx.account, req_str(ctx.body, "productName"), req_decimal(ctx.body, "amount"))
-    return Reply({"orderId": order.order_id})
+    return _order_reply(ctx, order.order_id)
 
 
 def post_conditional(ctx: Ctx) -> Reply:
@@ -74,7 +79,7 @@ def post_conditional(ctx: Ctx) -> Reply:
         _req_quote(body),
         thresholds(body) or Thresholds(),
     )
-    return Reply({"orderId": order.order_id})
+    return _order_reply(ctx, order.order_id)
 
 
 def _req_quote(body: dict[str, Any]) -> Decimal:

@@ -46,7 +46,8 @@ Choices where the sources are silent or disagree (all UNCONFIRMED):
   unknown path or entity (``/contract/find``, ``/x/item``), 405 for a wrong method, 400
   ``{"errorText"}`` for a body that is not a JSON object or a bad query parameter.
 - Malformed bodies: ``{"violations": [{"constraint": <field>, "value", "description"}]}``
-  (HTTP 200); enum values are case-sensitive ("Buy", "Market").
+  (HTTP 200); enum values are case-sensitive ("Buy", "Market"); integers are bound to
+  their OpenAPI format (``orderQty`` int32, ids int64): 1e27 contracts is a violation.
 - Renewal extends the same session; the old token lives until its own expiry. A new
   access token request opens another session and drops none.
 - Orders: Market, Limit, Stop and StopLimit (MIT, QTS and trailing types answer

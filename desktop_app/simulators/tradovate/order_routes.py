@@ -54,7 +54,7 @@ def place_order(ctx: Ctx) -> Reply:
     cl_ord_id = reader.text("clOrdId", max_length=64)
     action = reader.choice("action", ACTIONS, required=True)
     symbol = reader.text("symbol", required=True, max_length=64)
-    qty = reader.integer("orderQty", required=True, positive=True)
+    qty = reader.integer("orderQty", required=True, positive=True, bits=32)
     order_type = reader.choice("orderType", ORDER_TYPES, required=True)
     price = reader.decimal("price")
     stop_price = reader.decimal("stopPrice")
@@ -104,7 +104,7 @@ def cancel_order(ctx: Ctx) -> Reply:
 def modify_order(ctx: Ctx) -> Reply:
     reader = Reader(ctx.body)
     order_id = reader.integer("orderId", required=True, positive=True)
-    qty = reader.integer("orderQty", required=True, positive=True)
+    qty = reader.integer("orderQty", required=True, positive=True, bits=32)
     order_type = reader.choice("orderType", ORDER_TYPES, required=True)
     price = reader.decimal("price")
     stop_price = reader.decimal("stopPrice")

@@ -35,10 +35,12 @@ def test_a_throttled_read_waits_and_succeeds(darwinex_sim, service, run) -> None
     state.time_scale = 60.0  # the simulator's minute lasts one second here
     state.limits.scores_per_minute = 1  # far below what the service allows itself
     ref = demo_ref(darwinex_sim)
+    other = next(n for n in state.catalogue.active_names() if n != "NTI.4.12")
+    run(service.instrument_details(ref, "NTI.4.12"))  # the minute's one score request
     started = time.monotonic()
-    details = run(service.instrument_details(ref, "NTI.4.12"))  # dxscore, then history
+    details = run(service.instrument_details(ref, other))  # its dxscore is throttled
     elapsed = time.monotonic() - started
-    assert {f.label: f.value for f in details.facts}["D-Leverage"] != "…"
+    assert {f.label: f.value for f in details.facts}["D-Score"] != "…"
     assert state.stats["throttled"] == 1  # once: then the service waited as told
     assert 0.5 < elapsed < 5.0  # nextAccessTime (about 1 s), not the 20 s default
     assert service.limiter.pauses == 1

@@ -1,6 +1,6 @@
 """Buys, sells, conditional orders, stop-outs; local refusals; lost replies reconciled."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -253,3 +253,17 @@ def test_a_throttled_order_is_refused_not_resent(darwinex_sim, service, run) -> 
         run(service.place_order(OrderRequest(ref, PRODUCT, Side.BUY, Decimal("500"))))
     assert "not executed" in err.value.message
     assert state.stats[BUY] == 1 and state.orders == []
+
+
+def test_a_closed_market_says_when_it_opens(darwinex_sim, service, run) -> None:
+    clock = darwinex_sim.state.session_clock
+    clock.move_to(datetime(2025, 1, 18, 12, 0, tzinfo=UTC))  # a Saturday
+    ref = demo_ref(darwinex_sim)
+    quote = run(service.quote(ref, PRODUCT))
+    # Darwinex's estimatedOpenDate (Sunday 17:05 New York), as the broker's clock reads.
+    opens = clock.to_base(datetime(2025, 1, 19, 22, 5, tzinfo=UTC))
+    assert quote.opens_at is not None and abs((quote.opens_at - opens).total_seconds()) < 5
+    details = run(service.instrument_details(ref, PRODUCT))
+    assert details.opens_at == quote.opens_at
+    with pytest.raises(Rejected, match="accepts buy orders again"):
+        run(service.place_order(OrderRequest(ref, PRODUCT, Side.BUY, Decimal("500"))))
