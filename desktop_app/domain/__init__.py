@@ -48,6 +48,9 @@ from desktop_app.domain.types import (
     Side,
     SizeUnit,
     Watchlist,
+    Webhook,
+    WebhookAction,
+    WebhookOverview,
     WorkingOrder,
 )
 
@@ -60,6 +63,7 @@ __all__ = [
     "InstrumentKind", "LeverageSetting", "MarketNode", "NotFound", "NotSupported",
     "OrderRequest", "OrderResult", "OrderStatus", "OrderType", "OutcomeUnknown",
     "PermissionDenied", "Position", "ProtocolError", "Quote", "RateLimited", "Rejected",
-    "Side", "Unavailable", "ValidationError", "Watchlist", "WorkingOrder", "to_decimal",
+    "Side", "Unavailable", "ValidationError", "Watchlist", "Webhook", "WebhookAction",
+    "WebhookOverview", "WorkingOrder", "to_decimal",
     "utc_now",
 ]

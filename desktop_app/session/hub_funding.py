@@ -114,10 +114,16 @@ class HubFunding(HubCore):
         def send(on_ref: Callable[[str], None]) -> Awaitable[FundingResult]:
             return service.fund(request, on_reference=on_ref)
 
-        # No way to look a top-up up afterwards: the trader checks the balance.
+        async def reconcile(ref: str) -> FundingResult | None:
+            # The broker's own look-up (Upvest: its idempotency key); brokers without one
+            # answer UNKNOWN and the trader checks the balance.
+            entry = self.journal.funding_entry(entry_id)
+            since = entry.created if entry is not None else None
+            return await service.reconcile_funding(request, ref, since=since)
+
         return await self._journalled(
             JournalledWrite(
-                FundingLedger(self.journal), entry_id, send, None, references=False,
+                FundingLedger(self.journal), entry_id, send, reconcile, references=False,
                 broker=service.broker,
             ),
             request.account,

@@ -73,6 +73,7 @@ def order_request_to_dict(req: OrderRequest) -> dict[str, Any]:
         "stop_price": dec(req.stop_price),
         "size_unit": req.size_unit.value,
         "currency": req.currency,
+        "acknowledged": req.acknowledged,
     }
 
 
@@ -92,6 +93,7 @@ def order_request_from_dict(data: dict[str, Any]) -> OrderRequest:
         stop_price=undec(data.get("stop_price")),
         size_unit=SizeUnit(data.get("size_unit") or SizeUnit.UNITS.value),
         currency=str(data.get("currency") or ""),
+        acknowledged=bool(data.get("acknowledged", False)),
     )
 
 

@@ -234,6 +234,8 @@ class WebhookReceiver:
         self.duplicates = 0
         self.ignored = 0  # other event types, acknowledged
         self.refused: list[str] = []
+        self.deliveries = 0  # signed deliveries answered 200 (tests, the settings dialog)
+        self.last_delivery = 0.0  # monotonic time of the latest one
 
     @property
     def url(self) -> str:
@@ -289,6 +291,8 @@ class WebhookReceiver:
         while len(self._seen) > SEEN_KEPT:
             self._seen.popitem(last=False)
         self.accepted += len(wanted)
+        self.deliveries += 1
+        self.last_delivery = time.monotonic()
         return 200, "ok"
 
     async def _verify(self, method: str, path: str, headers: dict[str, str], body: bytes

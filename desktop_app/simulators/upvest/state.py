@@ -82,7 +82,8 @@ class UpvestState(SimulatorKnobs):
     ``price(isin)``, ``register_key(key_id, public_key)``; ``fail_next()``,
     ``force_429()``, ``drop_reply_next()``, ``delay_seconds``; counters ``stats``
     (requests per route), ``created`` (resources made, per route),
-    ``idempotent_replays``, ``refusals`` (401 details) and ``deliveries``."""
+    ``idempotent_replays``, ``keys_seen`` (distinct keys per creating route), ``refusals``
+    (401 details) and ``deliveries``."""
 
     too_many_requests_code = "too_many_requests"
 
@@ -109,6 +110,9 @@ class UpvestState(SimulatorKnobs):
         # ---- counters
         self.created: Counter[str] = Counter()
         self.idempotent_replays = 0
+        # Distinct idempotency keys received per creating route: one per request made,
+        # however often it was asked again (the contract tests' "placements").
+        self.keys_seen: dict[str, set[str]] = {}
         self.refusals: list[str] = []
         self.deliveries: list[dict[str, Any]] = []
         # ---- the tenant
