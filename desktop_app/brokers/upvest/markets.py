@@ -9,13 +9,17 @@ the buy acknowledgement Upvest's orders carry.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import replace
 
 from desktop_app.brokers.upvest import mapping
 from desktop_app.brokers.upvest.core import BUY_ACKNOWLEDGEMENT, UpvestCore
+from desktop_app.domain.errors import BrokerError
 from desktop_app.domain.types import AccountRef, Instrument, SizeUnit
 from desktop_app.net.limiter import Priority
+
+log = logging.getLogger(__name__)
 
 UNIVERSE_MAX_AGE = 600.0
 MAX_RESULTS = 50
@@ -36,6 +40,15 @@ class UpvestMarkets(UpvestCore):
                 self._universe = {i.symbol: i for i in found}
                 self._universe_at = time.monotonic()
             return self._universe
+
+    async def know_names(self) -> None:
+        """The universe for instrument names in lists; without it they show ISINs."""
+        if self._universe and time.monotonic() - self._universe_at <= UNIVERSE_MAX_AGE:
+            return
+        try:
+            await self.universe()
+        except BrokerError as exc:
+            log.info("Upvest instruments not read for names: %s", exc.message)
 
     def instrument_name(self, isin: str) -> str:
         known = self._universe.get(isin)

@@ -276,6 +276,8 @@ class UpvestOrders(UpvestMarkets):
     async def working_orders(self, account: AccountRef) -> list[WorkingOrder]:
         self.check_account(account)
         orders = await self.read_orders(account.account_id)
+        if orders:
+            await self.know_names()
         return [
             mapping.working_order(o, connection=self.connection_id,
                                   name=self.instrument_name(str(o.get("instrument_id"))))
@@ -289,6 +291,7 @@ class UpvestOrders(UpvestMarkets):
                if to_decimal(p.get("quantity"), field="quantity") > 0]
         if not raw:
             return []
+        await self.know_names()
         valuation = await self.client.valuation(account_id)
         prices = mapping.valuation_prices(valuation)
         orders = self._orders.get(account_id)
@@ -313,6 +316,7 @@ class UpvestOrders(UpvestMarkets):
     async def history(self, account: AccountRef, since: datetime) -> list[HistoryEntry]:
         self.check_account(account)
         entries: list[HistoryEntry] = []
+        await self.know_names()
         for order in await self.read_orders(account.account_id):
             name = self.instrument_name(str(order.get("instrument_id")))
             entries += mapping.history(order, connection=self.connection_id, name=name)
