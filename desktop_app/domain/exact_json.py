@@ -51,5 +51,11 @@ def _write(value: Any, out: list[str], allow_float: bool = False) -> None:
 
 
 def loads(content: bytes | str) -> Any:
-    """JSON with every non-integer number read as an exact Decimal."""
-    return json.loads(content, parse_float=Decimal)
+    """JSON with every non-integer number read as an exact Decimal.
+
+    Anything that is not readable JSON raises ValueError, nesting too deep for the
+    parser included (a RecursionError is not a reply the app can read either)."""
+    try:
+        return json.loads(content, parse_float=Decimal)
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply to be read") from None

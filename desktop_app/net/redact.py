@@ -83,6 +83,6 @@ class Redactor:
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
         try:
             shown = json.dumps(self.value(json.loads(text)), separators=(",", ":"))
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past reading: as text
             shown = re.sub(r"(?i)(password|sec|token)=[^&\s]+", r"\1=" + MASK, self.text(text))
         return shown if len(shown) <= limit else shown[:limit] + "…"

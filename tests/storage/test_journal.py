@@ -194,9 +194,14 @@ def test_journal_defaults_to_the_data_dir(isolated_dirs: Path) -> None:
         j.orders()
 
 
-def test_deals_claimed_by_later_placements(tmp_path: Path) -> None:
-    clock = iter(datetime(2030, 1, 1, 12, 0, s, tzinfo=UTC) for s in range(60))
-    j = Journal(tmp_path / "j.sqlite3", clock=lambda: next(clock))
+def test_deals_claimed_by_other_placements(tmp_path: Path) -> None:
+    base = datetime(2030, 1, 1, 12, 0, 0, tzinfo=UTC)
+    # A placement half an hour earlier, then the rest a second apart.
+    times = iter([base - timedelta(minutes=30), *(base + timedelta(seconds=s)
+                                                  for s in range(60))])
+    j = Journal(tmp_path / "j.sqlite3", clock=lambda: next(times))
+    long_ago = j.begin_order(_order(client_ref="long-ago"))
+    j.complete_order(long_ago, OrderResult(OrderStatus.ACCEPTED, deal_ids=("D-LONG-AGO",)))
     older = j.begin_order(_order(client_ref="older"))
     j.complete_order(older, OrderResult(OrderStatus.ACCEPTED, deal_ids=("D-OLD",)))
     lost = j.begin_order(_order(client_ref="lost"))
@@ -208,9 +213,10 @@ def test_deals_claimed_by_later_placements(tmp_path: Path) -> None:
     other = j.begin_order(_order(account=AccountRef("cap-2", "capital", "X"),
                                  client_ref="other"))
     j.complete_order(other, OrderResult(OrderStatus.ACCEPTED, deal_ids=("D-OTHER",)))
-    # Only accepted-or-rejected results of later placements on the same connection
-    # count; the older one cannot be this entry's, and its own deals are not claimed.
-    assert j.claimed_deal_ids(j.order(lost)) == {"D-NEW", "D-REJ"}
+    # Known results of other placements on the same connection count, the one just
+    # before too (a confirmed double click); one from long before cannot be stamped
+    # within any clock margin of this entry, and other connections are others'.
+    assert j.claimed_deal_ids(j.order(lost)) == {"D-OLD", "D-NEW", "D-REJ"}
     j.close()
 
 

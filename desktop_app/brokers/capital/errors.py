@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import httpx
 
+from desktop_app.domain import exact_json
 from desktop_app.domain.errors import (
     AuthError,
     BrokerError,
@@ -135,7 +136,7 @@ _REJECTED_MESSAGES = {
 
 def error_code(response: httpx.Response) -> str:
     try:
-        body = response.json()
+        body = exact_json.loads(response.content)
     except ValueError:
         return ""
     if isinstance(body, dict):

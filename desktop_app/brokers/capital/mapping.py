@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from desktop_app.brokers.capital.errors import BROKER
+from desktop_app.brokers.common.replies import reads
 from desktop_app.domain.errors import ProtocolError
 from desktop_app.domain.money import optional_decimal, parse_utc, to_decimal, utc_now
 from desktop_app.domain.types import (
@@ -69,6 +70,7 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
+@reads("parse time data", BROKER)
 def parse_time(value: object) -> datetime | None:
     """Capital.com's ``...UTC`` fields are naive ISO times in UTC; epoch ms also occur."""
     if value in (None, ""):
@@ -81,6 +83,7 @@ def parse_time(value: object) -> datetime | None:
         raise ProtocolError(f"unreadable time {value!r}", broker=BROKER) from exc
 
 
+@reads("utc time data", BROKER)
 def utc_time(data: dict[str, Any], *names: str) -> datetime:
     for name in names:
         parsed = parse_time(data.get(name))
@@ -89,6 +92,7 @@ def utc_time(data: dict[str, Any], *names: str) -> datetime:
     return utc_now()
 
 
+@reads("side data", BROKER)
 def side(value: object) -> Side:
     try:
         return Side(str(value).upper())
@@ -96,6 +100,7 @@ def side(value: object) -> Side:
         raise ProtocolError(f"unknown direction {value!r}", broker=BROKER) from exc
 
 
+@reads("reason text data", BROKER)
 def reason_text(reason: object) -> str:
     raw = _text(reason)
     if not raw:
@@ -106,6 +111,7 @@ def reason_text(reason: object) -> str:
     return f"{human} ({raw})"
 
 
+@reads("balance data", BROKER)
 def balance(data: dict[str, Any] | None, currency: str) -> Balance | None:
     """Capital.com's ``balance`` already includes the open profit/loss; ``deposit`` is the cash.
 
@@ -128,6 +134,7 @@ def balance(data: dict[str, Any] | None, currency: str) -> Balance | None:
     )
 
 
+@reads("account data", BROKER)
 def account(
     data: dict[str, Any], *, connection: str, environment: Environment, active_id: str | None
 ) -> Account:
@@ -145,6 +152,7 @@ def account(
     )
 
 
+@reads("preferences data", BROKER)
 def preferences(data: dict[str, Any]) -> AccountPreferences:
     leverages = {}
     for group, setting in (data.get("leverages") or {}).items():
@@ -163,6 +171,7 @@ def _rule_value(rules: dict[str, Any], name: str) -> Decimal | None:
     return optional_decimal(rule, field=name)
 
 
+@reads("instrument data", BROKER)
 def instrument(summary: dict[str, Any], details: dict[str, Any] | None = None) -> Instrument:
     """From a market summary (search, navigation, watchlists), optionally with details."""
     details = details or {}
@@ -187,12 +196,14 @@ def instrument(summary: dict[str, Any], details: dict[str, Any] | None = None) -
     )
 
 
+@reads("stops allowed data", BROKER)
 def stops_allowed(details: dict[str, Any]) -> bool:
     """Real (non-CFD) stocks take no stop loss / take profit."""
     info = details.get("instrument") or {}
     return not (info.get("stopsAllowed") is False or info.get("realStock") is True)
 
 
+@reads("quote data", BROKER)
 def quote(details: dict[str, Any]) -> Quote:
     info = details.get("instrument") or {}
     snap = details.get("snapshot") or {}
@@ -207,6 +218,7 @@ def quote(details: dict[str, Any]) -> Quote:
     )
 
 
+@reads("position data", BROKER)
 def position(item: dict[str, Any], ref: AccountRef) -> Position:
     pos = item.get("position") or {}
     market = item.get("market") or {}
@@ -250,6 +262,7 @@ def _protection_level(
     return base + away * abs(distance)
 
 
+@reads("working order data", BROKER)
 def working_order(item: dict[str, Any], ref: AccountRef) -> WorkingOrder:
     data = item.get("workingOrderData") or {}
     market = item.get("marketData") or {}
@@ -274,10 +287,12 @@ def working_order(item: dict[str, Any], ref: AccountRef) -> WorkingOrder:
     )
 
 
+@reads("node data", BROKER)
 def node(data: dict[str, Any]) -> MarketNode:
     return MarketNode(node_id=_text(data.get("id")), name=_text(data.get("name")))
 
 
+@reads("watchlist data", BROKER)
 def watchlist(data: dict[str, Any]) -> Watchlist:
     return Watchlist(watchlist_id=_text(data.get("id")), name=_text(data.get("name")))
 
@@ -287,6 +302,7 @@ def wire_time(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+@reads("instrument facts data", BROKER)
 def instrument_facts(details: dict[str, Any]) -> tuple[Fact, ...]:
     """What GET /markets/{epic} adds: margin factor, minimum size, today's change and range."""
     info = details.get("instrument") or {}
@@ -310,6 +326,7 @@ def instrument_facts(details: dict[str, Any]) -> tuple[Fact, ...]:
     return tuple(facts)
 
 
+@reads("price point data", BROKER)
 def price_point(bar: dict[str, Any]) -> PricePoint | None:
     """A bar's close as a mid price; None for a bar without both sides."""
     close = bar.get("closePrice") or {}

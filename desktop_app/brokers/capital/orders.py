@@ -20,7 +20,7 @@ from typing import Any
 from desktop_app.brokers.capital import mapping
 from desktop_app.brokers.capital.core import NO_STOP_LIMIT, CapitalCore
 from desktop_app.brokers.capital.errors import BROKER, level_hint
-from desktop_app.brokers.common.reconcile import ATTEMPTS, INTERVAL, Candidate, reconcile
+from desktop_app.brokers.common.reconcile import ATTEMPTS, INTERVAL, Candidate
 from desktop_app.domain.errors import (
     BrokerError,
     NotFound,
@@ -194,19 +194,8 @@ class CapitalOrders(CapitalCore):
 
         return await self._on_account(request.account, send, priority=Priority.INTERACTIVE)
 
-    async def reconcile_order(
-        self,
-        request: OrderRequest,
-        broker_ref: str,
-        *,
-        since: datetime | None = None,
-        exclude: frozenset[str] = frozenset(),
-    ) -> OrderResult:
-        self.check_account(request.account)
-        return await reconcile(
-            _Lookup(self, request), request, broker_ref, broker=BROKER, since=since,
-            exclude=exclude,
-        )
+    def order_lookup(self, request: OrderRequest) -> _Lookup:
+        return _Lookup(self, request)
 
     async def _confirmed(self, ref: str) -> OrderResult:
         """The confirm of a request the broker took; any failure to read it is UNKNOWN."""

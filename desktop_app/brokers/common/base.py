@@ -13,6 +13,7 @@ import logging
 from datetime import datetime
 from typing import ClassVar
 
+from desktop_app.brokers.common.reconcile import INTERVAL, Lookup, reconcile
 from desktop_app.domain.capabilities import Capabilities
 from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.domain.errors import NotSupported, PermissionDenied, ValidationError
@@ -35,6 +36,7 @@ from desktop_app.domain.types import (
     InstrumentScreen,
     MarketNode,
     OrderAmendment,
+    OrderRequest,
     OrderResult,
     OrderStatus,
     PricePoint,
@@ -153,6 +155,36 @@ class BrokerBase:
 
     async def close(self) -> None:
         raise NotImplementedError
+
+    # ------------------------------------------------------------------ orders
+
+    # How long reconciliation waits between looks right after a lost reply.
+    reconcile_interval: float = INTERVAL
+
+    def order_lookup(self, request: OrderRequest) -> Lookup:
+        """How this broker finds the order ``request`` made (see ``common.reconcile``)."""
+        raise self.refuse("trading")
+
+    async def place_order(
+        self, request: OrderRequest, on_reference: OnReference | None = None
+    ) -> OrderResult:
+        raise self.refuse("trading")
+
+    async def reconcile_order(
+        self,
+        request: OrderRequest,
+        broker_ref: str,
+        *,
+        since: datetime | None = None,
+        exclude: frozenset[str] = frozenset(),
+    ) -> OrderResult:
+        """One rule for every broker (``common.reconcile``); the broker only says how
+        its orders are found (``order_lookup``)."""
+        self.check_account(request.account)
+        return await reconcile(
+            self.order_lookup(request), request, broker_ref, broker=self.display_name,
+            since=since, exclude=exclude, interval=self.reconcile_interval,
+        )
 
     # ------------------------------------------------------------------ refusals
     # Each member below is offered only by brokers whose capabilities say so; they

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from desktop_app.domain import exact_json
 from desktop_app.domain.errors import (
     AuthError,
     BrokerError,
@@ -66,7 +67,7 @@ class AccountNotOwned(PermissionDenied):
 
 def reply_body(response: httpx.Response) -> Any:
     try:
-        return response.json()
+        return exact_json.loads(response.content)
     except ValueError:
         return None
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from desktop_app.brokers.common.replies import reads
 from desktop_app.brokers.darwinex.errors import BROKER
 from desktop_app.domain.errors import ProtocolError
 from desktop_app.domain.money import format_money, optional_decimal, to_decimal, utc_now
@@ -50,6 +51,7 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
+@reads("ms time data", BROKER)
 def ms_time(value: object) -> datetime | None:
     """Darwinex stamps are epoch milliseconds."""
     if value is None or value == "" or isinstance(value, bool):
@@ -69,6 +71,7 @@ def plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
+@reads("percent data", BROKER)
 def percent(value: object) -> str:
     number = optional_decimal(value)
     return "" if number is None else f"{number.quantize(Decimal('0.01'))} %"
@@ -77,6 +80,7 @@ def percent(value: object) -> str:
 # ---------------------------------------------------------------------- accounts
 
 
+@reads("balance data", BROKER)
 def balance(data: dict[str, Any]) -> Balance:
     """``balance`` = equity - openPnL: Darwinex gives equity (with the open result) and
     openPnL, not the cash itself; the rest of its figures go to ``details``."""
@@ -109,6 +113,7 @@ def balance(data: dict[str, Any]) -> Balance:
     )
 
 
+@reads("account data", BROKER)
 def account(data: dict[str, Any], *, connection: str, environment: Environment) -> Account:
     account_id = _text(data.get("id"))
     if not account_id:
@@ -126,6 +131,7 @@ def account(data: dict[str, Any], *, connection: str, environment: Environment) 
     )
 
 
+@reads("preferences data", BROKER)
 def preferences(data: dict[str, Any]) -> AccountPreferences:
     current = to_decimal(data.get("leverage"), field="leverage")
     return AccountPreferences(
@@ -137,6 +143,7 @@ def preferences(data: dict[str, Any]) -> AccountPreferences:
 # ---------------------------------------------------------------------- positions, orders
 
 
+@reads("thresholds data", BROKER)
 def thresholds(items: Iterable[Any]) -> tuple[Decimal | None, Decimal | None]:
     """(stop loss quote, take profit quote) of a position's thresholds."""
     stop = profit = None
@@ -152,6 +159,7 @@ def thresholds(items: Iterable[Any]) -> tuple[Decimal | None, Decimal | None]:
     return stop, profit
 
 
+@reads("position data", BROKER)
 def position(
     data: dict[str, Any], ref: AccountRef, currency: str, facts: tuple[Fact, ...] = ()
 ) -> Position:
@@ -189,6 +197,7 @@ def position(
     )
 
 
+@reads("order type data", BROKER)
 def order_type(side: Side, condition: str) -> OrderType:
     """A conditional order as LIMIT or STOP: buying at or below a quote (or selling at or
     above one) is a better price than now, a limit; the other two wait for the market to
@@ -206,6 +215,7 @@ def condition(side: Side, kind: OrderType) -> str:
     return BUY_BELOW if below else BUY_ABOVE
 
 
+@reads("side data", BROKER)
 def side(value: object) -> Side:
     try:
         return Side(_text(value).upper())
@@ -213,11 +223,13 @@ def side(value: object) -> Side:
         raise ProtocolError(f"unknown side {value!r}", broker=BROKER) from exc
 
 
+@reads("is threshold data", BROKER)
 def is_threshold(data: dict[str, Any]) -> bool:
     """A position's stop loss / take profit (shown on the position, not as an order)."""
     return bool(data.get("thresholdType"))
 
 
+@reads("working order data", BROKER)
 def working_order(data: dict[str, Any], ref: AccountRef, currency: str) -> WorkingOrder:
     direction = side(data.get("side"))
     params = data.get("thresholdParameters") or {}
@@ -240,6 +252,7 @@ def working_order(data: dict[str, Any], ref: AccountRef, currency: str) -> Worki
 # ---------------------------------------------------------------------- products
 
 
+@reads("product facts data", BROKER)
 def product_facts(data: dict[str, Any]) -> tuple[Fact, ...]:
     """The figures a product list row or a status carries (no extra request)."""
     facts: list[Fact] = []
@@ -258,6 +271,7 @@ def product_facts(data: dict[str, Any]) -> tuple[Fact, ...]:
     return tuple(facts)
 
 
+@reads("instrument data", BROKER)
 def instrument(
     data: dict[str, Any], *, size_label: str = "", min_size: Decimal = Decimal(0),
     facts: tuple[Fact, ...] = (),
@@ -283,6 +297,7 @@ def instrument(
     )
 
 
+@reads("quote value data", BROKER)
 def quote_value(status: dict[str, Any]) -> Decimal:
     if status.get("quote") is None:
         raise ProtocolError(
@@ -291,6 +306,7 @@ def quote_value(status: dict[str, Any]) -> Decimal:
     return to_decimal(status["quote"], field="quote")
 
 
+@reads("price points data", BROKER)
 def price_points(rows: Iterable[Any]) -> list[PricePoint]:
     """``[[ms, quote], ...]`` (further columns ignored), oldest first."""
     points = []
@@ -304,12 +320,14 @@ def price_points(rows: Iterable[Any]) -> list[PricePoint]:
     return points
 
 
+@reads("latest value data", BROKER)
 def latest_value(rows: Iterable[Any]) -> Decimal | None:
     """The newest value of a ``[[ms, value, [...]], ...]`` history."""
     points = price_points(rows)
     return points[-1].price if points else None
 
 
+@reads("executed history data", BROKER)
 def executed_history(data: dict[str, Any], ref: AccountRef, currency: str) -> HistoryEntry:
     """An executed order (``orders/executed``): a buy or sell of an amount at a quote."""
     kind = _text(data.get("type")).upper() or "MARKET"
@@ -329,6 +347,7 @@ def executed_history(data: dict[str, Any], ref: AccountRef, currency: str) -> Hi
     )
 
 
+@reads("closed trade history data", BROKER)
 def closed_trade_history(data: dict[str, Any], ref: AccountRef, currency: str) -> HistoryEntry:
     """A closed trade (``trades/closed``): what was invested, and its realised P/L."""
     opened = optional_decimal(data.get("openQuote"), field="openQuote")
@@ -349,6 +368,7 @@ def closed_trade_history(data: dict[str, Any], ref: AccountRef, currency: str) -
     )
 
 
+@reads("ended conditional history data", BROKER)
 def ended_conditional_history(
     data: dict[str, Any], ref: AccountRef, currency: str, state: str
 ) -> HistoryEntry:

@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from desktop_app.brokers.common.reconcile import CLOCK_MARGIN, Candidate, reconcile
+from desktop_app.brokers.common.reconcile import CLOCK_MARGIN, Candidate
 from desktop_app.brokers.darwinex import mapping
 from desktop_app.brokers.darwinex.client import page_items
 from desktop_app.brokers.darwinex.core import MIN_AMOUNT, MIN_AMOUNT_TEXT, NO_STOP_LIMIT, _text
@@ -201,19 +201,8 @@ class DarwinexOrders(DarwinexStatus):
                 found.append(item)
         return found
 
-    async def reconcile_order(
-        self,
-        request: OrderRequest,
-        broker_ref: str,
-        *,
-        since: datetime | None = None,
-        exclude: frozenset[str] = frozenset(),
-    ) -> OrderResult:
-        self.check_account(request.account)
-        return await reconcile(
-            _Lookup(self), request, broker_ref, broker=BROKER, since=since, exclude=exclude,
-            interval=self.reconcile_interval,
-        )
+    def order_lookup(self, request: OrderRequest) -> _Lookup:
+        return _Lookup(self)
 
     @staticmethod
     def _known(request: OrderRequest, order_id: str, data: dict[str, Any]) -> OrderResult:

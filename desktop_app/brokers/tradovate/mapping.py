@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from desktop_app.brokers.common.replies import reads
 from desktop_app.brokers.tradovate.errors import BROKER
 from desktop_app.domain.errors import ProtocolError
 from desktop_app.domain.money import (
@@ -63,10 +64,12 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
+@reads("number data", BROKER)
 def number(data: dict[str, Any], name: str) -> Decimal | None:
     return optional_decimal(data.get(name), field=name)
 
 
+@reads("parse time data", BROKER)
 def parse_time(value: object) -> datetime | None:
     if value in (None, ""):
         return None
@@ -76,6 +79,7 @@ def parse_time(value: object) -> datetime | None:
         raise ProtocolError(f"unreadable time {value!r}", broker=BROKER) from exc
 
 
+@reads("wire id data", BROKER)
 def wire_id(value: object) -> int:
     """Tradovate's ids are int64; the domain carries them as strings."""
     try:
@@ -128,6 +132,7 @@ class ProductInfo:
     kind: InstrumentKind = InstrumentKind.FUTURE
 
 
+@reads("product info data", BROKER)
 def product_info(data: dict[str, Any], fallback_name: str = "") -> ProductInfo:
     return ProductInfo(
         name=_text(data.get("name")) or fallback_name,
@@ -173,6 +178,7 @@ def _places(value: Decimal, minimum: int) -> int:
     return max(minimum, -exponent if isinstance(exponent, int) else minimum)
 
 
+@reads("instrument data", BROKER)
 def instrument(
     contract: dict[str, Any], product: ProductInfo | None, quote: Quote | None = None
 ) -> Instrument:
@@ -198,6 +204,7 @@ def instrument(
 # ---------------------------------------------------------------- accounts
 
 
+@reads("balance data", BROKER)
 def balance(snapshot: dict[str, Any]) -> Balance:
     """A cash balance snapshot as the domain's Balance.
 
@@ -242,6 +249,7 @@ def balance(snapshot: dict[str, Any]) -> Balance:
     )
 
 
+@reads("account data", BROKER)
 def account(
     data: dict[str, Any], *, connection: str, environment: Environment,
     snapshot: dict[str, Any] | None,
@@ -264,6 +272,7 @@ def account(
 # ---------------------------------------------------------------- market data
 
 
+@reads("quote data", BROKER)
 def quote(symbol: str, data: dict[str, Any]) -> Quote:
     """The REST stand-in's reply, shaped like a WebSocket quote event."""
     entries = data.get("entries") or {}
@@ -283,6 +292,7 @@ def quote(symbol: str, data: dict[str, Any]) -> Quote:
 # ---------------------------------------------------------------- positions & orders
 
 
+@reads("position data", BROKER)
 def position(
     data: dict[str, Any],
     ref: AccountRef,
@@ -332,6 +342,7 @@ def position(
     )
 
 
+@reads("order side data", BROKER)
 def order_side(action: object) -> Side:
     if action == "Buy":
         return Side.BUY
@@ -340,6 +351,7 @@ def order_side(action: object) -> Side:
     raise ProtocolError(f"unknown order action {action!r}", broker=BROKER)
 
 
+@reads("working order data", BROKER)
 def working_order(
     order: dict[str, Any],
     version: dict[str, Any],
@@ -381,6 +393,7 @@ ENDED_STATUSES = {"Canceled": "Order cancelled", "Rejected": "Order rejected",
                   "Expired": "Order expired"}
 
 
+@reads("fill history data", BROKER)
 def fill_history(
     fill: dict[str, Any], ref: AccountRef, *, contract_name: str, product: ProductInfo | None
 ) -> HistoryEntry:
@@ -400,6 +413,7 @@ def fill_history(
     )
 
 
+@reads("ended order history data", BROKER)
 def ended_order_history(
     order: dict[str, Any], ref: AccountRef, *, contract_name: str, product: ProductInfo | None
 ) -> HistoryEntry:

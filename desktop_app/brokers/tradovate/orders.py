@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from desktop_app.brokers.common.reconcile import CLOCK_MARGIN, Candidate, reconcile
+from desktop_app.brokers.common.reconcile import CLOCK_MARGIN, Candidate
 from desktop_app.brokers.tradovate import mapping
 from desktop_app.brokers.tradovate.core import NO_BRACKETS, VERSION_TTL, TradovateCore
 from desktop_app.brokers.tradovate.errors import BROKER
@@ -286,18 +286,8 @@ class TradovateOrders(TradovateCore):
                 found.append(order)
         return found
 
-    async def reconcile_order(
-        self,
-        request: OrderRequest,
-        broker_ref: str,
-        *,
-        since: datetime | None = None,
-        exclude: frozenset[str] = frozenset(),
-    ) -> OrderResult:
-        self._account_id(request.account)
-        return await reconcile(
-            _Lookup(self), request, broker_ref, broker=BROKER, since=since, exclude=exclude,
-        )
+    def order_lookup(self, request: OrderRequest) -> _Lookup:
+        return _Lookup(self)
 
     async def cancel_order(self, account: AccountRef, order_id: str) -> OrderResult:
         account_id = self._account_id(account)
