@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from desktop_app.brokers.common.reconcile import Candidate, Lookup
 from desktop_app.brokers.upvest import mapping
 from desktop_app.brokers.upvest.core import NO_STOP_LIMIT, idempotency_key
 from desktop_app.brokers.upvest.errors import BROKER
@@ -91,6 +92,26 @@ def quantities(positions: list[dict[str, Any]]) -> dict[str, Decimal]:
         if isin:
             out[str(isin)] = to_decimal(p.get("quantity"), field="quantity")
     return out
+
+
+class _Lookup:
+    """How Upvest finds the order a request made: by its id, else by the request's
+    reference, which the order carries as ``client_reference``."""
+
+    what = "orders"
+
+    def __init__(self, service: UpvestOrders) -> None:
+        self.service = service
+
+    async def by_reference(self, request: OrderRequest, ref: str) -> OrderResult:
+        return result_of(await self.service.client.order(ref, priority=Priority.INTERACTIVE))
+
+    async def candidates(self, request: OrderRequest, since: datetime) -> list[Candidate]:
+        found = await self.service._by_reference(request)
+        if found is None:
+            return []
+        return [Candidate(str(found.get("id") or ""), created_at(found),
+                          result_of(found, "Found by its reference."))]
 
 
 class UpvestOrders(UpvestMarkets):
@@ -161,6 +182,9 @@ class UpvestOrders(UpvestMarkets):
                 return order
         return None
 
+    def order_lookup(self, request: OrderRequest) -> Lookup:
+        return _Lookup(self)
+
     async def reconcile_order(
         self,
         request: OrderRequest,
@@ -169,32 +193,23 @@ class UpvestOrders(UpvestMarkets):
         since: datetime | None = None,
         exclude: frozenset[str] = frozenset(),
     ) -> OrderResult:
-        self.check_account(request.account)
-        try:
-            if broker_ref:
-                data = await self.client.order(broker_ref, priority=Priority.INTERACTIVE)
-                return result_of(data)
-            found = await self._by_reference(request)
-            if found is not None:
-                return result_of(found, "Found at Upvest by its reference.")
-        except BrokerError as exc:
-            return OrderResult(OrderStatus.UNKNOWN, broker_ref=broker_ref,
-                               reason=f"Upvest could not be asked about the order "
-                               f"({exc.message}); nothing was resent.")
-        if since is None or utc_now() - since > KEY_WINDOW:
-            return OrderResult(
-                OrderStatus.UNKNOWN,
-                reason="No order with this reference is listed at Upvest (yet); nothing "
-                "was resent.",
-            )
+        """The common rule (by the order id, else the order carrying the request's
+        reference); when none is listed and the request was journalled moments ago,
+        Upvest is asked once more under the same idempotency key (see the module doc)."""
+        found = await super().reconcile_order(request, broker_ref, since=since,
+                                              exclude=exclude)
+        if (found.status is not OrderStatus.UNKNOWN or broker_ref or since is None
+                or utc_now() - since > KEY_WINDOW):
+            return found
         try:
             data = await self._send(request, await self.owner_of(request.account))
         except (Rejected, NotFound) as exc:
             return OrderResult(OrderStatus.REJECTED, reason=exc.message)
         except BrokerError as exc:
             return OrderResult(OrderStatus.UNKNOWN,
-                               reason=f"Asked again under the same idempotency key, Upvest "
-                               f"did not answer either ({exc.message}).")
+                               reason=f"{found.reason} Asked again under the same "
+                               f"idempotency key, Upvest did not answer either "
+                               f"({exc.message}).")
         self.note_order(data)
         return result_of(data, "Asked again under the same idempotency key: Upvest "
                                "answered with the one order.")

@@ -140,7 +140,7 @@ def test_a_lost_reply_is_found_by_its_reference_and_never_made_twice(service, up
     assert upvest_sim.state.created[ORDERS] == 1
     found = run(service.reconcile_order(request, "", since=sent))
     assert found.status in (OrderStatus.PENDING, OrderStatus.ACCEPTED)
-    assert found.reason.startswith("Found at Upvest by its reference.")
+    assert "Found by its reference." in found.reason
     assert upvest_sim.state.stats["requests"][ORDERS] == 3  # looked up, not sent
 
 
@@ -155,5 +155,5 @@ def test_a_request_that_never_arrived_is_made_once_under_its_key(service, upvest
     assert upvest_sim.state.created[ORDERS] == 1
     late = run(service.reconcile_order(buy(karl, "31.00"), "",
                                        since=utc_now() - timedelta(minutes=2)))
-    assert late.status is OrderStatus.UNKNOWN and "nothing was resent" in late.reason
+    assert late.status is OrderStatus.UNKNOWN and "keeps looking" in late.reason
     assert upvest_sim.state.created[ORDERS] == 1
