@@ -35,6 +35,8 @@ class AccountsPanel(QWidget):
         buttons.addWidget(self.switch_button)
         buttons.addWidget(self.preferences_button)
         buttons.addStretch(1)
+        # Further actions (the account lifecycle bar) go before the stretch.
+        self.button_row = buttons
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.table)

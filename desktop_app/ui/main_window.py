@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
+from desktop_app.ui.account_lifecycle import AccountLifecycleBar
 from desktop_app.ui.accounts_panel import AccountsPanel
 from desktop_app.ui.activity_panel import ActivityPanel
 from desktop_app.ui.balance_chart import BalanceChart
@@ -41,6 +42,8 @@ class MainWindow(QMainWindow):
         self.resize(1400, 900)
 
         self.accounts = AccountsPanel(app_vm.accounts, self)
+        self.lifecycle = AccountLifecycleBar(app_vm.lifecycle, app_vm.webhooks, self.accounts)
+        self.accounts.button_row.insertWidget(2, self.lifecycle)
         self.positions = PositionsPanel(app_vm.positions, self)
         self.ticket = OrderTicketPanel(app_vm.ticket, self)
         self.funding = FundingPanel(app_vm.funding, self)

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 
 from desktop_app.domain.types import Environment
 from desktop_app.ui.common import set_result
+from desktop_app.ui.private_key_input import PrivateKeyInput
+from desktop_app.viewmodels.private_key import PrivateKeyField
 from desktop_app.viewmodels.profiles_vm import (
     CONNECTION_ID_ROLE,
     F_NAME,
@@ -39,6 +41,7 @@ class ProfilesDialog(QDialog):
         self.form: ProfileForm | None = None
         self.field_edits: dict[str, QLineEdit] = {}
         self.field_flags: dict[str, QCheckBox] = {}
+        self.field_keys: dict[str, PrivateKeyInput] = {}
 
         self.list = QListView(self)
         self.list.setObjectName("profiles.list")
@@ -144,6 +147,7 @@ class ProfilesDialog(QDialog):
             self.fields_form.removeRow(0)
         self.field_edits.clear()
         self.field_flags.clear()
+        self.field_keys.clear()
         info = self.vm.broker_info(form.broker)
         self.environment.blockSignals(True)
         self.environment.clear()
@@ -159,6 +163,12 @@ class ProfilesDialog(QDialog):
                 box.setChecked(form.values.get(field.name, "").lower() == "true")
                 self.fields_form.addRow("", box)
                 self.field_flags[field.name] = box
+                continue
+            if field.private_key:
+                key = PrivateKeyInput(
+                    PrivateKeyField(field.name, self, keep_unchanged=editing), self)
+                self.fields_form.addRow(field.label + ("" if field.optional else " *"), key)
+                self.field_keys[field.name] = key
                 continue
             edit = QLineEdit(self)
             edit.setObjectName(f"profiles.field.{field.name}")
@@ -201,6 +211,7 @@ class ProfilesDialog(QDialog):
             values={
                 **{name: edit.text() for name, edit in self.field_edits.items()},
                 **{n: "true" if b.isChecked() else "false" for n, b in self.field_flags.items()},
+                **{name: key.text() for name, key in self.field_keys.items()},
             },
             live_opt_in=self.live_opt_in.isChecked(),
             sandbox=base.sandbox,
@@ -226,6 +237,8 @@ class ProfilesDialog(QDialog):
         for edit in self.field_edits.values():
             if edit.echoMode() == QLineEdit.EchoMode.Password:
                 edit.clear()
+        for key in self.field_keys.values():
+            key.vm.clear()
         form = self.vm.edit_form(connection_id)
         if form is not None:
             self.start_form(form)

@@ -20,6 +20,7 @@ from desktop_app.domain.config import ConnectionProfile, CredentialField
 from desktop_app.domain.types import Environment
 from desktop_app.session.events import ConnectionChanged
 from desktop_app.viewmodels.base import HubViewModel
+from desktop_app.viewmodels.private_key import pem_problem
 from desktop_app.viewmodels.tasks import error_text, resolve_with
 
 if TYPE_CHECKING:
@@ -160,9 +161,12 @@ class ProfilesViewModel(HubViewModel):
         editing = form.connection_id is not None
         for f in info.credential_fields:
             value = form.values.get(f.name, "").strip()
+            if f.private_key and value and pem_problem(value):
+                errors[f.name] = f"{f.label}: {pem_problem(value)}"
+                continue
             if f.optional or value:
                 continue
-            if f.secret and editing:
+            if is_secret(f) and editing:
                 continue  # blank keeps the stored secret
             errors[f.name] = f"{f.label} is required."
         return errors
@@ -172,11 +176,11 @@ class ProfilesViewModel(HubViewModel):
         fields = self.fields(form.broker)
         public = {
             f.name: form.values.get(f.name, "").strip()
-            for f in fields if not f.secret and form.values.get(f.name, "").strip()
+            for f in fields if not is_secret(f) and form.values.get(f.name, "").strip()
         }
         secrets = {
             f.name: form.values[f.name] for f in fields
-            if f.secret and form.values.get(f.name, "")
+            if is_secret(f) and form.values.get(f.name, "")
         }
         profile = ConnectionProfile(
             connection_id=form.connection_id or f"{form.broker}-{uuid.uuid4().hex[:8]}",
@@ -203,7 +207,7 @@ class ProfilesViewModel(HubViewModel):
         editing = form.connection_id is not None
         if editing and secrets is not None:
             missing = [f.label for f in self.fields(form.broker)
-                       if f.secret and not f.optional and f.name not in secrets]
+                       if is_secret(f) and not f.optional and f.name not in secrets]
             if missing:
                 self.failed.emit(
                     "To change the secrets, type all of them again: " + ", ".join(missing) + "."
@@ -257,6 +261,11 @@ class ProfilesViewModel(HubViewModel):
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
         self.busyChanged.emit(busy)
+
+
+def is_secret(f: CredentialField) -> bool:
+    """Secret fields and private keys go to the keyring, never into the profile."""
+    return f.secret or f.private_key
 
 
 def with_environment(form: ProfileForm, environment: Environment) -> ProfileForm:
