@@ -16,6 +16,9 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _SLASHES = re.compile(r"/{2,}")
+# The server's own ``send`` rides in the scope, so a stream deep inside starlette (whose
+# middleware wraps ``send``) can still reset its connection for the drop knobs.
+RAW_SEND = "simulator.raw_send"
 
 
 def normalise_path(path: str) -> str:
@@ -52,10 +55,10 @@ class SimulatorASGI:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            await self.app(dict(scope, **{RAW_SEND: send}), receive, send)
             return
         path = normalise_path(scope["path"])
-        scope = dict(scope, path=path, raw_path=path.encode())
+        scope = dict(scope, path=path, raw_path=path.encode(), **{RAW_SEND: send})
         drop = self.knobs.take_drop(path)
         delay = self.knobs.delay_seconds
         if not drop and delay <= 0:

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from desktop_app.simulators.streams import StreamEndpoint, StreamKnobs
+
 
 @dataclass(frozen=True, slots=True)
 class SimulatorBundle:
@@ -16,6 +18,12 @@ class SimulatorBundle:
     state: Any  # the broker's state object, with its test knobs
     credentials: dict[str, str]
     api_root: str  # path of the REST root, e.g. "/api/v1"
+    streams: tuple[StreamEndpoint, ...] = ()  # the price streams it serves
+    stream_knobs: StreamKnobs | None = None  # so stopping can end open streams first
+
+    def stream_urls(self, host: str, port: int) -> dict[str, str]:
+        """``{label: "ws://host:port/path"}`` for every stream."""
+        return {s.label: f"{s.scheme}://{host}:{port}{s.path}" for s in self.streams}
 
 
 # Each factory is ``(seed: int, *, session_idle_timeout: float) -> SimulatorBundle``. Module

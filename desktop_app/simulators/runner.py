@@ -15,6 +15,7 @@ from typing import Any
 import uvicorn
 
 from desktop_app.simulators.registry import SimulatorBundle, factory
+from desktop_app.simulators.streams import StreamKnobs
 
 log = logging.getLogger(__name__)
 _START_TIMEOUT = 10.0
@@ -58,6 +59,8 @@ class RunningSimulator:
     _server: _Server = field(repr=False)
     _thread: threading.Thread = field(repr=False)
     _stop_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    stream_urls: dict[str, str] = field(default_factory=dict)  # label -> ws://... URL
+    _stream_knobs: StreamKnobs | None = field(default=None, repr=False)
 
     @property
     def running(self) -> bool:
@@ -66,6 +69,9 @@ class RunningSimulator:
     def stop(self) -> None:
         """Shut the server down and join its thread; safe to call twice."""
         with self._stop_lock:
+            if self._stream_knobs is not None:
+                # An open chunked stream would hold uvicorn's graceful shutdown for seconds.
+                self._stream_knobs.end_all()
             self._server.request_exit()
             if self._thread.is_alive() and self._thread is not threading.current_thread():
                 self._thread.join(_STOP_TIMEOUT)
@@ -137,6 +143,8 @@ def start_simulator(
         port=bound_port,
         _server=server,
         _thread=thread,
+        stream_urls=bundle.stream_urls(host, bound_port),
+        _stream_knobs=bundle.stream_knobs,
     )
 
 
@@ -163,4 +171,5 @@ def describe(sim: RunningSimulator) -> str:
     """The lines a person needs to log in to the simulator by hand (demo credentials only)."""
     lines = [f"{sim.display_name} simulator (seed {sim.seed}): {sim.base_url}"]
     lines += [f"  {key}: {value}" for key, value in sim.credentials.items()]
+    lines += [f"  {label}: {url}" for label, url in sim.stream_urls.items()]
     return "\n".join(lines)

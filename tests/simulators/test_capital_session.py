@@ -139,11 +139,17 @@ def test_switching_accounts(capital_sim, client) -> None:
     assert switched.status_code == 200
     assert switched.json() == {"trailingStopsEnabled": False, "dealingEnabled": True,
                                "hasActiveDemoAccounts": True, "hasActiveLiveAccounts": False}
-    assert client.tokens["X-SECURITY-TOKEN"] != usd_token
+    # The active account is session state: the login's own tokens now act on EUR, as
+    # Capital.com's samples keep using them after PUT /session.
+    assert client.tokens["X-SECURITY-TOKEN"] == usd_token
     assert client.get("/session").json()["accountId"] == eur
-    # X-SECURITY-TOKEN selects the account of each request.
-    old = client.get("/session", headers={"X-SECURITY-TOKEN": usd_token}).json()
-    assert old["accountId"] == usd
+    kept = client.get("/session", headers={"X-SECURITY-TOKEN": usd_token}).json()
+    assert kept["accountId"] == eur
+    client.put("/session", json={"accountId": usd})
+    assert client.get("/session").json()["accountId"] == usd
+    foreign = client.get("/session", headers={"X-SECURITY-TOKEN": "not-this-sessions"})
+    assert (foreign.status_code, foreign.json()) == (
+        401, {"errorCode": "error.security.account.token.invalid"})
 
 
 def test_accounts_list_both_demo_accounts(client) -> None:

@@ -179,9 +179,12 @@ def test_stop_levels_outside_the_dealing_rules(relaxed: CapitalHttp, still) -> N
     bid = Decimal(str(snapshot["bid"]))
     far = client.post("/positions", json={"epic": "SILVER", "direction": "BUY", "size": 1,
                                           "stopLevel": 1})
-    low = (bid * Decimal("0.25")).quantize(Decimal("0.001"))
+    # 30 % away at most, as [PM]'s SILVER refusal implies (17.146 around 24.5).
+    low = (bid * Decimal("0.70")).quantize(Decimal("0.001"))
     assert (far.status_code, far.json()) == (
         400, {"errorCode": f"error.invalid.stoploss.minvalue: {low}"})
+    rules = client.get("/markets/SILVER").json()["dealingRules"]
+    assert rules["maxStopOrLimitDistance"] == {"unit": "PERCENTAGE", "value": 30}
     wrong_side = client.post("/positions", json={"epic": "SILVER", "direction": "BUY",
                                                  "size": 1, "profitLevel": str(bid - 1)})
     assert wrong_side.json()["errorCode"].startswith("error.invalid.takeprofit.minvalue: ")

@@ -94,3 +94,25 @@ def test_command_line_prints_the_url_and_serves_until_interrupted() -> None:
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
+
+
+def test_each_simulator_names_its_streams_and_describe_prints_them() -> None:
+    from desktop_app.simulators.runner import describe
+
+    expected = {
+        "capital": {"streaming API (WebSocket)": "ws://127.0.0.1:{port}/connect"},
+        "tradovate": {"market data WebSocket": "ws://127.0.0.1:{port}/v1/websocket"},
+        "darwinex": {
+            "quote stream (chunked HTTP POST)": "http://127.0.0.1:{port}/quotes/1.0/quotes",
+            "quote WebSocket": "ws://127.0.0.1:{port}/quotewebsocket/1.0.0",
+        },
+    }
+    for name, streams in expected.items():
+        sim = start_simulator(name, seed=3)
+        try:
+            urls = {label: url.format(port=sim.port) for label, url in streams.items()}
+            assert sim.stream_urls == urls
+            printed = describe(sim)
+            assert all(f"{label}: {url}" in printed for label, url in urls.items())
+        finally:
+            sim.stop()

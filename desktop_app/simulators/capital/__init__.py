@@ -15,14 +15,21 @@ Where the documentation is silent, these choices were made (all UNCONFIRMED):
 - ``POST /accounts/topUp``: positive amount, at most 40,000, cents only, answer
   ``{"status": "SUCCESS"}`` (rules are knobs on ``CapitalState.topup``).
 - ``POST /positions`` and ``POST /workingorders`` share one 1000/hour budget.
-- No WebSocket: ``streamingHost`` points at the simulator's own host.
+- The streaming API is served at ``/connect`` on the same port (see ``stream``):
+  ``streamingHost`` is ``ws://127.0.0.1:PORT/``. Knobs: ``state.streams`` (drop, refuse),
+  ``state.stream_timing`` (ping timeout, epic limit). ``PUT /session`` keeps the login's
+  tokens (the active account is session state) and drops its streams.
+- Stops and limits at most ``state.max_stop_percent`` (30 %) away; history in
+  ``history_routes``.
 """
 
 from __future__ import annotations
 
 from desktop_app.simulators.capital.app import create_app
 from desktop_app.simulators.capital.state import API_ROOT, CapitalState
+from desktop_app.simulators.capital.stream import PATH as STREAM_PATH
 from desktop_app.simulators.registry import SimulatorBundle
+from desktop_app.simulators.streams import StreamEndpoint
 
 
 def create_simulator(seed: int, *, session_idle_timeout: float = 600.0) -> SimulatorBundle:
@@ -34,6 +41,8 @@ def create_simulator(seed: int, *, session_idle_timeout: float = 600.0) -> Simul
         state=state,
         credentials=state.credentials,
         api_root=API_ROOT,
+        stream_knobs=state.streams,
+        streams=(StreamEndpoint("streaming API (WebSocket)", "ws", STREAM_PATH),),
     )
 
 

@@ -1,4 +1,4 @@
-"""/accounts, /accounts/preferences, /accounts/topUp and /history/*."""
+"""/accounts, /accounts/preferences and /accounts/topUp."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from desktop_app.simulators.capital import errors
 from desktop_app.simulators.capital.errors import CapitalError
-from desktop_app.simulators.capital.parsing import opt_bool, parse_utc_text, req_decimal
+from desktop_app.simulators.capital.parsing import opt_bool, req_decimal
 from desktop_app.simulators.capital.payloads import KINDS_BY_TYPE, account_entry
 from desktop_app.simulators.capital.pipeline import Ctx, Endpoint, Reply
 
@@ -71,97 +71,9 @@ def post_top_up(ctx: Ctx) -> Reply:
     return Reply({"status": "SUCCESS"})
 
 
-def _period(ctx: Ctx, default_seconds: int, max_seconds: int | None) -> tuple[float, float]:
-    """(start, end) epoch seconds from from/to or lastPeriod, as the history endpoints take."""
-    now = ctx.state.clock()
-    start_text, end_text = ctx.query.get("from"), ctx.query.get("to")
-    if start_text or end_text:
-        end = parse_utc_text(end_text, "to").timestamp() if end_text else None
-        start = parse_utc_text(start_text, "from").timestamp() if start_text else None
-        if start is None:
-            start = (end or now) - 86_400
-        if end is None:
-            end = start + 86_400
-        if max_seconds is not None and end - start > max_seconds:
-            raise CapitalError(400, errors.INVALID_FROM)
-        return start, end
-    try:
-        period = int(ctx.query.get("lastPeriod") or default_seconds)
-    except ValueError as exc:
-        raise errors.invalid("lastPeriod") from exc
-    if period <= 0 or (max_seconds is not None and period > max_seconds):
-        raise errors.invalid("lastPeriod")
-    return now - period, now
-
-
-def get_transactions(ctx: Ctx) -> Reply:
-    start, end = _period(ctx, 600, None)
-    wanted = (ctx.query.get("type") or "").upper()
-    clock = ctx.clock
-    rows = []
-    for entry in reversed(ctx.account.ledger):
-        at = entry.at.timestamp()
-        if not start <= at <= end or (wanted and entry.kind != wanted):
-            continue
-        row: dict[str, Any] = {
-            "date": clock.local_ms(entry.at),
-            "dateUtc": clock.utc_ms(entry.at),
-        }
-        if entry.symbol:
-            row["instrumentName"] = entry.symbol
-        row |= {
-            "transactionType": entry.kind,
-            "note": entry.note,
-            "reference": entry.reference,
-            "size": str(entry.amount),
-            "currency": ctx.account.currency,
-        }
-        rows.append(row)
-    return Reply({"transactions": rows})
-
-
-def get_activity(ctx: Ctx) -> Reply:
-    start, end = _period(ctx, 600, 86_400)
-    deal_id = ctx.query.get("dealId")
-    detailed = (ctx.query.get("detailed") or "").lower() == "true"
-    clock = ctx.clock
-    rows = []
-    for result in reversed(ctx.market.activity):
-        at = result.at.timestamp()
-        if result.account_id != ctx.account_id or not start <= at <= end:
-            continue
-        ids = {result.order_id, *(a.deal_id for a in result.affected)}
-        if deal_id and deal_id not in ids:
-            continue
-        row: dict[str, Any] = {
-            "date": clock.local_ms(result.at),
-            "dateUTC": clock.utc_ms(result.at),
-            "epic": result.symbol,
-            "dealId": result.affected[0].deal_id if result.affected else result.order_id,
-            "source": result.source,
-            "type": result.kind,
-            "status": "ACCEPTED" if result.accepted else "REJECTED",
-        }
-        if detailed:
-            spec = ctx.market.spec(result.symbol)
-            row["details"] = {
-                "dealReference": f"p_{row['dealId']}",
-                "marketName": spec.name,
-                "currency": spec.currency,
-                "size": result.size,
-                "direction": result.side.value if result.side else None,
-                "level": result.level,
-                "guaranteedStop": False,
-            }
-        rows.append(row)
-    return Reply({"activities": rows})
-
-
 ENDPOINTS = [
     Endpoint("GET", "/accounts", get_accounts),
     Endpoint("GET", "/accounts/preferences", get_preferences),
     Endpoint("PUT", "/accounts/preferences", put_preferences),
     Endpoint("POST", "/accounts/topUp", post_top_up),
-    Endpoint("GET", "/history/transactions", get_transactions),
-    Endpoint("GET", "/history/activity", get_activity),
 ]

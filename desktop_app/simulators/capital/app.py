@@ -7,22 +7,26 @@ from collections.abc import Awaitable, Callable
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from desktop_app.simulators.asgi import SimulatorASGI
 from desktop_app.simulators.capital import (
     account_routes,
     errors,
+    history_routes,
     market_routes,
     session_routes,
     trading_routes,
 )
 from desktop_app.simulators.capital.pipeline import Endpoint, Reply, json_response, run
 from desktop_app.simulators.capital.state import API_ROOT, CapitalState
+from desktop_app.simulators.capital.stream import PATH as STREAM_PATH
+from desktop_app.simulators.capital.stream import StreamEndpoint
 
 ENDPOINTS: list[Endpoint] = [
     *session_routes.ENDPOINTS,
     *account_routes.ENDPOINTS,
+    *history_routes.ENDPOINTS,
     *market_routes.ENDPOINTS,
     *trading_routes.ENDPOINTS,
 ]
@@ -52,6 +56,7 @@ def create_app(state: CapitalState) -> SimulatorASGI:
     grouped: dict[str, dict[str, Endpoint]] = {}
     for endpoint in ENDPOINTS:
         grouped.setdefault(endpoint.template, {})[endpoint.method] = endpoint
-    routes = [_route(template, methods, state) for template, methods in grouped.items()]
+    routes: list[Route | WebSocketRoute] = [WebSocketRoute(STREAM_PATH, StreamEndpoint(state))]
+    routes += [_route(template, methods, state) for template, methods in grouped.items()]
     routes.append(Route("/{path:path}", _not_found(state), methods=_METHODS))
     return SimulatorASGI(Starlette(routes=routes), state)

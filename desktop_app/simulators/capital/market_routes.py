@@ -83,7 +83,9 @@ def get_markets(ctx: Ctx) -> Reply:
         account = ctx.account
         return Reply({
             "marketDetails": [
-                market_details(market, e, account, clock) for e in epics if e in market.instruments
+                market_details(market, e, account, clock,
+                               ctx.state.stop_limit_percent(market.spec(e)))
+                for e in epics if e in market.instruments
             ]
         })
     # Without parameters: every market (since 2023-08-04).
@@ -92,7 +94,8 @@ def get_markets(ctx: Ctx) -> Reply:
 
 def get_market(ctx: Ctx) -> Reply:
     epic = _spec_or_404(ctx, ctx.params["epic"])
-    return Reply(market_details(ctx.market, epic, ctx.account, ctx.clock))
+    return Reply(market_details(ctx.market, epic, ctx.account, ctx.clock,
+                                ctx.state.stop_limit_percent(ctx.market.spec(epic))))
 
 
 def get_navigation(ctx: Ctx) -> Reply:

@@ -76,11 +76,13 @@ def _rule(unit: str, value: Decimal) -> dict[str, Any]:
 
 
 def market_details(
-    market: Market, symbol: str, account: SimAccount | None, clock: Clock
+    market: Market, symbol: str, account: SimAccount | None, clock: Clock,
+    stop_percent: tuple[Decimal, Decimal] | None = None,
 ) -> dict[str, Any]:
     spec = market.spec(symbol)
     quote = market.quote(symbol)
     leverage = market.leverage_for(account, spec) if account else 1
+    near, far = stop_percent or (spec.min_stop_percent, spec.max_stop_percent)
     hours: dict[str, Any] = {day: list(spans) for day, spans in spec.opening_hours}
     hours["zone"] = "UTC"
     return {
@@ -103,8 +105,8 @@ def market_details(
             "minStepDistance": _rule("POINTS", spec.tick),
             "minDealSize": _rule("POINTS", spec.min_size),
             "minControlledRiskStopDistance": _rule("PERCENTAGE", Decimal(2)),
-            "minNormalStopOrLimitDistance": _rule("PERCENTAGE", spec.min_stop_percent),
-            "maxStopOrLimitDistance": _rule("PERCENTAGE", spec.max_stop_percent),
+            "minNormalStopOrLimitDistance": _rule("PERCENTAGE", near),
+            "maxStopOrLimitDistance": _rule("PERCENTAGE", far),
             "marketOrderPreference": "AVAILABLE_DEFAULT_ON",
             "trailingStopsPreference": "NOT_AVAILABLE",
         },

@@ -90,9 +90,9 @@ def _authenticate(ctx: Ctx) -> None:
     if session is None:
         raise CapitalError(401, errors.INVALID_SESSION_TOKEN)
     token = ctx.header("X-SECURITY-TOKEN")
-    account_id = session.account_tokens.get(token) if token else session.active_account
-    if account_id is None:
+    if token and token != session.security_token:
         raise CapitalError(401, errors.INVALID_ACCOUNT_TOKEN)
+    account_id = session.active_account
     session.last_used = state.monotonic()
     ctx.session, ctx.account_id = session, account_id
     if not state.allow("session", session.cst):
@@ -120,5 +120,5 @@ async def run(request: Request, endpoint: Endpoint, state: CapitalState) -> Resp
     headers: dict[str, str] = {}
     if ctx.session is not None and ctx.account_id is not None:
         headers["CST"] = ctx.session.cst
-        headers["X-SECURITY-TOKEN"] = ctx.session.token_for(ctx.account_id)
+        headers["X-SECURITY-TOKEN"] = ctx.session.security_token
     return json_response(reply, headers)

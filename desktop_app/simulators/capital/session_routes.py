@@ -15,7 +15,7 @@ _CLOCK_SKEW_MS = 5_000
 
 
 def _stream_endpoint(ctx: Ctx) -> str:
-    # No WebSocket is served; point at this host rather than the real streaming server.
+    # This host's streaming API; clients append "connect" as to the real streamingHost.
     return f"ws://{ctx.request.url.netloc}/"
 
 
@@ -118,8 +118,9 @@ def put_session(ctx: Ctx) -> Reply:
     if account_id not in ctx.state.account_ids():
         raise CapitalError(400, errors.INVALID_ACCOUNT_ID)
     assert ctx.session is not None
-    ctx.session.active_account = account_id
-    ctx.account_id = account_id  # the reply carries this account's X-SECURITY-TOKEN
+    ctx.session.active_account = account_id  # the login's tokens now act on this account
+    ctx.account_id = account_id
+    ctx.state.account_switched(ctx.session.cst)  # "streaming falls off" ([PM] FAQ)
     body: dict[str, Any] = {
         "trailingStopsEnabled": ctx.state.trailing_stops_enabled,
         "dealingEnabled": True,

@@ -6,6 +6,8 @@ market. Credentials, account ids and deal ids are deterministic per seed.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import random
 import secrets
 import string
@@ -18,7 +20,9 @@ from typing import Any
 
 from desktop_app.simulators.capital.encryption import PasswordKey
 from desktop_app.simulators.faults import SimulatorKnobs, SlidingWindow
+from desktop_app.simulators.instruments import InstrumentSpec
 from desktop_app.simulators.market import Market
+from desktop_app.simulators.streams import StreamKnobs
 
 API_ROOT = "/api/v1"
 _ALNUM = string.ascii_letters + string.digits
@@ -31,6 +35,17 @@ class RateLimits:
     per_session_per_second: int = 10  # "10 requests per second per user"
     session_create_per_second: int = 1  # POST /session, per API key
     trading_per_hour: int = 1000  # POST /positions + POST /workingorders, demo
+
+
+@dataclass(slots=True)
+class StreamTiming:
+    """The streaming API's limits ([PM]) and how often the simulator looks at prices."""
+
+    ping_timeout: float = 600.0  # "ping at least once every 10 minutes"; a time knob
+    max_epics: int = 40  # "a maximum of 40 instruments"
+    quote_seconds: float = 0.25
+    ohlc_seconds: float = 1.0
+    tick_seconds: float = 0.05
 
 
 @dataclass(slots=True)
@@ -48,18 +63,19 @@ class TopUpRules:
 
 @dataclass(slots=True)
 class Session:
+    """One login. The active account is session state: after ``PUT /session`` the login's
+    own CST and X-SECURITY-TOKEN act on the new account (as Capital.com's samples use
+    them), and the session's streams are dropped ([PM] FAQ)."""
+
     cst: str
     active_account: str
     last_used: float
-    account_tokens: dict[str, str] = field(default_factory=dict)  # X-SECURITY-TOKEN -> account
+    security_token: str = field(default_factory=lambda: _token(40))
 
-    def token_for(self, account_id: str) -> str:
-        for token, account in self.account_tokens.items():
-            if account == account_id:
-                return token
-        token = _token(40)
-        self.account_tokens[token] = account_id
-        return token
+    @property
+    def account_tokens(self) -> dict[str, str]:
+        """X-SECURITY-TOKEN -> the account it acts on now."""
+        return {self.security_token: self.active_account}
 
 
 def _token(length: int) -> str:
@@ -121,6 +137,11 @@ class CapitalState(SimulatorKnobs):
         self.trailing_stops_enabled = False
         self.limits = RateLimits()
         self.topup = TopUpRules()
+        # Farthest stop loss / take profit, in percent of the price, for every epic (None:
+        # each instrument's own). [PM]'s SILVER refusals (stop at least 17.146, take profit
+        # at most 31.817 around 24.5) imply 30; NATURALGAS's dealingRules say 30, SILVER's
+        # 60. UNCONFIRMED which holds where; dealingRules show what is enforced.
+        self.max_stop_percent: Decimal | None = Decimal(30)
         self.demo = True
         self.watchlists: dict[str, Watchlist] = {
             "1000001": Watchlist("1000001", "Popular", ["EURUSD", "GOLD", "US500", "BTCUSD",
@@ -130,6 +151,11 @@ class CapitalState(SimulatorKnobs):
         }
         self._next_watchlist = 1000003
         self._windows: dict[str, SlidingWindow] = {}
+        # Streaming (/connect): knobs, and which live streams use which login.
+        self.streams = StreamKnobs()
+        self.stream_timing = StreamTiming()
+        self._switch_watchers: dict[str, dict[int, tuple[asyncio.AbstractEventLoop,
+                                                         Callable[[], None]]]] = {}
 
     # ----------------------------------------------------------------- test knobs
     @property
@@ -147,7 +173,6 @@ class CapitalState(SimulatorKnobs):
     def open_session(self) -> Session:
         with self._lock:
             session = Session(_token(24), self.preferred_account, self.monotonic())
-            session.token_for(self.preferred_account)
             self.sessions[session.cst] = session
             return session
 
@@ -164,9 +189,33 @@ class CapitalState(SimulatorKnobs):
                 return None
             return session
 
+    # ----------------------------------------------------------------- streams
+    def watch_switch(self, cst: str, stream: Any) -> None:
+        """``stream`` (on the running loop) is dropped when this login switches account."""
+        with self._lock:
+            self._switch_watchers.setdefault(cst, {})[id(stream)] = (
+                asyncio.get_running_loop(), stream.on_account_switch)
+
+    def unwatch_switch(self, cst: str, stream: Any) -> None:
+        with self._lock:
+            self._switch_watchers.get(cst, {}).pop(id(stream), None)
+
+    def account_switched(self, cst: str) -> None:
+        with self._lock:
+            watchers = list(self._switch_watchers.pop(cst, {}).values())
+        for loop, callback in watchers:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(callback)
+
     def close_session(self, cst: str) -> None:
         with self._lock:
             self.sessions.pop(cst, None)
+
+    def stop_limit_percent(self, spec: InstrumentSpec) -> tuple[Decimal, Decimal]:
+        """(nearest, farthest) stop or limit distance in percent, as dealingRules say."""
+        far = self.max_stop_percent if self.max_stop_percent is not None else (
+            spec.max_stop_percent)
+        return spec.min_stop_percent, far
 
     # ----------------------------------------------------------------- rate limits
     def allow(self, budget: str, key: str) -> bool:

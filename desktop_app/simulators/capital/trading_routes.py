@@ -91,8 +91,9 @@ def _protection(
         raise CapitalError(400, errors.GUARANTEED_STOP_NEEDS_STOP)
     if guaranteed and ctx.account.hedging:
         raise CapitalError(400, errors.GUARANTEED_STOP_HEDGING)
-    near = reference * spec.min_stop_percent / 100
-    far = reference * spec.max_stop_percent / 100
+    near_percent, far_percent = ctx.state.stop_limit_percent(spec)
+    near = reference * near_percent / 100
+    far = reference * far_percent / 100
     if stop is not None:
         stop = spec.price_of(stop)
         _check_range(spec, stop, reference - sign * far, reference - sign * near,

@@ -18,7 +18,8 @@ Choices where the sources are silent (all UNCONFIRMED):
 - Buy, sell and a new conditional order answer ``{"orderId": <int>}``; amend, cancel and
   both stop-outs answer 200 with an empty body.
 - Business errors ``{"status": "<message>"}``: 400 malformed or invalid input (missing
-  field, amount below ``state.min_amount`` = 200, leverage outside 1..10, thresholds on
+  field, a buy below ``state.min_amount`` = 200 (sells are exempt unless
+  ``state.min_amount_on_sells``), leverage outside 1..10, thresholds on
   the wrong side of the quote); 403 only for an investor account outside the token's
   set (the seed's message); 404 unknown product, order, trade, or stop-out of a DARWIN not
   held; 409 the state forbids it (market closed, the DARWIN's buy/sell flags, a DELETED
@@ -30,9 +31,13 @@ Choices where the sources are silent (all UNCONFIRMED):
   ``thresholds``. A position's stop loss / take profit are conditional SELL orders with
   ``thresholdType`` STOP_LOSS / TAKE_PROFIT, covering the whole position; amending one
   moves its quote.
-- D-Leverage is not in the API (Darwinex staff); ``/history/riskadjustment`` is the
-  nearest series and its latest value is the DARWIN's current D-Leverage here. The
-  recorded ``/status`` also has ``averageDLeverage``; here it is that series' mean.
+- D-Leverage: ``averageDLeverage`` of ``/products/{p}/status`` (recorded: 1.46 for
+  DWC.4.20). The ``/history/<attribute>`` rows follow the recordings (see ``histories``):
+  element 1 is one value per date shared by every attribute, element 2 the attribute's
+  detail; neither is the D-Leverage. ``/status`` has the recorded fields only.
+- Streams (``quote_stream``): ``POST /quotes/1.0/quotes`` (chunked JSON lines) and the
+  quote WebSocket ``/quotewebsocket/1.0.0``; knobs ``state.streams`` (drop, refuse) and
+  ``state.quote_stream`` (heartbeat, quote interval, stream length).
 - ``POST /products`` items: productName, shortName, currency, status, return, drawdown
   (percent, over the body's ``period``), dscore, investors.
 - Quotes are seeded random walks from 100.00 at the DARWIN's validation date; daily
@@ -42,9 +47,11 @@ Choices where the sources are silent (all UNCONFIRMED):
 
 from __future__ import annotations
 
+from desktop_app.simulators.darwinex import quote_stream
 from desktop_app.simulators.darwinex.app import create_app
 from desktop_app.simulators.darwinex.state import DarwinexState
 from desktop_app.simulators.registry import SimulatorBundle
+from desktop_app.simulators.streams import StreamEndpoint
 
 
 def create_simulator(seed: int, *, session_idle_timeout: float = 600.0) -> SimulatorBundle:
@@ -58,6 +65,11 @@ def create_simulator(seed: int, *, session_idle_timeout: float = 600.0) -> Simul
         state=state,
         credentials=state.credentials,
         api_root="",
+        stream_knobs=state.streams,
+        streams=(
+            StreamEndpoint("quote stream (chunked HTTP POST)", "http", quote_stream.HTTP_PATH),
+            StreamEndpoint("quote WebSocket", "ws", quote_stream.WS_PATH),
+        ),
     )
 
 

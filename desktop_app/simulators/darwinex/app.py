@@ -7,13 +7,14 @@ from collections.abc import Awaitable, Callable
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from desktop_app.simulators.asgi import SimulatorASGI
 from desktop_app.simulators.darwinex import (
     account_routes,
     errors,
     info_routes,
+    quote_stream,
     token_routes,
     trading_routes,
 )
@@ -25,6 +26,7 @@ ENDPOINTS: list[Endpoint] = [
     *account_routes.ENDPOINTS,
     *trading_routes.ENDPOINTS,
     *info_routes.ENDPOINTS,
+    *quote_stream.ENDPOINTS,
 ]
 _METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
 
@@ -56,6 +58,8 @@ def create_app(state: DarwinexState) -> SimulatorASGI:
     grouped: dict[str, dict[str, Endpoint]] = {}
     for endpoint in ENDPOINTS:
         grouped.setdefault(endpoint.path, {})[endpoint.method] = endpoint
-    routes = [_route(path, methods, state) for path, methods in grouped.items()]
+    routes: list[Route | WebSocketRoute] = [
+        WebSocketRoute(quote_stream.WS_PATH, quote_stream.QuoteSocketEndpoint(state))]
+    routes += [_route(path, methods, state) for path, methods in grouped.items()]
     routes.append(Route("/{path:path}", _not_found(state), methods=_METHODS))
     return SimulatorASGI(Starlette(routes=routes), state)

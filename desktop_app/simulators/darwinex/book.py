@@ -39,6 +39,9 @@ def cents(value: Decimal) -> Decimal:
 @dataclass(slots=True)
 class Rules:
     min_amount: Decimal = Decimal(200)  # UNCONFIRMED: a third-party client's constant
+    # UNCONFIRMED whether Darwinex holds sells to the minimum; the third-party constant is
+    # a minimum investment, so sells (market and conditional) are exempt unless this is on.
+    min_amount_on_sells: bool = False
     leverage_min: Decimal = Decimal(1)
     leverage_max: Decimal = Decimal(10)
     market_open: bool = True
@@ -200,11 +203,14 @@ class Book:
         return found
 
     # ------------------------------------------------------------------ checks
-    def _check_amount(self, amount: Decimal) -> Decimal:
+    def _check_amount(self, amount: Decimal, side: str = BUY) -> Decimal:
         if amount <= 0:
             raise errors.bad_request("The amount must be positive.")
         amount = cents(amount)
-        if amount < self.rules.min_amount:
+        if amount <= 0:
+            raise errors.bad_request("The amount must be at least 0.01.")
+        exempt = side == SELL and not self.rules.min_amount_on_sells
+        if not exempt and amount < self.rules.min_amount:
             raise errors.bad_request(
                 f"The minimum amount per operation is {cents(self.rules.min_amount)}.")
         return amount
@@ -260,7 +266,7 @@ class Book:
 
     def sell(self, account: InvestorAccount, name: str, amount: Decimal) -> ExecutedOrder:
         product = self.product(name)
-        amount = self._check_amount(amount)
+        amount = self._check_amount(amount, SELL)
         self._can_sell(product)
         trade = self._held(account, name)
         quote = product.quote(self.clock())
@@ -411,7 +417,7 @@ class Book:
         if side == SELL and thresholds:
             raise errors.bad_request("thresholdParameters apply to BUY orders only.")
         product = self.product(name)
-        amount = self._check_amount(amount)
+        amount = self._check_amount(amount, side)
         self._check_thresholds(thresholds, quote)
         self._tradeable(product)
         if side == BUY:
@@ -454,7 +460,8 @@ class Book:
                 self._check_thresholds(Thresholds(take_profit=new_quote), current)
             order.quote = new_quote
         else:
-            new_amount = order.amount if amount is None else self._check_amount(amount)
+            new_amount = order.amount if amount is None else self._check_amount(
+                amount, order.side)
             new_thresholds = order.thresholds if thresholds is None else thresholds
             if order.side == SELL and new_thresholds:
                 raise errors.bad_request("thresholdParameters apply to BUY orders only.")

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
-
-from desktop_app.simulators.darwinex import errors
+from desktop_app.simulators.darwinex import candles, errors, histories
 from desktop_app.simulators.darwinex.parsing import paging, query_int
 from desktop_app.simulators.darwinex.payloads import spring_page
 from desktop_app.simulators.darwinex.pipeline import Api, Ctx, Endpoint, Reply
-from desktop_app.simulators.darwinex.products import (
-    BADGE_ROW,
-    BADGES,
-    HISTORY_KINDS,
-    PERIODS,
-    Product,
-    money,
-)
+from desktop_app.simulators.darwinex.products import BADGES, PERIODS, Product, money
 
 _FILTERS = {"return", "drawdown", "dscore", "d-score", "investors"}
 _ORDER_FIELDS = {"return", "drawdown", "dscore", "d-score", "investors"}
-_MAX_CANDLES = 7 * 24 * 60
-_CANDLE_SAMPLES = 5
 
 
 def _product(ctx: Ctx) -> Product:
@@ -134,6 +122,7 @@ def _body_int(body: dict[str, Any], key: str, default: int) -> int:
 
 
 def get_status(ctx: Ctx) -> Reply:
+    """The recorded reply's fields, in its order ([RB] cassette: DWC.4.20's status)."""
     product = _product(ctx)
     now = ctx.now
     quote = product.quote(now)
@@ -141,12 +130,10 @@ def get_status(ctx: Ctx) -> Reply:
     previous = float(closes[-2]) if len(closes) > 1 else 100.0
     total_return = product.metric("return", "all", now)
     drawdown = product.metric("drawdown", "all", now)
-    series = _risk_adjustment(product, now)
     active = product.active
     market_open = ctx.book.rules.market_open
     return Reply({
         "productName": product.name,
-        "shortName": product.short_name,
         "quote": quote,
         "quoteDate": int(min(now, product.deleted_s or now) * 1000),
         "buyAllowed": active and product.buy_allowed,
@@ -170,7 +157,8 @@ def get_status(ctx: Ctx) -> Reply:
         "monthlyDivergenceInvestors": 0.0,
         "returnRisk": round(total_return / abs(drawdown), 2) if drawdown else 0.0,
         "communityDarwin": product.community,
-        "averageDLeverage": round(float(np.mean(series)), 2) if len(series) else 0.0,
+        # The DARWIN's D-Leverage as Darwinex publishes it (1.46 in the recording).
+        "averageDLeverage": product.d_leverage,
     })
 
 
@@ -192,47 +180,14 @@ def get_score_badge(ctx: Ctx) -> Reply:
     return Reply(product.scores[key])
 
 
-def _risk_adjustment(product: Product, now: float) -> np.ndarray:
-    """The D-Leverage-like series: it ends at the DARWIN's current ``d_leverage``."""
-    count = len(product.close_times(now))
-    return np.round(product.d_leverage * np.exp(0.35 * product.smooth("ra", count)), 4)
-
-
-def _score_series(product: Product, key: str, count: int) -> np.ndarray:
-    current = product.scores[key]
-    return np.round(np.clip(current + 2.0 * product.smooth(key, count), 0.0, 10.0), 2)
-
-
 def get_history(ctx: Ctx) -> Reply:
     product = _product(ctx)
     kind = ctx.params["kind"].lower()
-    now = ctx.now
     if kind == "quotes":
-        return Reply(_quotes(ctx, product, now))
-    if kind not in HISTORY_KINDS:
+        return Reply(_quotes(ctx, product, ctx.now))
+    if kind not in histories.KINDS:
         raise errors.not_found(f"Unknown history {kind}.")
-    times, closes = product.closes(now)
-    stamps = [int(t) * 1000 for t in times]
-    count = len(stamps)
-    if kind == "badges":
-        # [eod, Dp, [Ex, Mc, Rs, Ra, Os, Cs, R+, R-, Dc, La, Pf, Cp, Ds], first, last]
-        columns = [_score_series(product, key, count) for key in BADGE_ROW]
-        dscore = np.round(np.clip(product.dscore + 8.0 * product.smooth("score", count), 0,
-                                  100), 2)
-        return Reply([
-            [ms, float(closes[i]), [*(float(c[i]) for c in columns), float(dscore[i])],
-             ms - 86_400_000, ms]
-            for i, ms in enumerate(stamps)
-        ])
-    if kind == "riskadjustment":
-        values = _risk_adjustment(product, now)
-    elif kind in ("orderdivergence", "returndivergence"):
-        values = np.round(-np.abs(0.3 * product.smooth(kind, count)), 4)
-    else:
-        values = _score_series(product, str(HISTORY_KINDS[kind]), count)
-    # As recorded, the first day carries no detail list; every later day an (empty) one.
-    return Reply([[ms, float(values[i])] if i == 0 else [ms, float(values[i]), []]
-                  for i, ms in enumerate(stamps)])
+    return Reply(histories.history(product, kind, ctx.now))
 
 
 def _quotes(ctx: Ctx, product: Product, now: float) -> list[list[Any]]:
@@ -245,46 +200,6 @@ def _quotes(ctx: Ctx, product: Product, now: float) -> list[list[Any]]:
         if (start is None or ms >= start) and (end is None or ms <= end):
             rows.append([ms, money(float(close))])
     return rows
-
-
-def get_candles(ctx: Ctx) -> Reply:
-    product = _product(ctx)
-    resolution = (ctx.query.get("resolution") or "1m").strip()
-    if resolution != "1m":
-        raise errors.bad_request(f"Unsupported resolution {resolution}.")
-    now = ctx.now
-    to = query_int(ctx.query, "to", int(now))
-    start = query_int(ctx.query, "from", int(now) - 3600)
-    assert to is not None and start is not None
-    body: dict[str, Any] = {
-        "candles": [],
-        "period": {"start": start, "end": to},
-        "resolution": "1m",
-        "supportedResolutions": ["1m"],
-    }
-    first = max(math.ceil(start / 60) * 60, math.ceil(product.validation_s / 60) * 60)
-    last = min(to, now - 60, product.deleted_s or now)
-    if last < first:
-        return Reply(body)
-    minutes = np.arange(first, last + 1, 60, dtype=np.float64)
-    if len(minutes) > _MAX_CANDLES:
-        raise errors.bad_request(f"At most {_MAX_CANDLES} candles per request.")
-    offsets = np.linspace(0, 60, _CANDLE_SAMPLES)
-    grid = product.path.mids((minutes[:, None] + offsets[None, :]).ravel()).reshape(
-        len(minutes), _CANDLE_SAMPLES)
-    body["candles"] = [
-        {
-            "timestamp": int(t),
-            "candle": {
-                "open": money(float(row[0])),
-                "high": money(float(row.max())),
-                "low": money(float(row.min())),
-                "close": money(float(row[-1])),
-            },
-        }
-        for t, row in zip(minutes, grid, strict=True)
-    ]
-    return Reply(body)
 
 
 def get_monthly_divergence(ctx: Ctx) -> Reply:
@@ -301,6 +216,7 @@ ENDPOINTS = [
     Endpoint("GET", _PRODUCT + "/scores", get_scores, Api.INFO, scores=True),
     Endpoint("GET", _PRODUCT + "/scores/{badge}", get_score_badge, Api.INFO, scores=True),
     Endpoint("GET", _PRODUCT + "/history/{kind}", get_history, Api.INFO, scores=True),
-    Endpoint("GET", _PRODUCT + "/candles", get_candles, Api.INFO),
+    Endpoint("GET", _PRODUCT + "/candles", candles.get_candles, Api.INFO),
+    Endpoint("GET", _PRODUCT + "/candles/{timeframe}", candles.get_candles_timeframe, Api.INFO),
     Endpoint("GET", _PRODUCT + "/monthlydivergence", get_monthly_divergence, Api.INFO),
 ]

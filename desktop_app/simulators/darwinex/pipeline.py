@@ -31,6 +31,7 @@ class Api(Enum):
     INFO = "/darwininfo/2.0"
     ACCOUNTS = "/investoraccountinfo/2.0"
     TRADING = "/trading/1.1"
+    QUOTES = "/quotes/1.0"
 
 
 # The recorded Investor Account Info replies carry a charset; the Info API's do not.
@@ -38,6 +39,7 @@ _MEDIA = {
     Api.INFO: "application/json",
     Api.ACCOUNTS: "application/json;charset=UTF-8",
     Api.TRADING: "application/json;charset=UTF-8",
+    Api.QUOTES: "application/json",
     None: "application/json",
 }
 _BODY_METHODS = ("POST", "PUT", "DELETE", "PATCH")
@@ -50,6 +52,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     empty: bool = False  # 200 with no body at all (what a void Spring method answers)
     raw: bytes | None = None
+    stream: Any = None  # an ASGI app that streams the body (the Quotes API)
 
 
 @dataclass(slots=True)
@@ -103,6 +106,8 @@ class Endpoint:
 
 
 def respond(reply: Reply, api: Api | None) -> Response:
+    if reply.stream is not None:
+        return reply.stream  # type: ignore[no-any-return]  # an ASGI app, as Response is
     if reply.raw is not None:
         content = reply.raw
     elif reply.empty:

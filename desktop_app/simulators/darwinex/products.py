@@ -43,23 +43,6 @@ BADGES: dict[str, str] = {
 }
 _SCORE_KEYS = ("dc", "os", "cs", "mc", "rplus", "ra", "ex", "pf", "rminus", "rs", "sc", "la", "cp")
 
-# GET /products/{p}/history/{kind}: the 14 kinds [RB] info_api.rb knows besides quotes.
-HISTORY_KINDS: dict[str, str | None] = {
-    "badges": None,
-    "experience": "ex",
-    "marketcorrelation": "mc",
-    "riskstability": "rs",
-    "riskadjustment": None,  # the D-Leverage series, see Product.d_leverage
-    "openstrategy": "os",
-    "closestrategy": "cs",
-    "winningconsistency": "rplus",
-    "losingconsistency": "rminus",
-    "durationconsistency": "dc",
-    "performance": "pf",
-    "capacity": "cp",
-    "orderdivergence": None,
-    "returndivergence": None,
-}
 # Order of the badge values inside one GET .../history/badges row, as darwinexapis reads it.
 BADGE_ROW = ("ex", "mc", "rs", "ra", "os", "cs", "rplus", "rminus", "dc", "la", "pf", "cp")
 

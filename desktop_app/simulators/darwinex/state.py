@@ -25,6 +25,7 @@ from desktop_app.simulators.darwinex.products import Catalogue
 from desktop_app.simulators.darwinex.throttle import Throttle, Window
 from desktop_app.simulators.darwinex.tokens import OAuthClient, TokenStore
 from desktop_app.simulators.faults import SimulatorKnobs
+from desktop_app.simulators.streams import StreamKnobs
 
 DEMO, LIVE = "DEMO", "LIVE"
 DEMO_EQUITY = Decimal("50000.00")
@@ -39,6 +40,16 @@ class ThrottleLimits:
     per_api_per_second: int = 5  # per API, across all users
     account_info_per_minute: int = 20  # Investor Account Info, per investor account
     scores_per_minute: int = 10  # /dxscore, /scores, /history/*, per user
+
+
+@dataclass(slots=True)
+class QuoteStreamTiming:
+    """The quote stream and WebSocket (see ``quote_stream``)."""
+
+    heartbeat_seconds: float = 10.0  # UNCONFIRMED
+    quote_seconds: float = 1.0
+    stream_max_seconds: float = 3600.0  # "the stream closes after about 1 hour"
+    tick_seconds: float = 0.1
 
 
 class DarwinexState(SimulatorKnobs):
@@ -76,6 +87,8 @@ class DarwinexState(SimulatorKnobs):
         self.time_scale = 1.0
         self.send_retry_after = False  # UNCONFIRMED whether 429s carry Retry-After
         self.limits = ThrottleLimits()
+        self.streams = StreamKnobs()  # the quote stream and WebSocket: drop / refuse
+        self.quote_stream = QuoteStreamTiming()
 
         self.catalogue = Catalogue(seed, clock())
         self.book = Book(self.catalogue, clock, rng.randrange(40_000_000, 50_000_000),
@@ -117,6 +130,14 @@ class DarwinexState(SimulatorKnobs):
     @min_amount.setter
     def min_amount(self, value: Decimal | int | str) -> None:
         self.book.rules.min_amount = Decimal(str(value))
+
+    @property
+    def min_amount_on_sells(self) -> bool:
+        return self.book.rules.min_amount_on_sells
+
+    @min_amount_on_sells.setter
+    def min_amount_on_sells(self, value: bool) -> None:
+        self.book.rules.min_amount_on_sells = value
 
     @property
     def market_open(self) -> bool:

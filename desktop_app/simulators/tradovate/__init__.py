@@ -12,10 +12,11 @@ Knobs on the state (``TradovateState``): ``environment`` ("demo" | "live" | "rep
 ``max_demo_balance``, ``penalty_next(path, p_time, captcha, count)``,
 ``force_423(count, path)``, ``force_429(count, path)``, ``lockout_seconds``,
 ``reject_next_order(reason, text)``, ``drop_reply_next(path)``, ``delay_seconds``,
-``close_account(account_id)``, ``limits`` (``RateLimits``), ``market`` (prices:
-``set_price``, ``freeze_prices``, ``set_status``). Records: ``orders_placed`` (the
-body of every placeorder that got an orderId, as sent), ``balance_changes``, ``stats``
-("requests", "423", "429", "penalties": Counters per route such as
+``close_account(account_id)``, ``rest_quotes``, ``liquidate_requires_admin`` (TV-SPEC
+requires ``admin`` on liquidateposition; True by default), ``limits`` (``RateLimits``),
+``market`` (prices: ``set_price``, ``freeze_prices``, ``set_status``). Records:
+``orders_placed`` (the body of every placeorder that got an orderId, as sent),
+``balance_changes``, ``stats`` ("requests", "423", "429", "penalties": Counters per route such as
 ``"POST /order/placeorder"``; "logins", "failed_logins", "renewals": counts).
 
 Choices where the sources are silent or disagree (all UNCONFIRMED):
@@ -61,8 +62,13 @@ Choices where the sources are silent or disagree (all UNCONFIRMED):
 - ``/order/list`` entities carry no quantity or price (as in the spec): read them from
   ``/orderVersion/deps?masterid=<orderId>``. Positions stay listed when flat
   (``netPos`` 0, no ``netPrice``); ``prevPos`` is 0.
-- ``GET /md/getquote?symbol=ESZ6`` (or ``contractId=``) is simulator-only: real quotes
-  come over the market-data WebSocket. It answers that quote event's object:
+- Market data over the WebSocket at ``/v1/websocket`` (the md host's path, here on the
+  same port; see ``md_stream``): knobs ``state.streams`` (drop, refuse) and
+  ``state.md_stream`` (heartbeat, client timeout).
+- REAL TRADOVATE HAS NO REST QUOTES. ``GET /md/getquote?symbol=ESZ6`` (or
+  ``contractId=``) is this simulator's own, served only while ``state.rest_quotes`` is on
+  (the default until the adapter's stream client lands; off, it is 404 like any unknown
+  path). It answers the quote event's object:
   ``{"id", "contractId", "timestamp", "entries": {"Bid": {"price", "size"}, "Offer",
   "Trade", "TotalTradeVolume": {"size"}, "HighPrice", "LowPrice", "OpeningPrice"}}``.
 - Margins are day-trading sized (ES about $520 a contract) and initial = maintenance.
@@ -71,7 +77,9 @@ Choices where the sources are silent or disagree (all UNCONFIRMED):
 from __future__ import annotations
 
 from desktop_app.simulators.registry import SimulatorBundle
+from desktop_app.simulators.streams import StreamEndpoint
 from desktop_app.simulators.tradovate.app import create_app
+from desktop_app.simulators.tradovate.md_stream import PATH as MD_PATH
 from desktop_app.simulators.tradovate.state import API_ROOT, TradovateState
 
 
@@ -84,6 +92,8 @@ def create_simulator(seed: int, *, session_idle_timeout: float = 600.0) -> Simul
         state=state,
         credentials=state.credentials,
         api_root=API_ROOT,
+        stream_knobs=state.streams,
+        streams=(StreamEndpoint("market data WebSocket", "ws", MD_PATH),),
     )
 
 

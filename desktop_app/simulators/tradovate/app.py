@@ -1,11 +1,12 @@
-"""The Tradovate REST dialect as an ASGI app, under /v1 (paths in any letter case)."""
+"""The Tradovate REST dialect as an ASGI app, under /v1 (paths in any letter case), and
+the market-data WebSocket at /v1/websocket (the md host's path)."""
 
 from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from desktop_app.simulators.asgi import SimulatorASGI
 from desktop_app.simulators.tradovate import (
@@ -14,6 +15,8 @@ from desktop_app.simulators.tradovate import (
     contract_routes,
     order_routes,
 )
+from desktop_app.simulators.tradovate.md_stream import PATH as MD_PATH
+from desktop_app.simulators.tradovate.md_stream import MdEndpoint
 from desktop_app.simulators.tradovate.pipeline import Endpoint, Pipeline
 from desktop_app.simulators.tradovate.state import TradovateState
 
@@ -36,5 +39,8 @@ def create_app(state: TradovateState) -> SimulatorASGI:
         media_type = "application/json" if reply.body is not None else None
         return Response(reply.content(), reply.status, media_type=media_type)
 
-    app = Starlette(routes=[Route("/{path:path}", endpoint, methods=_METHODS)])
+    app = Starlette(routes=[
+        WebSocketRoute(MD_PATH, MdEndpoint(state)),
+        Route("/{path:path}", endpoint, methods=_METHODS),
+    ])
     return SimulatorASGI(app, state)

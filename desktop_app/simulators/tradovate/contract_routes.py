@@ -53,5 +53,6 @@ ENDPOINTS = [
     *family("product", lambda ctx: ctx.catalog.products.values(), lambda p: p.product_id,
             lambda ctx, p: payloads.product(p)),
     Endpoint("GET", "/product/find", product_find),
-    Endpoint("GET", "/md/getquote", get_quote, market_data_ok=True),
+    # Not Tradovate's: served only while state.rest_quotes is on (404 otherwise, as real).
+    Endpoint("GET", "/md/getquote", get_quote, market_data_ok=True, rest_quote=True),
 ]

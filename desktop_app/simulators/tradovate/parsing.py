@@ -125,9 +125,11 @@ class Reader:
             return None
         return value
 
-    def boolean(self, key: str, default: bool = False) -> bool:
+    def boolean(self, key: str, default: bool = False, *, required: bool = False) -> bool:
         value = self.body.get(key)
         if value is None:
+            if required:
+                self.violation(key, f"{key} should be specified")
             return default
         if isinstance(value, bool):
             return value

@@ -86,6 +86,7 @@ class Endpoint:
     handler: Handler
     auth: bool = True
     market_data_ok: bool = False  # an mdAccessToken is accepted too
+    rest_quote: bool = False  # simulator-only (real Tradovate has none): see state.rest_quotes
 
     @property
     def route(self) -> str:
@@ -103,6 +104,7 @@ class Pipeline:
         self.state = state
         self.endpoints = {(e.method, e.path): e for e in endpoints}
         self.paths = {e.path for e in endpoints}
+        self.rest_quote_paths = {e.path for e in endpoints if e.rest_quote}
 
     def process(self, method: str, raw_path: str, query: Mapping[str, str],
                 headers: Mapping[str, str], raw_body: bytes) -> Reply:
@@ -131,7 +133,7 @@ class Pipeline:
     def _dispatch(self, method: str, path: str, route: str, query: Mapping[str, str],
                   headers: Mapping[str, str], raw_body: bytes) -> Reply:
         state = self.state
-        if path not in self.paths:
+        if path not in self.paths or (path in self.rest_quote_paths and not state.rest_quotes):
             raise HttpError(404, f"Unknown path {path}")
         endpoint = self.endpoints.get((method, path))
         if endpoint is None:

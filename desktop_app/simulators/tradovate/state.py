@@ -23,8 +23,10 @@ from desktop_app.domain.types import InstrumentKind
 from desktop_app.simulators.accounts import Leverage
 from desktop_app.simulators.faults import SimulatorKnobs
 from desktop_app.simulators.market import Market
+from desktop_app.simulators.streams import StreamKnobs
 from desktop_app.simulators.tradovate.catalog import Catalog
 from desktop_app.simulators.tradovate.limits import Forced, Limiter, RateLimits
+from desktop_app.simulators.tradovate.md_stream import MdStreamTiming
 from desktop_app.simulators.tradovate.trading import Book, Failure, Ids
 
 API_ROOT = "/v1"
@@ -120,6 +122,14 @@ class TradovateState(SimulatorKnobs):
         }), self.now)
 
         # Knobs and records (see the package docstring).
+        # REAL TRADOVATE HAS NO REST QUOTES: prices come only over the market-data
+        # WebSocket (md_stream). GET /md/getquote is this simulator's own, served while
+        # ``rest_quotes`` is on (the default until the adapter streams; then it flips).
+        self.rest_quotes = True
+        # TV-SPEC: LiquidatePosition requires ``admin``; False accepts a body without it.
+        self.liquidate_requires_admin = True
+        self.streams = StreamKnobs()
+        self.md_stream = MdStreamTiming()
         self.environment: Environment = "demo"
         self.token_lifetime = 90 * 60.0
         self.demo_balance_mode: Literal["change", "replace"] = "change"

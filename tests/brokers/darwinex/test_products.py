@@ -4,6 +4,8 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
+
 from desktop_app.domain.money import utc_now
 from desktop_app.domain.types import InstrumentKind
 from tests.brokers.darwinex.conftest import demo_ref
@@ -56,6 +58,8 @@ def test_screens(darwinex_sim, service, run) -> None:
     assert darwinex_sim.state.stats[DXSCORE] == 0
 
 
+@pytest.mark.xfail(strict=True,
+                   reason="adapter reads the old shape; lead fixes in issue 13 adapter part")
 def test_details_with_scores_cached(darwinex_sim, service, run) -> None:
     ref = demo_ref(darwinex_sim)
     product = darwinex_sim.state.catalogue.products["NTI.4.12"]

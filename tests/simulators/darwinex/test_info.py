@@ -99,16 +99,68 @@ def test_daily_quote_history(dx: DarwinexHttp) -> None:
     assert window == rows[10:21]
 
 
-def test_risk_adjustment_history_ends_at_the_d_leverage(darwinex_sim, dx: DarwinexHttp) -> None:
-    rows = dx.get(f"{INFO}/products/NTI.4.12/history/riskadjustment").json()
-    assert len(rows[0]) == 2 and all(len(r) == 3 and r[2] == [] for r in rows[1:])
-    assert rows[-1][1] == darwinex_sim.state.catalogue.products["NTI.4.12"].d_leverage
-    badges = dx.get(f"{INFO}/products/NTI.4.12/history/badges").json()
-    assert len(badges) == len(rows)
-    assert len(badges[-1]) == 5 and len(badges[-1][2]) == 13
-    assert dx.get(f"{INFO}/products/NTI.4.12/history/experience").json()[-1][1] == (
-        dx.get(f"{INFO}/products/NTI.4.12/scores/EXPERIENCE").json())
+RECORDED_STATUS_FIELDS = [
+    "productName", "quote", "quoteDate", "buyAllowed", "sellAllowed", "conditionalBuyAllowed",
+    "conditionalSellAllowed", "returnPercentage", "estimatedOpenDate", "traderEquity", "status",
+    "username", "description", "confirmationDate", "migrationDate", "productReturn",
+    "drawdown", "invested", "currency", "numInvestors", "monthlyDivergenceInvestors",
+    "returnRisk", "communityDarwin", "averageDLeverage",
+]
+
+
+def test_status_has_the_recorded_fields_and_the_d_leverage(darwinex_sim, dx) -> None:
+    body = dx.get(f"{INFO}/products/NTI.4.12/status").json()
+    assert list(body) == RECORDED_STATUS_FIELDS  # the recording's fields, in its order
+    assert body["averageDLeverage"] == darwinex_sim.state.catalogue.products[
+        "NTI.4.12"].d_leverage
+
+
+def test_attribute_histories_share_element_one_and_carry_their_own_detail(
+    darwinex_sim, dx: DarwinexHttp
+) -> None:
+    product = darwinex_sim.state.catalogue.products["NTI.4.12"]
+    kinds = ("experience", "riskadjustment", "capacity", "openstrategy", "closestrategy",
+             "performance", "durationconsistency", "winningconsistency", "losingconsistency")
+    series = {k: dx.get(f"{INFO}/products/NTI.4.12/history/{k}").json() for k in kinds}
+    days = {k: {row[0]: row[1] for row in rows} for k, rows in series.items()}
+    first = days["experience"]
+    assert all(d == first for d in days.values())  # element 1 is one value per date
+    values = list(first.values())
+    # As recorded: it rises by 1/15 per trading day, and it is neither the D-Score nor
+    # the D-Leverage (DWC.4.20: 65.33 while its D-Score was 55.15).
+    assert [round(b - a, 9) for a, b in itertools.pairwise(values[1:])] == [
+        round(1 / 15, 9)] * (len(values) - 2)
+    assert values[-1] not in (product.dscore, product.d_leverage)
+    detail = {k: next(row[2] for row in reversed(rows) if len(row) == 3)
+              for k, rows in series.items()}
+    assert len(detail["experience"]) == 2 and isinstance(detail["experience"][0], int)
+    ra = detail["riskadjustment"]
+    assert len(ra) == 3 and all(len(t) == 7 for t in ra[2])
+    assert len(detail["capacity"]) == 4 and len(detail["capacity"][0]) == 5
+    assert len(detail["openstrategy"]) == 12 and all(isinstance(n, int)
+                                                     for n in detail["openstrategy"])
+    assert isinstance(detail["performance"][0], int) and len(detail["performance"][1][2]) == 13
+    assert all(len(t) == 5 for t in detail["winningconsistency"])
+    assert len(series["experience"][0]) == 2  # the first day carries no detail
     assert dx.get(f"{INFO}/products/NTI.4.12/history/mood").status_code == 404
+
+
+def test_badges_correlation_and_divergence_rows(dx: DarwinexHttp) -> None:
+    experience = dx.get(f"{INFO}/products/NTI.4.12/history/experience").json()
+    badges = dx.get(f"{INFO}/products/NTI.4.12/history/badges").json()
+    assert all(len(row) == 5 and len(row[2]) == 13 for row in badges)
+    scores = dx.get(f"{INFO}/products/NTI.4.12/scores").json()
+    last = badges[-1][2]
+    assert last[0] == scores["ex"] and last[12] == scores["score"]  # ex ... cp, then D-Score
+    assert badges[-1][1] == experience[-2][1]  # as recorded: the previous day's value
+    correlation = dx.get(f"{INFO}/products/NTI.4.12/history/marketcorrelation").json()
+    assert len(correlation) == 1 and correlation[0][2][0][0][0] == "N/A"
+    orders = dx.get(f"{INFO}/products/NTI.4.12/history/orderdivergence").json()
+    assert len(orders) == 100 and all(row[1] == "N/A" and len(row) == 5 for row in orders)
+    assert orders[-1][0] <= time.time() * 1000
+    quotes = dx.get(f"{INFO}/products/NTI.4.12/history/quotes").json()
+    divergence = dx.get(f"{INFO}/products/NTI.4.12/history/returndivergence").json()
+    assert [row[1] for row in divergence[-5:]] == [row[1] for row in quotes[-5:]]
 
 
 def test_candles(dx: DarwinexHttp) -> None:
@@ -128,6 +180,25 @@ def test_candles(dx: DarwinexHttp) -> None:
             <= bar["high"]
     assert dx.get(f"{INFO}/products/DWC.4.20/candles",
                   params={"resolution": "5m"}).status_code == 400
+    empty = dx.get(f"{INFO}/products/DWC.4.20/candles",
+                   params={"resolution": "", "from": now, "to": now - 6}).json()
+    assert empty["resolution"] == "1m"  # as recorded for an empty resolution=
+
+
+def test_candles_by_timeframe(dx: DarwinexHttp) -> None:
+    day = dx.get(f"{INFO}/products/DWC.4.20/candles/1D").json()
+    assert day["resolution"] == "1m" and "1m" in day["supportedResolutions"]
+    assert day["period"]["end"] - day["period"]["start"] == 86_400
+    assert 1400 <= len(day["candles"]) <= 1440
+    assert set(day["candles"][0]) == {"timestamp", "candle"}
+    year = dx.get(f"{INFO}/products/DWC.4.20/candles/1Y", params={"resolution": "1d"}).json()
+    assert "1m" not in year["supportedResolutions"]
+    assert 360 <= len(year["candles"]) <= 366
+    steps = {b["timestamp"] - a["timestamp"] for a, b in itertools.pairwise(year["candles"])}
+    assert steps == {86_400}
+    assert dx.get(f"{INFO}/products/DWC.4.20/candles/1Y",
+                  params={"resolution": "1m"}).status_code == 400
+    assert dx.get(f"{INFO}/products/DWC.4.20/candles/5Y").status_code == 400
 
 
 def test_unknown_paths_get_the_gateway_fault(dx: DarwinexHttp) -> None:
