@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.domain.types import Instrument, OrderType, Quote, Side
 from desktop_app.ui.common import error_label, set_result, show_error
+from desktop_app.ui.ticket_sizing import TicketSizingRow
 from desktop_app.viewmodels.instrument_models import INSTRUMENT_ROLE, instrument_label
 from desktop_app.viewmodels.order_ticket_vm import (
     F_LEVEL,
@@ -138,6 +139,8 @@ class OrderTicketPanel(QWidget):
         self.size_label = QLabel("Size", self)
         self.size_label.setObjectName("orderTicket.sizeLabel")
         form.addRow(self.size_label, self._with_error(self.quantity, self.errors[F_SIZE]))
+        self.sizing = TicketSizingRow(vm.sizing, self)
+        form.addRow("", self.sizing)
         form.addRow("Type", self.order_type)
         form.addRow("Level", self._with_error(self.level, self.errors[F_LEVEL]))
         self.stop_price_label = QLabel("Stop price", self)
@@ -198,6 +201,7 @@ class OrderTicketPanel(QWidget):
         vm.searchStatus.connect(self.search_status.setText)
         vm.inputsChanged.connect(self._show_inputs)
         vm.factsChanged.connect(self._show_facts)
+        vm.sizing.changed.connect(lambda: self._show_instrument(vm.instrument))
         self._show_instrument(vm.instrument)
         self._show_inputs()
         self._update_state()

@@ -170,8 +170,8 @@ class AccountLifecycleViewModel(HubViewModel):
         if not allowed:
             status = account.status.value.replace("_", " ")
             why = allows.why or STATUS_MEANING.get(account.status, "")
-            return ActionState(True, False, f"Not possible while the account is {status}: "
-                                            f"{why}")
+            return ActionState(True, False, f"Not possible while the account is {status}. "
+                                            f"{why}".strip())
         if action is AccountAction.RENAME:
             return ActionState(True, True, f"Give {self.account_label()} a new name.")
         return ActionState(True, True, f"Ask the broker to close {self.account_label()}.")

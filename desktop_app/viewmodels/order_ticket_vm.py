@@ -41,6 +41,7 @@ from desktop_app.viewmodels import formatting as fmt
 from desktop_app.viewmodels.base import HubViewModel
 from desktop_app.viewmodels.instrument_models import InstrumentListModel, LazyTreeModel
 from desktop_app.viewmodels.tasks import error_text, send_and_report
+from desktop_app.viewmodels.ticket_sizing import TicketSizing
 
 if TYPE_CHECKING:
     from desktop_app.session.hub import Hub
@@ -110,6 +111,8 @@ class OrderTicketViewModel(HubViewModel):
     def __init__(self, hub: Hub, parent: QObject | None = None) -> None:
         super().__init__(hub, parent)
         self.results = InstrumentListModel(self)
+        # Size unit (amount or quantity) and the broker's buy acknowledgement.
+        self.sizing = TicketSizing(self)
         self.navigation = LazyTreeModel(self.tasks, self)
         self.watchlists = LazyTreeModel(self.tasks, self)
         self.navigation.failed.connect(self.searchStatus)
@@ -135,6 +138,7 @@ class OrderTicketViewModel(HubViewModel):
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DEBOUNCE_MS)
         self._search_timer.timeout.connect(self._run_search)
+        self.sizing.changed.connect(self._revalidate)
 
     # --- account and capabilities ----------------------------------------------------
 
@@ -263,6 +267,7 @@ class OrderTicketViewModel(HubViewModel):
     def choose(self, instrument: Instrument | None) -> None:
         self.instrument = instrument
         self.quote = None
+        self.sizing.set_instrument(instrument)
         self.instrumentChanged.emit(instrument)
         self.quoteChanged.emit(None, 0)
         self.quoteSymbolsChanged.emit()
@@ -274,7 +279,8 @@ class OrderTicketViewModel(HubViewModel):
 
     @property
     def size_label(self) -> str:
-        return (self.instrument.size_label if self.instrument else "") or "Size"
+        return self.sizing.label((self.instrument.size_label if self.instrument else "")
+                                 or "Size")
 
     @property
     def facts_text(self) -> str:
@@ -300,6 +306,7 @@ class OrderTicketViewModel(HubViewModel):
         def done(details: Instrument) -> None:
             if self.instrument is instrument and self.account == account:
                 self.instrument = details
+                self.sizing.set_instrument(details)
                 self.instrumentChanged.emit(details)
                 self.factsChanged.emit()
                 self._revalidate()
@@ -445,6 +452,8 @@ class OrderTicketViewModel(HubViewModel):
             can_send, why = False, "An order is being sent…"
         buy = self._side_allowed(Side.BUY) if can_send else (False, why)
         sell = self._side_allowed(Side.SELL) if can_send else (False, why)
+        if buy[0] and self.sizing.blocks(Side.BUY):
+            buy = (False, self.sizing.blocks(Side.BUY))
         return TicketState(
             live=live, busy=self.busy, order_types=tuple(types),
             level_enabled=self.order_type in LEVEL_TYPES,
@@ -483,15 +492,17 @@ class OrderTicketViewModel(HubViewModel):
         if inst is None:
             errors[F_INSTRUMENT] = "Choose an instrument."
         size = _parse(self.size_text, "Size", errors, F_SIZE)
+        # In the chosen unit (cents for an amount).
+        low, step = self.sizing.limits(inst) if inst is not None else (Decimal(0), Decimal(0))
         if F_SIZE not in errors:
             if size is None:
                 errors[F_SIZE] = "Enter a size."
             elif size <= 0:
                 errors[F_SIZE] = "Size must be greater than 0."
-            elif inst is not None and inst.min_size and size < inst.min_size:
-                errors[F_SIZE] = f"Size must be at least {fmt.size(inst.min_size)}."
-            elif inst is not None and inst.size_step and size % inst.size_step != 0:
-                errors[F_SIZE] = f"Size must be a multiple of {fmt.size(inst.size_step)}."
+            elif low and size < low:
+                errors[F_SIZE] = f"Size must be at least {fmt.size(low)}."
+            elif step and size % step != 0:
+                errors[F_SIZE] = f"Size must be a multiple of {fmt.size(step)}."
         level: Decimal | None = None
         kind = self.order_type.value.lower().replace("_", "-")
         if state.level_enabled:
@@ -526,6 +537,7 @@ class OrderTicketViewModel(HubViewModel):
             order_type=self.order_type, level=level if state.level_enabled else None,
             stop_level=stop, profit_level=profit,
             stop_price=stop_price if state.stop_price_enabled else None,
+            **self.sizing.request_fields(),
         )
 
     def _check_sides(
@@ -613,7 +625,8 @@ class OrderTicketViewModel(HubViewModel):
         inst = self.instrument
         name = inst.name if inst and inst.name else request.symbol
         size = fmt.size(request.size)
-        if inst is not None and inst.size_label.lower().startswith("amount"):
+        if inst is not None and (self.sizing.is_amount
+                                 or inst.size_label.lower().startswith("amount")):
             size = f"{fmt.money(request.size)} {inst.currency}".strip()
         parts = [f"{request.side.value} {size} {name}",
                  request.order_type.value.lower().replace("_", "-")]
