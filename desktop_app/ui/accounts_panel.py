@@ -9,6 +9,9 @@ from desktop_app.ui.common import table_view
 from desktop_app.viewmodels.accounts_vm import AccountsViewModel
 from desktop_app.viewmodels.keyed_table import NumericSortProxy
 
+RESIZE_SAMPLE_ROWS = 50
+FIXED_WIDTHS_FROM = 200  # rows
+
 
 class AccountsPanel(QWidget):
     preferencesRequested = Signal()
@@ -26,6 +29,12 @@ class AccountsPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents
         )
+        # An operator's desk lists thousands of accounts (Upvest): widths are fitted to
+        # the first rows and those in view, not to every row on each change, and once the
+        # list is that long they are fitted once and then left to the trader (refitting
+        # on every change of a balance or an age costs a frame).
+        self.table.horizontalHeader().setResizeContentsPrecision(RESIZE_SAMPLE_ROWS)
+        vm.model.rowsInserted.connect(lambda *_: self._fix_widths_when_long())
         self.switch_button = QPushButton("Make active", self)
         self.switch_button.setObjectName("accounts.switchButton")
         self.preferences_button = QPushButton("Preferences…", self)
@@ -50,6 +59,14 @@ class AccountsPanel(QWidget):
         vm.model.rowsInserted.connect(lambda *_: self._show_selection())
         self._show_selection()
         self._update_buttons()
+
+    def _fix_widths_when_long(self) -> None:
+        header = self.table.horizontalHeader()
+        if (self.vm.model.rowCount() >= FIXED_WIDTHS_FROM
+                and header.sectionResizeMode(0) is QHeaderView.ResizeMode.ResizeToContents):
+            header.resizeSections(QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+            header.setStretchLastSection(True)
 
     def _on_view_selection(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         # Only a row newly selected is the trader's choice. When rows go away (an account

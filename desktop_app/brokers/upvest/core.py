@@ -38,8 +38,10 @@ from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.domain.errors import NotFound, ProtocolError, Unavailable
 from desktop_app.domain.money import utc_now
 from desktop_app.domain.types import (
+    Account,
     AccountAction,
     AccountRef,
+    Balance,
     Environment,
     FundingKind,
     Instrument,
@@ -170,6 +172,12 @@ class UpvestCore(BrokerBase):
         self._universe_lock = asyncio.Lock()
         # Per account: its orders as last read (executions give the average cost).
         self._orders: dict[str, list[dict[str, Any]]] = {}
+        # Per account: (Upvest's data, the cash entry, the people's read time, the
+        # Account made of them): unchanged inputs give the same Account (``desk``).
+        self._mapped: dict[str, tuple[dict[str, Any], CashEntry | None, float,
+                                      Account]] = {}
+        self._balances: dict[str, tuple[CashEntry, float, Balance]] = {}
+        self._names: dict[str, str] = {}  # user id -> name, for the people read last
 
     # ------------------------------------------------------------------ basics
 
@@ -229,10 +237,10 @@ class UpvestCore(BrokerBase):
         users, groups = await asyncio.gather(self.client.users(), self.client.account_groups())
         self._users = {str(u["id"]): u for u in users if u.get("id")}
         self._groups = {str(g["id"]): g for g in groups if g.get("id")}
+        self._names = {uid: mapping.user_name(u) for uid, u in self._users.items()}
 
     def owner_name(self, user_id: str) -> str:
-        user = self._users.get(user_id)
-        return mapping.user_name(user) if user is not None else user_id
+        return self._names.get(user_id, user_id)
 
     def group_label(self, group_id: str) -> str:
         group = self._groups.get(group_id)

@@ -11,6 +11,7 @@ account it made. Closing is ``DELETE /accounts/{id}`` (202): the account goes CL
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import Any
 
@@ -26,6 +27,7 @@ from desktop_app.domain.types import (
     AccountOpeningForm,
     AccountOpeningResult,
     AccountRef,
+    Balance,
     Fact,
     FormField,
     OrderStatus,
@@ -42,6 +44,8 @@ CLOSING_TEXT = (
     "Upvest is closing the account: it stays CLOSING (only sales are possible) until it "
     "holds no shares and no open orders, then it is CLOSED."
 )
+# Accounts mapped between two turns of the event loop (a first listing of thousands).
+MAP_SLICE = 200
 SHARED_CASH = "Upvest keeps cash per account group: every account of the group shows it."
 
 
@@ -49,25 +53,52 @@ class UpvestDesk(UpvestCore):
     # ------------------------------------------------------------------ accounts
 
     def to_account(self, data: dict[str, Any]) -> Account:
+        """The account as the domain has it; the same one as last time while Upvest's
+        data, the group's cash and the names are unchanged (a desk lists thousands: the
+        mapping is done for those that changed)."""
+        account_id = str(data.get("id") or "")
+        cash = self.cash_of(str(data.get("account_group_id") or ""))
+        known = self._mapped.get(account_id)
+        if known is not None and known[1] is cash and known[2] == self._people_at \
+                and known[0] == data:
+            return known[3]
+        account = self._to_account(data)
+        self._mapped[account_id] = (data, cash, self._people_at, account)
+        return account
+
+    def _to_account(self, data: dict[str, Any]) -> Account:
         group = str(data.get("account_group_id") or "")
         owner = mapping.owner_of(data)
         account = mapping.account(
             data, connection=self.connection_id, environment=self.environment,
             owner_name=self.owner_name(owner),
         )
+        return replace(account, group=self.group_label(group), balance=self._balance(group))
+
+    def _balance(self, group: str) -> Balance | None:
+        """The group's cash as a Balance, made once per cash reading (every account of
+        the group shows the same one)."""
         cash = self.cash_of(group)
-        label = self.group_label(group)
-        balance = None
-        if cash is not None:
-            found = mapping.balance(cash.data, as_of=cash.as_of)
-            balance = replace(found, details=(*found.details, Fact("Cash of", label,
-                                                                    SHARED_CASH)))
-        return replace(account, group=label, balance=balance)
+        if cash is None:
+            return None
+        known = self._balances.get(group)
+        if known is not None and known[0] is cash and known[1] == self._people_at:
+            return known[2]
+        found = mapping.balance(cash.data, as_of=cash.as_of)
+        balance = replace(found, details=(*found.details, Fact(
+            "Cash of", self.group_label(group), SHARED_CASH)))
+        self._balances[group] = (cash, self._people_at, balance)
+        return balance
 
     async def accounts(self) -> list[Account]:
         raw = await self.list_accounts()
         await self.refresh_cash([str(a.get("account_group_id") or "") for a in raw])
-        return [self.to_account(data) for data in raw]
+        out: list[Account] = []
+        for n, data in enumerate(raw, 1):
+            out.append(self.to_account(data))
+            if n % MAP_SLICE == 0:
+                await asyncio.sleep(0)  # thousands to map: the loop breathes in between
+        return out
 
     # ------------------------------------------------------------------ opening
 
