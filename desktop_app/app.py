@@ -13,6 +13,7 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 
+from desktop_app import __version__  # noqa: E402
 from desktop_app.display_check import display_problem  # noqa: E402
 
 
@@ -34,6 +35,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description="Trading Dashboard: balances, positions, demo trading and funding "
         "across brokers. With no profile configured it opens on the offline Sandbox.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--smoke",
         action="store_true",

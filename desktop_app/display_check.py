@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes.util
 import os
 import sys
+from pathlib import Path
 
 # Qt >= 6.5's xcb platform plugin loads these at start-up; without them Qt aborts.
 XCB_LIBRARIES = {
@@ -13,6 +14,15 @@ XCB_LIBRARIES = {
     "xcb-keysyms": "libxcb-keysyms1",
 }
 HEADLESS_PLATFORMS = {"offscreen", "minimal", "vnc", "linuxfb", "eglfs", "minimalegl"}
+
+
+def _has_library(name: str) -> bool:
+    if ctypes.util.find_library(name) is not None:
+        return True
+    # A PyInstaller bundle carries its own copies beside the Qt it ships, where the
+    # system's library search does not look.
+    bundled = getattr(sys, "_MEIPASS", None)
+    return bool(bundled) and any(Path(bundled).glob(f"lib{name}.so*"))
 
 
 def display_problem(environ: dict[str, str] | None = None, platform: str = sys.platform) -> str:
@@ -31,7 +41,7 @@ def display_problem(environ: dict[str, str] | None = None, platform: str = sys.p
             "  sudo apt-get install -y xvfb && Xvfb :99 & export DISPLAY=:99\n"
             "To check the app without a screen: trading-dashboard --smoke"
         )
-    missing = [pkg for lib, pkg in XCB_LIBRARIES.items() if ctypes.util.find_library(lib) is None]
+    missing = [pkg for lib, pkg in XCB_LIBRARIES.items() if not _has_library(lib)]
     if missing:
         return (
             "Qt needs system libraries that are not installed: " + ", ".join(missing) + ".\n"

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.net.request_log import RequestLog
-from desktop_app.sandbox import Sandbox
+from desktop_app.sandbox import OPEN_SESSION, SandboxControl, session_time_from_env
 from desktop_app.session.hub import Hub
 from desktop_app.smoke import SmokeFailed, run_smoke
 from desktop_app.storage.journal import Journal
+from desktop_app.storage.paths import sandbox_dir
 from desktop_app.storage.secrets import SecretStore
 from desktop_app.storage.settings import Settings
 from desktop_app.ui.main_window import MainWindow
@@ -41,6 +41,21 @@ def _qt_message(mode: QtMsgType, _context: QMessageLogContext, message: str) -> 
         logging.getLogger("qt").log(_QT_LEVELS.get(mode, logging.WARNING), message)
 
 
+def _sandbox_control(hub: Hub, app_vm: AppViewModel, args: argparse.Namespace) -> SandboxControl:
+    """The smoke run gets a throw-away Sandbox with every market open; the app's keeps its
+    state and reads the real clock (or ``TRADING_DASHBOARD_SANDBOX_TIME``)."""
+    if args.smoke:
+        return SandboxControl(hub, state_dir=None, announce=False, session_time=OPEN_SESSION,
+                              report=app_vm.report_error)
+    try:
+        at = session_time_from_env()
+    except ValueError as exc:
+        app_vm.report_error(str(exc))
+        at = None
+    return SandboxControl(hub, state_dir=sandbox_dir(), session_time=at,
+                          report=app_vm.report_error)
+
+
 async def run_app(
     app: QApplication, args: argparse.Namespace, process_age: Callable[[], float]
 ) -> int:
@@ -55,7 +70,8 @@ async def run_app(
     window.show()
     app.processEvents()
     first_window = process_age()
-    sandbox: Sandbox | None = None
+    sandbox = _sandbox_control(hub, app_vm, args)
+    app_vm.sandbox.set_controller(sandbox)
     closed = asyncio.get_running_loop().create_future()
     app.lastWindowClosed.connect(lambda: closed.done() or closed.set_result(None))
     try:
@@ -68,14 +84,7 @@ async def run_app(
         use_sandbox = args.smoke or args.sandbox or not settings.profiles
         if use_sandbox:
             app_vm.statusMessage.emit("Starting the Sandbox (local simulators)…")
-            sandbox = await Sandbox.start(announce=not args.smoke)
-            async def add(profile: ConnectionProfile, credentials: Credentials) -> None:
-                try:
-                    await hub.add_connection(profile, credentials, persist=False)
-                except Exception as exc:  # shown, not fatal: the window stays usable
-                    app_vm.report_error(f"{profile.name}: {exc}")
-
-            await asyncio.gather(*(add(p, c) for p, c in sandbox.connections()))
+            await sandbox.open()
         if args.smoke:
             started = time.perf_counter()
             try:
@@ -97,8 +106,7 @@ async def run_app(
         await app_vm.aclose()
         await hub.stop()
         journal.close()
-        if sandbox is not None:
-            await sandbox.stop()
+        await sandbox.close()  # saves the Sandbox's state
         with contextlib.suppress(RuntimeError):
             window.deleteLater()
         gc_guard.stop()

@@ -10,6 +10,7 @@ os.environ.setdefault("QT_API", "pyside6")
 import asyncio
 import gc
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,18 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("TRADING_DASHBOARD_HOME", str(home))
     monkeypatch.setenv("TRADING_DASHBOARD_KEYRING", "memory")
     return home
+
+
+@pytest.fixture(autouse=True)
+def _english_numbers() -> Iterator[None]:
+    """Tests type English numbers ("0.01"), whatever the locale of the machine running
+    them; a test of another locale sets its own (QLocale.setDefault) and is undone here."""
+    from PySide6.QtCore import QLocale
+
+    before = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+    yield
+    QLocale.setDefault(before)
 
 
 @pytest.fixture
@@ -106,12 +119,19 @@ def qrun(qloop: asyncio.AbstractEventLoop):
     return _run
 
 
+# Every market of every simulator is open at this instant (a Wednesday, 09:00 in Chicago):
+# the simulator fixtures pin their session clock here and tick on from it, so tests that
+# trade pass on any day at any hour. Market-hours tests move it themselves.
+OPEN_SESSION = datetime(2025, 1, 15, 15, 0, tzinfo=UTC)
+
+
 @pytest.fixture
 def capital_sim():
     """A Capital.com simulator on 127.0.0.1 (free port, seed 7, sessions idle out after 600 s)."""
     from desktop_app.simulators.runner import start_simulator
 
     sim = start_simulator("capital", port=0, seed=7, session_idle_timeout=600.0)
+    sim.state.session_clock.move_to(OPEN_SESSION)
     yield sim
     sim.stop()
 
@@ -122,6 +142,7 @@ def tradovate_sim():
     from desktop_app.simulators.runner import start_simulator
 
     sim = start_simulator("tradovate", port=0, seed=7)
+    sim.state.session_clock.move_to(OPEN_SESSION)
     yield sim
     sim.stop()
 
@@ -132,5 +153,6 @@ def darwinex_sim():
     from desktop_app.simulators.runner import start_simulator
 
     sim = start_simulator("darwinex", port=0, seed=7)
+    sim.state.session_clock.move_to(OPEN_SESSION)
     yield sim
     sim.stop()

@@ -11,13 +11,14 @@ from __future__ import annotations
 from desktop_app.brokers.capital.spec import SPEC as CAPITAL
 from desktop_app.brokers.common.spec import BrokerSpec, SmokeTrade
 from desktop_app.brokers.darwinex.spec import SPEC as DARWINEX
+from desktop_app.brokers.lwork.spec import SPEC as LWORK
 from desktop_app.brokers.tradovate.spec import SPEC as TRADOVATE
 from desktop_app.brokers.upvest.spec import SPEC as UPVEST
 from desktop_app.domain.errors import NotSupported
 
 __all__ = ["SPECS", "BrokerSpec", "SmokeTrade", "broker_specs", "get_spec"]
 
-SPECS: tuple[BrokerSpec, ...] = (CAPITAL, TRADOVATE, DARWINEX, UPVEST)
+SPECS: tuple[BrokerSpec, ...] = (CAPITAL, TRADOVATE, DARWINEX, LWORK, UPVEST)
 
 
 def broker_specs() -> list[BrokerSpec]:

@@ -21,6 +21,12 @@ class Capabilities:
     # Trading through this API at all (LWork reads MT4/MT5 accounts but trades in the
     # terminal): False greys the ticket out with ``why_not("trading")``.
     trading: bool = True
+    # Positions and working orders of accounts other than the focused one are polled in
+    # the background; False: the focused account's only (LWork: no published limits,
+    # every account costs requests of its own).
+    poll_all_accounts: bool = True
+    # The account holder's name can be changed (``rename_owner``; LWork 3.12).
+    owner_rename: bool = False
     instrument_search: bool = False
     market_navigation: bool = False
     watchlists: bool = False

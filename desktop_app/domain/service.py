@@ -122,10 +122,13 @@ class BrokerService(Protocol):
         *,
         since: datetime | None = None,
         exclude: frozenset[str] = frozenset(),
+        final: bool = False,
     ) -> OrderResult:
         """The true outcome of an order sent earlier. Without ``broker_ref`` only deals
         made at or after ``since`` (when it was journalled) and not in ``exclude``
-        (claimed by other journal entries) may match. UNKNOWN when it cannot be told."""
+        (claimed by other journal entries) may match. UNKNOWN when it cannot be told;
+        ``final`` (long after the send): REJECTED where the broker's record proves that
+        nothing was done."""
         ...
 
     async def close_position(self, account: AccountRef, position_id: str) -> OrderResult: ...
@@ -169,10 +172,19 @@ class BrokerService(Protocol):
         self, request: FundingRequest, on_reference: OnReference | None = None
     ) -> FundingResult: ...
     async def reconcile_funding(
-        self, request: FundingRequest, broker_ref: str, *, since: datetime | None = None
+        self,
+        request: FundingRequest,
+        broker_ref: str,
+        *,
+        since: datetime | None = None,
+        exclude: frozenset[str] = frozenset(),
     ) -> FundingResult:
-        """The true outcome of a funding request sent earlier (UNKNOWN when it cannot be
-        looked up: the trader checks the balance)."""
+        """The true outcome of a funding request sent earlier, or its current state:
+        PENDING while the broker has taken it but not settled it (a deposit waiting for
+        its payment), ACCEPTED / REJECTED once settled, UNKNOWN when it cannot be looked
+        up (the trader checks the balance). Without ``broker_ref`` only records made at
+        or after ``since`` (when it was journalled) and not in ``exclude`` (claimed by
+        other journal entries) may match. The session asks again while it is PENDING."""
         ...
 
     async def account_opening_forms(self) -> list[AccountOpeningForm]:
@@ -183,6 +195,14 @@ class BrokerService(Protocol):
         self, opening: AccountOpening, on_reference: OnReference | None = None
     ) -> AccountOpeningResult: ...
     async def rename_account(self, account: AccountRef, name: str) -> Account: ...
+    async def owner_name(self) -> str:
+        """The account holder's name as the broker keeps it (``owner_rename``)."""
+        ...
+
+    async def rename_owner(self, name: str) -> str:
+        """Change the account holder's name (``owner_rename``); returns the new one."""
+        ...
+
     async def close_account(self, account: AccountRef) -> AccountOpeningResult:
         """Ask the broker to close the account (it may go CLOSING first)."""
         ...

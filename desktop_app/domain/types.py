@@ -360,6 +360,23 @@ class FormField:
 
 
 @dataclass(frozen=True, slots=True)
+class Conversion:
+    """The amount as it will be paid in another currency, shown while it is typed (LWork:
+    the payable amount in the chosen pay currency). Applies while the form's ``field``
+    holds ``value`` (always when ``field`` is empty); the broker's own reply counts."""
+
+    label: str
+    currency: str
+    rate: Decimal  # units of ``currency`` per unit of the rules' currency
+    field: str = ""
+    value: str = ""
+    places: int = 2  # decimals the payable amount is rounded (half up) to
+
+    def applies(self, values: dict[str, str]) -> bool:
+        return not self.field or values.get(self.field, "") == self.value
+
+
+@dataclass(frozen=True, slots=True)
 class FundingRules:
     """What the broker allows for a funding kind; the funding panel validates with it."""
 
@@ -384,6 +401,8 @@ class FundingRules:
     destinations: tuple[AccountRef, ...] = ()
     # Figures to show before sending (exchange rate, payable amount rule, ...).
     facts: tuple[Fact, ...] = ()
+    # The amount converted as it is typed (the payable amount in a pay currency).
+    conversions: tuple[Conversion, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,9 @@ context_priority: contextvars.ContextVar[Priority | None] = contextvars.ContextV
 )
 
 
+_TICK = 1e-6  # seconds; below this a wait is float noise
+
+
 class _Window:
     __slots__ = ("budget", "granted", "paused_until", "stamps")
 
@@ -56,7 +59,9 @@ class _Window:
         wait = max(0.0, self.paused_until - now)
         if len(self.stamps) >= self.budget.limit:
             wait = max(wait, self.stamps[0] + self.budget.period - now)
-        return wait
+        # Float residue (a window edge computed a hair past ``now``) is no wait: a timer
+        # of 1e-16 s fires at once on a coarse clock and the waiter would spin.
+        return wait if wait >= _TICK else 0.0
 
 
 class RateLimiter:

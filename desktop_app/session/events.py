@@ -80,6 +80,15 @@ class PollFailed:
 
 
 @dataclass(frozen=True, slots=True)
+class JournalTrouble:
+    """The journal cannot be written: ``pending`` outcomes are kept in memory and written
+    once it can be ("" message and 0 pending: all written again)."""
+
+    message: str
+    pending: int
+
+
+@dataclass(frozen=True, slots=True)
 class JournalChanged:
     """An order or funding journal entry was written or completed."""
 
@@ -97,4 +106,5 @@ Event = (
     | QuoteUpdated
     | PollFailed
     | JournalChanged
+    | JournalTrouble
 )

@@ -101,6 +101,11 @@ class Hub(HubConnections, HubRecovery, HubFunding, HubAccounts, HubWebhooks):
         await asyncio.gather(
             *(c.close() for c in self._connections.values()), return_exceptions=True
         )
+        # What the brokers said is on disk before the journal closes (or said, if not).
+        if not await self.writer.flush(within=self.write_grace):
+            log.warning("the journal could not take %d outcome(s) before closing",
+                        self.writer.pending)
+        self.writer.close()
 
     async def _connection_main(
         self, conn: Connection, first: asyncio.Future[None] | None
@@ -113,6 +118,7 @@ class Hub(HubConnections, HubRecovery, HubFunding, HubAccounts, HubWebhooks):
         # confirmation is polled) and shares the connection's budget with the poller.
         self.poller.register(conn.connection_id, conn.service)
         await self._reconcile_journal(conn)
+        self.follow_funding(conn.connection_id)
 
     # ------------------------------------------------------------------ cached views
     def accounts(self) -> list[Account]:

@@ -62,7 +62,8 @@ class HubAccounts(HubCore):
         assert service is not None
         where = AccountRef(opening.connection, service.broker, "")
         try:
-            entry_id = self.journal.begin_account_action(
+            entry_id = await self.writer.before_send(
+                self.journal.begin_account_action,
                 where, OrderAction.OPEN_ACCOUNT, opening.client_ref,
                 {"kind": opening.kind, **opening.values},
             )
@@ -78,7 +79,7 @@ class HubAccounts(HubCore):
             return _as_order_result(result)
 
         result = await self._journalled(
-            JournalledWrite(OrderLedger(self.journal), entry_id, send, None,
+            JournalledWrite(OrderLedger(self.writer), entry_id, send, None,
                             references=True, broker=service.broker),
             where, lambda: self._refresh_accounts(opening.connection),
         )
@@ -96,13 +97,42 @@ class HubAccounts(HubCore):
         self._refresh_accounts(account.connection)
         return renamed
 
+    # ------------------------------------------------------------------ the holder
+    def _owner(self, connection_id: str) -> Connection:
+        conn = self._usable(connection_id)
+        caps = conn.capabilities
+        if caps is None or not caps.owner_rename:
+            raise NotSupported(caps.why_not("owner_rename") if caps else "Not connected.")
+        return conn
+
+    async def owner_name(self, connection_id: str) -> str:
+        """The account holder's name as the broker keeps it (``owner_rename``)."""
+        conn = self._owner(connection_id)
+        assert conn.service is not None
+        with interactive():
+            return await conn.service.owner_name()
+
+    async def rename_owner(self, connection_id: str, name: str) -> str:
+        """Change the holder's name at the broker (LWork 3.12); the accounts show it."""
+        conn = self._owner(connection_id)
+        name = name.strip()
+        if not name or len(name) > NAME_MAX:
+            raise ValidationError(f"A name needs 1 to {NAME_MAX} characters.", field="name")
+        self._check_live(conn, "Changing the holder's name")
+        assert conn.service is not None
+        with interactive():
+            renamed = await conn.service.rename_owner(name)
+        self._refresh_accounts(connection_id)
+        return renamed
+
     async def close_account(self, account: AccountRef) -> AccountOpeningResult:
         """Ask the broker to close the account (journalled; it may go CLOSING first)."""
         conn = self._lifecycle(account.connection, AccountAction.CLOSE)
         self._check_live(conn, "Closing accounts")
         service = conn.service
         assert service is not None
-        entry_id = self.journal.begin_account_action(
+        entry_id = await self.writer.before_send(
+            self.journal.begin_account_action,
             account, OrderAction.CLOSE_ACCOUNT, new_client_ref(), {}
         )
 
@@ -110,7 +140,7 @@ class HubAccounts(HubCore):
             return _as_order_result(await service.close_account(account))
 
         result = await self._journalled(
-            JournalledWrite(OrderLedger(self.journal), entry_id, send, None,
+            JournalledWrite(OrderLedger(self.writer), entry_id, send, None,
                             references=False, broker=service.broker),
             account, lambda: self._refresh_accounts(account.connection),
         )

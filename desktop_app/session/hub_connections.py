@@ -4,6 +4,7 @@ to the keyring and rotated credentials kept."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import replace
 
 from desktop_app.domain.capabilities import Capabilities
@@ -188,14 +189,17 @@ class HubConnections(HubCore):
             names = (self._secret_names(broker) if broker else None) or set()
             await self.secrets.adelete_all(connection_id, sorted(names))
         self._persisted.discard(connection_id)
-        for entry in self.journal.pending_orders(connection_id):
+        removed = "The connection was removed before this order could be reconciled. " \
+            "Check at the broker."
+        for entry in await self.writer.read(self.journal.pending_orders, connection_id):
             if ("order", entry.id) not in self._in_flight_entries:
-                self.journal.mark_unknown(entry.id, "The connection was removed before this "
-                                          "order could be reconciled. Check at the broker.")
-        for entry in self.journal.pending_funding(connection_id):
+                self.writer.after("order unknown (connection removed)", functools.partial(
+                    self.journal.mark_unknown, entry.id, removed))
+        for entry in await self.writer.read(self.journal.pending_funding, connection_id):
             if ("funding", entry.id) not in self._in_flight_entries:
-                self.journal.mark_funding_unknown(entry.id, "The connection was removed. "
-                                                  + CHECK_BALANCE)
+                self.writer.after("funding unknown (connection removed)", functools.partial(
+                    self.journal.mark_funding_unknown, entry.id,
+                    "The connection was removed. " + CHECK_BALANCE))
         self._publish(ConnectionChanged(connection_id, ConnectionState.DISCONNECTED, "Removed."))
         self._publish(AccountsUpdated(connection_id, (), utc_now()))
 

@@ -11,8 +11,8 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from desktop_app.domain.errors import NotFound, PermissionDenied, Unavailable
-from desktop_app.domain.types import Account, AccountRef, Position, WorkingOrder
+from desktop_app.domain.errors import NotFound, OutcomeUnknown, PermissionDenied, Unavailable
+from desktop_app.domain.types import Account, AccountRef, OrderStatus, Position, WorkingOrder
 from desktop_app.net.limiter import Priority, context_priority
 from desktop_app.net.request_log import RequestLog
 from desktop_app.session.connection import Backoff, Connection, ServiceFactory, registry_factory
@@ -21,10 +21,12 @@ from desktop_app.session.events import (
     AccountsUpdated,
     Event,
     JournalChanged,
+    JournalTrouble,
     PositionsUpdated,
     Topic,
     WorkingOrdersUpdated,
 )
+from desktop_app.session.journal_writer import JournalWriter
 from desktop_app.session.poller import ACCOUNT_TOPICS, PollConfig, Poller
 from desktop_app.session.writes import JournalledWrite, R, run_write
 from desktop_app.storage.journal import Journal
@@ -41,6 +43,8 @@ Listener = Callable[[Event], None]
 # How long stop() and a connection's shutdown wait for orders and funding requests
 # in flight: a write is never cut off half-way when it can be helped.
 WRITE_GRACE = 10.0
+# How long a write's answer waits for its journal entry to be written (normally ms).
+JOURNAL_WAIT = 1.0
 
 
 @contextlib.contextmanager
@@ -68,6 +72,10 @@ class HubCore:
         self.settings = settings
         self.secrets = secrets
         self.journal = journal
+        # Every journal write goes through here: off the loop, in order, kept when the
+        # journal cannot take it (see session.journal_writer).
+        self.writer = JournalWriter(journal)
+        self.writer.on_trouble = self._journal_trouble
         self.request_log = request_log if request_log is not None else RequestLog()
         self._factory = service_factory or registry_factory
         self._backoff = connect_backoff or Backoff()
@@ -82,6 +90,11 @@ class HubCore:
         self._reconciled: set[str] = set()
         self._in_flight_entries: set[tuple[str, int]] = set()
         self._writes: dict[asyncio.Task[Any], str] = {}  # write task -> connection id
+        # Funding followed until it settles (session.hub_followup): a task and its
+        # wake-up per connection; per journal entry (when to look next, looks so far).
+        self._follow_tasks: dict[str, asyncio.Task[None]] = {}
+        self._follow_wake: dict[str, asyncio.Event] = {}
+        self._follow_tracks: dict[int, tuple[float, int]] = {}
         self.recent_orders = RecentOrders()
         self.write_grace = WRITE_GRACE
         self._started = False
@@ -90,6 +103,7 @@ class HubCore:
             self._publish,
             config=poll_config,
             journal=journal,
+            writer=self.writer,
             on_health=self._on_poll_health,
             on_fatal=self._on_poll_fatal,
         )
@@ -129,6 +143,9 @@ class HubCore:
             if entry.result:
                 extra["status"] = str(entry.result.get("status", ""))
         self._publish(JournalChanged(kind, entry_id, extra))
+
+    def _journal_trouble(self, message: str) -> None:
+        self._publish(JournalTrouble(message, self.writer.pending))
 
     def _spawn(self, coro: Awaitable[T], *, name: str) -> asyncio.Task[T]:
         task: asyncio.Task[T] = asyncio.ensure_future(coro)
@@ -182,13 +199,27 @@ class HubCore:
         self._in_flight_entries.add(key)
 
         async def flow() -> R:
+            unknown = False
             try:
                 with interactive():
-                    return await run_write(write, lambda: self._journal_event(kind, entry_id))
+                    result = await run_write(write, lambda: self._journal_event(kind, entry_id))
+                unknown = result.status in (OrderStatus.UNKNOWN, OrderStatus.PENDING)
+                return result
+            except OutcomeUnknown:
+                unknown = True
+                raise
             finally:
+                # The outcome's journal write normally takes a few ms: wait for it, so a
+                # caller who lists the journal sees it; a journal that cannot take it does
+                # not hold the answer back (kept in memory and written later).
+                await self.writer.flush(within=JOURNAL_WAIT)
                 self._in_flight_entries.discard(key)
                 if not self._stopped:
                     refresh()
+                    # Still looking: asked again a few times, never resent (funding
+                    # is followed by session.hub_followup, from the funding call).
+                    if unknown and kind == "order":
+                        self._follow_up(kind, entry_id)
 
         task = asyncio.ensure_future(flow())
         task.set_name(f"write:{kind}:{entry_id}")
@@ -225,6 +256,9 @@ class HubCore:
         self, conn: Connection, first: asyncio.Future[None] | None
     ) -> None:
         raise NotImplementedError  # the Hub: connect, register for polling, reconcile
+
+    def _follow_up(self, kind: str, entry_id: int) -> None:
+        raise NotImplementedError  # HubRecovery: look an unknown outcome up again later
 
     def _on_poll_health(self, connection_id: str, message: str) -> None:
         raise NotImplementedError

@@ -3,7 +3,7 @@ sending, and the journalled funding request."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
 
 from desktop_app.domain.account_rules import account_allows
@@ -18,12 +18,31 @@ from desktop_app.domain.types import (
 )
 from desktop_app.session.connection import Connection
 from desktop_app.session.events import Topic
-from desktop_app.session.hub_core import HubCore
+from desktop_app.session.hub_followup import HubFollowUp
 from desktop_app.session.writes import FundingLedger, JournalledWrite
 from desktop_app.storage.journal import DuplicateRequest
 
+# Private funding details (bank details) are kept per connection in the keyring under
+# this prefix: the trader types them once; never journalled or logged.
+PRIVATE_PREFIX = "funding."
 
-class HubFunding(HubCore):
+
+class HubFunding(HubFollowUp):
+    # ------------------------------------------------------------------ private details
+    async def remembered_details(self, connection_id: str, names: Iterable[str]) -> dict[str, str]:
+        """Private funding values (bank details) kept for this connection."""
+        wanted = sorted(set(names))
+        stored = await self.secrets.aget_many(connection_id,
+                                              [PRIVATE_PREFIX + n for n in wanted])
+        return {k[len(PRIVATE_PREFIX):]: v for k, v in stored.items() if v}
+
+    async def remember_details(self, connection_id: str, values: Mapping[str, str]) -> None:
+        """Keep private funding values in the keyring (empty ones are forgotten)."""
+        keep = {PRIVATE_PREFIX + k: v for k, v in values.items() if v}
+        await self.secrets.aset_many(connection_id, keep)
+        for name in [k for k, v in values.items() if not v]:
+            await self.secrets.adelete(connection_id, PRIVATE_PREFIX + name)
+
     # ------------------------------------------------------------------ funding
     def funding_rules(self, account: AccountRef, kind: FundingKind) -> FundingRules | None:
         """The broker's rules, with ``next_allowed_at`` from the journal when they have a
@@ -106,7 +125,7 @@ class HubFunding(HubCore):
         assert service is not None
         self._validate_funding(conn, request, self.funding_rules(request.account, request.kind))
         try:
-            entry_id = self.journal.begin_funding(request)
+            entry_id = await self.writer.before_send(self.journal.begin_funding, request)
         except DuplicateRequest as exc:
             raise ValidationError(
                 "This request was already sent once (same reference); it is not sent again."
@@ -115,18 +134,25 @@ class HubFunding(HubCore):
             return service.fund(request, on_reference=on_ref)
 
         async def reconcile(ref: str) -> FundingResult | None:
-            # The broker's own look-up (Upvest: its idempotency key); brokers without one
-            # answer UNKNOWN and the trader checks the balance.
+            # The broker's records, by its reference or made since this entry and not
+            # claimed by another (brokers that cannot look one up say UNKNOWN).
             entry = self.journal.funding_entry(entry_id)
-            since = entry.created if entry is not None else None
-            return await service.reconcile_funding(request, ref, since=since)
+            assert entry is not None
+            claimed = frozenset(self.journal.claimed_funding_refs(entry))
+            return await service.reconcile_funding(request, ref, since=entry.created,
+                                                   exclude=claimed)
+
+        def after() -> None:
+            self.poller.refresh(request.account.connection, None, (Topic.BALANCES,))
+            # A request the broker took but has not settled, or whose outcome is not
+            # known, is looked up again until it settles (session.hub_followup).
+            self.follow_funding(request.account.connection)
 
         return await self._journalled(
             JournalledWrite(
-                FundingLedger(self.journal), entry_id, send, reconcile, references=False,
+                FundingLedger(self.writer), entry_id, send, reconcile, references=False,
                 broker=service.broker,
             ),
-            request.account,
-            lambda: self.poller.refresh(request.account.connection, None, (Topic.BALANCES,)),
+            request.account, after,
         )
 

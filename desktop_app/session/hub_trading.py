@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from desktop_app.domain.account_rules import account_allows
 from desktop_app.domain.errors import NotSupported, PermissionDenied, ValidationError
+from desktop_app.domain.order_checks import request_errors
 from desktop_app.domain.service import BrokerService
 from desktop_app.domain.types import (
     AccountRef,
@@ -15,7 +16,6 @@ from desktop_app.domain.types import (
     OrderRequest,
     OrderResult,
     OrderStatus,
-    OrderType,
     Side,
     new_client_ref,
 )
@@ -28,15 +28,13 @@ from desktop_app.storage.journal import DuplicateRequest, JournalEntry, OrderAct
 class HubTrading(HubCore):
     # ------------------------------------------------------------------ orders
     def _validate_order(self, conn: Connection, request: OrderRequest) -> None:
-        if request.size <= 0:
-            raise ValidationError("The size must be above zero.", field="size")
-        if not request.symbol.strip():
-            raise ValidationError("Choose an instrument first.", field="symbol")
+        self._require_trading(conn)
         caps = conn.capabilities
-        if caps is not None and not caps.trading:
-            raise NotSupported(caps.why_not("trading"))
         if caps is not None and request.order_type not in caps.order_types:
             raise NotSupported(caps.why_not(request.order_type.value))
+        # The ticket's own rules (domain.order_checks), those that need no market data.
+        for field, message in request_errors(request).items():
+            raise ValidationError(message, field=field)
         account = self._account(request.account)
         if account is not None and not account_allows(account).side(request.side):
             verb = "Buying" if request.side is Side.BUY else "Selling"
@@ -45,14 +43,15 @@ class HubTrading(HubCore):
                 f"({account.status.value.replace('_', ' ')}).",
                 hint=account_allows(account).why + " Nothing was sent.",
             )
-        if request.order_type is not OrderType.MARKET and (
-            request.level is None or request.level <= 0
-        ):
-            raise ValidationError(
-                f"A {request.order_type.value.lower()} order needs a level above zero.",
-                field="level",
-            )
         self._check_live(conn, "Trading")
+
+    @staticmethod
+    def _require_trading(conn: Connection) -> None:
+        """A broker that does not trade through its API (LWork) refuses every order
+        action with its reason, before anything is journalled."""
+        caps = conn.capabilities
+        if caps is not None and not caps.trading:
+            raise NotSupported(caps.why_not("trading"))
 
     def _refused_entry(self, entry_id: int) -> bool:
         entry = self.journal.order(entry_id)
@@ -86,7 +85,8 @@ class HubTrading(HubCore):
         if not allow_duplicate:
             self.recent_orders.check(request, self._refused_entry)
         try:
-            entry_id = self.journal.begin_order(request)  # committed before anything is sent
+            # Committed before anything is sent (a journal that cannot take it stops the send).
+            entry_id = await self.writer.before_send(self.journal.begin_order, request)
         except DuplicateRequest as exc:
             raise ValidationError(
                 "This order was already sent once (same reference); it is not sent again."
@@ -100,7 +100,7 @@ class HubTrading(HubCore):
 
         return await self._journalled(
             JournalledWrite(
-                OrderLedger(self.journal), entry_id,
+                OrderLedger(self.writer), entry_id,
                 lambda on_ref: service.place_order(request, on_reference=on_ref),
                 reconcile, references=True, broker=service.broker,
             ),
@@ -109,6 +109,7 @@ class HubTrading(HubCore):
 
     async def close_position(self, account: AccountRef, position_id: str) -> OrderResult:
         conn = self._usable(account.connection)
+        self._require_trading(conn)
         self._check_live(conn, "Closing positions")
         service = conn.service
         assert service is not None
@@ -119,6 +120,7 @@ class HubTrading(HubCore):
 
     async def cancel_order(self, account: AccountRef, order_id: str) -> OrderResult:
         conn = self._usable(account.connection)
+        self._require_trading(conn)
         self._check_live(conn, "Cancelling orders")
         service = conn.service
         assert service is not None
@@ -130,6 +132,7 @@ class HubTrading(HubCore):
     async def modify_order(self, amendment: OrderAmendment) -> OrderResult:
         account = amendment.account
         conn = self._usable(account.connection)
+        self._require_trading(conn)
         self._check_live(conn, "Changing orders")
         caps = conn.capabilities
         if caps is None or not caps.modify_orders:
@@ -153,6 +156,7 @@ class HubTrading(HubCore):
 
     async def close_all_positions(self, account: AccountRef) -> OrderResult:
         conn = self._usable(account.connection)
+        self._require_trading(conn)
         self._check_live(conn, "Closing positions")
         caps = conn.capabilities
         if caps is None or not caps.close_all:
@@ -174,7 +178,8 @@ class HubTrading(HubCore):
         *,
         details: dict[str, str] | None = None,
     ) -> OrderResult:
-        entry_id = self.journal.begin_order_action(
+        entry_id = await self.writer.before_send(
+            self.journal.begin_order_action,
             account, action, target_id, new_client_ref(), details
         )
 
@@ -185,7 +190,7 @@ class HubTrading(HubCore):
 
         return await self._journalled(
             JournalledWrite(
-                OrderLedger(self.journal), entry_id, lambda _on_ref: send(), reconcile,
+                OrderLedger(self.writer), entry_id, lambda _on_ref: send(), reconcile,
                 references=False, broker=service.broker,
             ),
             account, lambda: self._refresh_after_trade(account),

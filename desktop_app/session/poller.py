@@ -16,6 +16,10 @@ the account is focused, never in the background, because each poll would switch 
 session away from the account the trader is looking at and back. Their balances still
 come with every ``accounts()`` call.
 
+A broker whose every account costs requests of its own and that publishes no limits
+(``poll_all_accounts=False``, LWork) has positions and working orders polled for the
+focused account only, never in the background.
+
 Budget, per connection, on its default (per-second) limiter budget:
 
 - the poller starts at most ``budget_share`` (65 %) of the budget's limit per window
@@ -84,6 +88,7 @@ from desktop_app.session.events import (
     Topic,
     WorkingOrdersUpdated,
 )
+from desktop_app.session.journal_writer import JournalWriter
 from desktop_app.storage.journal import Journal
 
 log = logging.getLogger(__name__)
@@ -175,6 +180,16 @@ def _degrading(exc: BaseException) -> bool:
     )
 
 
+MIN_WAIT = 1e-4  # seconds
+
+
+def _loop_time() -> float:
+    try:
+        return asyncio.get_running_loop().time()
+    except RuntimeError:  # not on the loop (a test reading the schedule): the same clock
+        return time.monotonic()
+
+
 class Poller:
     def __init__(
         self,
@@ -184,14 +199,18 @@ class Poller:
         journal: Journal | None = None,
         on_health: Callable[[str, str], None] | None = None,
         on_fatal: Callable[[str, BaseException], None] | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
+        writer: JournalWriter | None = None,
     ) -> None:
+        """``clock``: seconds, default the running loop's own time (the loop's timers and
+        the schedule then agree, also on a loop whose time is virtual in tests)."""
         self.config = config or PollConfig()
         self._publish = publish
         self._journal = journal
+        self._writer = writer
         self._on_health = on_health
         self._on_fatal = on_fatal
-        self._clock = clock
+        self._clock = clock or _loop_time
         self._conns: dict[str, _Conn] = {}
         self._jobs: dict[JobKey, _Job] = {}
         self._failures: dict[tuple[str, Topic], int] = {}
@@ -321,6 +340,8 @@ class Poller:
                         continue
                     if needs_switch and not focused:
                         continue
+                    if not caps.poll_all_accounts and not focused:
+                        continue
                     add((cid, topic, ref.account_id, ""), ref, focused and topic in focus.topics)
 
             if focus_here and caps.quotes and focus.account is not None:
@@ -445,6 +466,9 @@ class Poller:
             if delay <= 0:
                 await asyncio.sleep(0)
                 continue
+            # A wake-up a hair away (float residue of a window edge) would fire at once on
+            # a coarse clock and spin the loop: wait at least a tenth of a millisecond.
+            delay = max(delay, MIN_WAIT)
             # Not asyncio.wait_for: on Python 3.11 it can swallow a cancellation that
             # arrives as the wait ends, and stop() would then wait for a task that runs on.
             timer = loop.call_later(delay, self._wake.set)
@@ -512,10 +536,17 @@ class Poller:
             conn.active_account = account.account_id
 
     def _snapshot(self, account: Account) -> None:
-        if self._journal is None or account.balance is None or self._journal.closed:
+        journal, balance = self._journal, account.balance
+        if journal is None or balance is None or journal.closed:
+            return
+        if self._writer is not None:
+            # Off the loop (a locked journal must not freeze the window); a lost snapshot
+            # only thins the chart.
+            self._writer.maybe("balance snapshot",
+                               lambda: journal.add_balance(account.ref, balance))
             return
         try:
-            self._journal.add_balance(account.ref, account.balance)
+            journal.add_balance(account.ref, balance)
         except Exception:  # a full disk must not stop the live view
             log.exception("could not store a balance snapshot")
 

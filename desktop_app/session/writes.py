@@ -27,11 +27,12 @@ from desktop_app.domain.errors import (
 )
 from desktop_app.domain.types import FundingResult, OrderResult, OrderStatus
 from desktop_app.session.connection import unexpected_text
-from desktop_app.storage.journal import Journal
+from desktop_app.session.journal_writer import JournalWriter
 
 log = logging.getLogger(__name__)
 
 R = TypeVar("R", OrderResult, FundingResult)
+Announce = Callable[[], None]
 
 CHECK_POSITIONS = OutcomeUnknown.default_hint
 CHECK_BALANCE = (
@@ -61,24 +62,32 @@ def refused_before_send(exc: BaseException, *, references: bool, referenced: boo
 
 
 class Ledger(Generic[R]):
-    """How one kind of entry (order or funding) is written to the journal."""
+    """How one kind of entry (order or funding) is written to the journal.
+
+    Every write goes through the ``JournalWriter``: off the loop, in order, and kept in
+    memory and retried when the journal cannot take it (the broker's answer stands);
+    ``then`` runs once the write is on disk (it announces the changed entry)."""
 
     kind = ""
     hint = ""
 
-    def __init__(self, journal: Journal) -> None:
-        self.journal = journal
+    def __init__(self, writer: JournalWriter) -> None:
+        self.writer = writer
+        self.journal = writer.journal
 
-    def set_ref(self, entry_id: int, ref: str) -> None:
+    def _after(self, what: str, write: Callable[[], object], then: Announce) -> None:
+        self.writer.after(f"{self.kind} {what}", write, then)
+
+    def set_ref(self, entry_id: int, ref: str, then: Announce) -> None:
         raise NotImplementedError
 
-    def complete(self, entry_id: int, result: R) -> None:
+    def complete(self, entry_id: int, result: R, then: Announce) -> None:
         raise NotImplementedError
 
-    def reconciled(self, entry_id: int, result: R, message: str = "") -> None:
+    def reconciled(self, entry_id: int, result: R, then: Announce, message: str = "") -> None:
         raise NotImplementedError
 
-    def unknown(self, entry_id: int, message: str, result: R | None = None) -> None:
+    def unknown(self, entry_id: int, message: str, result: R | None, then: Announce) -> None:
         raise NotImplementedError
 
     def rejected(self, text: str) -> R:
@@ -99,17 +108,23 @@ class OrderLedger(Ledger[OrderResult]):
     kind = "order"
     hint = CHECK_POSITIONS
 
-    def set_ref(self, entry_id: int, ref: str) -> None:
-        self.journal.set_broker_ref(entry_id, ref)
+    def set_ref(self, entry_id: int, ref: str, then: Announce) -> None:
+        self._after("reference", lambda: self.journal.set_broker_ref(entry_id, ref), then)
 
-    def complete(self, entry_id: int, result: OrderResult) -> None:
-        self.journal.complete_order(entry_id, result)
+    def complete(self, entry_id: int, result: OrderResult, then: Announce) -> None:
+        self._after("outcome", lambda: self.journal.complete_order(entry_id, result), then)
 
-    def reconciled(self, entry_id: int, result: OrderResult, message: str = "") -> None:
-        self.journal.reconcile_order(entry_id, result, message)
+    def reconciled(
+        self, entry_id: int, result: OrderResult, then: Announce, message: str = ""
+    ) -> None:
+        self._after("reconciliation",
+                    lambda: self.journal.reconcile_order(entry_id, result, message), then)
 
-    def unknown(self, entry_id: int, message: str, result: OrderResult | None = None) -> None:
-        self.journal.mark_unknown(entry_id, message, result)
+    def unknown(
+        self, entry_id: int, message: str, result: OrderResult | None, then: Announce
+    ) -> None:
+        self._after("unknown outcome",
+                    lambda: self.journal.mark_unknown(entry_id, message, result), then)
 
     def rejected(self, text: str) -> OrderResult:
         return OrderResult(OrderStatus.REJECTED, reason=text)
@@ -119,17 +134,24 @@ class FundingLedger(Ledger[FundingResult]):
     kind = "funding"
     hint = CHECK_BALANCE
 
-    def set_ref(self, entry_id: int, ref: str) -> None:
-        self.journal.set_funding_broker_ref(entry_id, ref)
+    def set_ref(self, entry_id: int, ref: str, then: Announce) -> None:
+        self._after("reference",
+                    lambda: self.journal.set_funding_broker_ref(entry_id, ref), then)
 
-    def complete(self, entry_id: int, result: FundingResult) -> None:
-        self.journal.complete_funding(entry_id, result)
+    def complete(self, entry_id: int, result: FundingResult, then: Announce) -> None:
+        self._after("outcome", lambda: self.journal.complete_funding(entry_id, result), then)
 
-    def reconciled(self, entry_id: int, result: FundingResult, message: str = "") -> None:
-        self.journal.reconcile_funding(entry_id, result, message)
+    def reconciled(
+        self, entry_id: int, result: FundingResult, then: Announce, message: str = ""
+    ) -> None:
+        self._after("reconciliation",
+                    lambda: self.journal.reconcile_funding(entry_id, result, message), then)
 
-    def unknown(self, entry_id: int, message: str, result: FundingResult | None = None) -> None:
-        self.journal.mark_funding_unknown(entry_id, message, result)
+    def unknown(
+        self, entry_id: int, message: str, result: FundingResult | None, then: Announce
+    ) -> None:
+        self._after("unknown outcome",
+                    lambda: self.journal.mark_funding_unknown(entry_id, message, result), then)
 
     def rejected(self, text: str) -> FundingResult:
         return FundingResult(OrderStatus.REJECTED, message=text)
@@ -171,11 +193,7 @@ async def run_write(write: JournalledWrite[R], announce: Callable[[], None]) -> 
         if not ref or ref in refs:
             return
         refs.append(ref)
-        try:
-            ledger.set_ref(entry_id, ref)
-            announce()
-        except Exception:  # the write itself must go on: the result carries the ref too
-            log.exception("could not journal the reference of %s entry %s", ledger.kind, entry_id)
+        ledger.set_ref(entry_id, ref, announce)  # queued: never fails the write itself
 
     try:
         result = await write.send(on_reference)
@@ -184,14 +202,12 @@ async def run_write(write: JournalledWrite[R], announce: Callable[[], None]) -> 
     except Exception as exc:
         if refused_before_send(exc, references=write.references, referenced=bool(refs)):
             assert isinstance(exc, BrokerError)
-            ledger.complete(entry_id, ledger.rejected(exc.user_text()))
-            announce()
+            ledger.complete(entry_id, ledger.rejected(exc.user_text()), announce)
             raise
         return await _settle(write, announce, refs, exc, None)
     if result.status is OrderStatus.UNKNOWN:
         return await _settle(write, announce, refs, None, result)
-    ledger.complete(entry_id, result)
-    announce()
+    ledger.complete(entry_id, result, announce)
     return result
 
 
@@ -214,8 +230,7 @@ async def _settle(
         what = unexpected_text(exc)
     core = _sentence(what)
     message = f"{core} {ledger.hint}"
-    ledger.unknown(entry_id, message, result)
-    announce()
+    ledger.unknown(entry_id, message, result, announce)
 
     found: R | None = None
     # The service's own OutcomeUnknown comes after its own reconciliation.
@@ -235,19 +250,16 @@ async def _settle(
             detail = again.message if isinstance(again, BrokerError) else unexpected_text(again)
             core = f"{_sentence(what)} {_sentence(detail)}"
             message = f"{core} {ledger.hint}"
-            ledger.unknown(entry_id, message, result)
-            announce()
+            ledger.unknown(entry_id, message, result, announce)
         else:
             if found is not None and found.status is not OrderStatus.UNKNOWN:
-                ledger.reconciled(entry_id, found)
-                announce()
+                ledger.reconciled(entry_id, found, announce)
                 return found
             if found is not None:
                 result = found
                 core = f"{_sentence(what)} {_sentence(ledger.text(found))}".strip()
                 message = f"{core} {ledger.hint}"
-                ledger.unknown(entry_id, message, found)
-                announce()
+                ledger.unknown(entry_id, message, found, announce)
     if exc is None and result is not None:
         return ledger.with_text(result, message)
     broker = exc.broker if isinstance(exc, BrokerError) else write.broker

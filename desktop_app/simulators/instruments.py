@@ -2,7 +2,7 @@
 
 Prices are round figures near the market levels of 2024; sizes, decimals and spreads are
 close to what Capital.com's demo shows. Distances are in percent of the price, as in
-Capital.com's ``dealingRules``.
+Capital.com's ``dealingRules``. Trading hours per asset class are in ``hours``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from desktop_app.domain.types import InstrumentKind
+from desktop_app.simulators import hours
+from desktop_app.simulators.hours import ALWAYS, TradingHours
 
 TRADEABLE = "TRADEABLE"
 CLOSED = "CLOSED"
@@ -41,7 +43,7 @@ class InstrumentSpec:
     real_stock: bool = False
     min_stop_percent: Decimal = Decimal("0.1")
     max_stop_percent: Decimal = Decimal(75)
-    opening_hours: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    hours: TradingHours = ALWAYS
     # Futures move in ticks coarser than their decimals (ES: 0.25 at 2 decimals); None
     # means any price with ``decimals`` places.
     increment: Decimal | None = None
@@ -65,22 +67,11 @@ class InstrumentSpec:
         return (steps * self.increment).quantize(self.tick)
 
 
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-Hours = tuple[tuple[str, tuple[str, ...]], ...]
-
-
-def _hours(weekday: tuple[str, ...], fri: tuple[str, ...], sun: tuple[str, ...] = ()) -> Hours:
-    """Opening hours (UTC) as Capital.com lists them: Monday-Thursday alike, then Fri/Sat/Sun."""
-    return (*((day, weekday) for day in _DAYS[:4]), ("fri", fri), ("sat", ()), ("sun", sun))
-
-
-_ALWAYS = ("00:00 - 00:00",)
-_ROUND_THE_CLOCK: Hours = tuple((day, _ALWAYS) for day in _DAYS)
-_FX_HOURS = _hours(_ALWAYS, ("00:00 - 21:59",), ("22:05 - 00:00",))
-_US_SHARES = _hours(("13:30 - 20:00",), ("13:30 - 20:00",))
-_US_INDEX_HOURS = _hours(("00:00 - 21:00", "22:05 - 00:00"), ("00:00 - 21:00",), ("22:05 - 00:00",))
-_EU_INDEX_HOURS = _hours(("06:00 - 20:00",), ("06:00 - 20:00",))
-_METAL_HOURS = _hours(("00:00 - 22:00", "23:05 - 00:00"), ("00:00 - 22:00",), ("23:05 - 00:00",))
+_FX_HOURS = hours.FX
+_US_SHARES = hours.US_SHARES
+_US_INDEX_HOURS = hours.CME_CFD
+_METAL_HOURS = hours.CME_CFD
+_ROUND_THE_CLOCK = hours.ALWAYS
 
 
 def _spec(
@@ -92,14 +83,14 @@ def _spec(
     spread: str,
     min_size: str,
     size_decimals: int,
-    hours: Hours,
+    trading_hours: TradingHours,
     *,
     real: bool = False,
 ) -> InstrumentSpec:
     decimals = len(price.partition(".")[2])
     return InstrumentSpec(
         symbol, name, kind, currency, decimals, Decimal(price), Decimal(spread),
-        Decimal(min_size), size_decimals, real_stock=real, opening_hours=hours,
+        Decimal(min_size), size_decimals, real_stock=real, hours=trading_hours,
     )
 
 
@@ -122,8 +113,8 @@ DEFAULT_INSTRUMENTS: tuple[InstrumentSpec, ...] = (
     _spec("NATURALGAS", "Natural Gas", _M, "USD", "2.800", "0.006", "0.1", 1, _METAL_HOURS),
     _spec("US500", "US 500", _I, "USD", "5200.0", "0.6", "0.1", 1, _US_INDEX_HOURS),
     _spec("US100", "US Tech 100", _I, "USD", "18200.0", "1.8", "0.1", 1, _US_INDEX_HOURS),
-    _spec("UK100", "UK 100", _I, "GBP", "8100.0", "1.0", "0.1", 1, _EU_INDEX_HOURS),
-    _spec("DE40", "Germany 40", _I, "EUR", "18300.0", "1.4", "0.1", 1, _EU_INDEX_HOURS),
+    _spec("UK100", "UK 100", _I, "GBP", "8100.0", "1.0", "0.1", 1, hours.UK_INDEX),
+    _spec("DE40", "Germany 40", _I, "EUR", "18300.0", "1.4", "0.1", 1, hours.DE_INDEX),
     _spec("AAPL", "Apple Inc", _S, "USD", "190.00", "0.06", "1", 2, _US_SHARES, real=True),
     _spec("TSLA", "Tesla Inc", _S, "USD", "175.00", "0.10", "1", 2, _US_SHARES, real=True),
     _spec("MSFT", "Microsoft Corp", _S, "USD", "420.00", "0.12", "1", 2, _US_SHARES, real=True),

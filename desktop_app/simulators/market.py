@@ -1,18 +1,17 @@
 """The shared market every broker simulator trades against.
 
-Instruments with seeded random-walk prices (see ``pricepath``), accounts with a cash
-ledger, positions with live profit/loss and working orders. Nothing runs in the
-background: prices are a function of the clock, and ``sync()`` (called at the start of
-every request) fills working orders and triggers stops that the price crossed since the
-previous call. Money is Decimal, quantised to cents in the account currency.
+Accounts with a cash ledger, positions with live profit/loss and working orders, over
+the instruments and prices of ``pricing``. Nothing runs in the background: prices are a
+function of the clock, and ``sync()`` (called at the start of every request) fills
+working orders and triggers stops that the price crossed since the previous call, while
+their market is open. Money is Decimal, quantised to cents in the account currency.
 
 Broker dialects (paths, field names, error codes) live in each broker's package; this
-module speaks only the domain's vocabulary.
+module speaks only the domain's vocabulary. ``market_state`` exports and imports it.
 """
 
 from __future__ import annotations
 
-import math
 import random
 import threading
 import time
@@ -20,10 +19,8 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
-
-import numpy as np
+from datetime import datetime
+from decimal import Decimal
 
 from desktop_app.domain.types import InstrumentKind, OrderType, Side
 from desktop_app.simulators.accounts import (
@@ -35,98 +32,43 @@ from desktop_app.simulators.accounts import (
     SimPosition,
     default_leverages,
 )
+from desktop_app.simulators.clock import SimClock
+from desktop_app.simulators.deals import (
+    CENT,
+    INSUFFICIENT_FUNDS,
+    MARKET_CLOSED,
+    SUCCESS,
+    AffectedDeal,
+    Bar,
+    DealResult,
+    MarketQuote,
+    money,
+    utc,
+)
+from desktop_app.simulators.hours import SessionState
 from desktop_app.simulators.instruments import (
     CLOSED,
-    DAILY_VOL,
     DEFAULT_INSTRUMENTS,
     TRADEABLE,
     InstrumentSpec,
 )
-from desktop_app.simulators.pricepath import PricePath, stable_key, unit_noise
+from desktop_app.simulators.pricing import PriceBook
 
 __all__ = [
+    "CENT",
     "CLOSED",
+    "MARKET_CLOSED",
     "TRADEABLE",
     "AffectedDeal",
     "Bar",
     "DealResult",
     "Market",
     "MarketQuote",
+    "money",
 ]
 
-CENT = Decimal("0.01")
-_DAY = 86_400
-_WEEK = 7 * _DAY
-_MONDAY_OFFSET = 4 * _DAY  # 1970-01-01 was a Thursday; weekly bars start on Mondays.
 _ACTIVITY_KEPT = 500
 _ORDER = "WORKING_ORDER"
-
-SUCCESS = "SUCCESS"
-INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
-MARKET_CLOSED = "MARKET_CLOSED"
-
-
-def money(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
-
-
-def utc(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, tz=UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class MarketQuote:
-    symbol: str
-    bid: Decimal
-    offer: Decimal
-    high: Decimal  # highest bid since 00:00 UTC
-    low: Decimal
-    net_change: Decimal  # bid now minus bid at 00:00 UTC
-    percentage_change: Decimal
-    status: str
-    at: datetime
-
-    @property
-    def tradeable(self) -> bool:
-        return self.status == TRADEABLE
-
-
-@dataclass(frozen=True, slots=True)
-class Bar:
-    start: datetime
-    open: Decimal  # bid prices; the offer is bid + spread
-    high: Decimal
-    low: Decimal
-    close: Decimal
-    spread: Decimal
-    volume: int
-
-
-@dataclass(frozen=True, slots=True)
-class AffectedDeal:
-    deal_id: str
-    status: str  # OPENED, AMENDED, DELETED, FULLY_CLOSED, PARTIALLY_CLOSED
-
-
-@dataclass(frozen=True, slots=True)
-class DealResult:
-    """Outcome of one dealing request, kept so a broker can confirm it later."""
-
-    accepted: bool
-    reason: str  # SUCCESS or why it was rejected
-    status: str | None  # OPEN, CLOSED, PARTIALLY_CLOSED, AMENDED, DELETED; None if rejected
-    order_id: str
-    account_id: str
-    symbol: str
-    side: Side | None
-    size: Decimal | None
-    level: Decimal | None
-    at: datetime
-    affected: tuple[AffectedDeal, ...] = ()
-    profit: Decimal | None = None
-    currency: str = ""
-    source: str = "USER"  # USER, SYSTEM (order fill or expiry), SL, TP
-    kind: str = "POSITION"  # POSITION or WORKING_ORDER
 
 
 @dataclass(slots=True)
@@ -149,28 +91,21 @@ class Market:
         instruments: Iterable[InstrumentSpec] = DEFAULT_INSTRUMENTS,
         clock: Callable[[], float] = time.time,
         id_factory: Callable[[], str] | None = None,
+        session_clock: SimClock | None = None,
+        started_at: float | None = None,
     ) -> None:
         self.seed = seed
         self.clock = clock
         self._lock = threading.RLock()
         self._rng = random.Random(seed)
         self._id_factory = id_factory or self._uuid
-        self.started_at = clock()
-        self._frozen_at: float | None = None
-        self._last_sync = self.started_at
-        self.instruments: dict[str, InstrumentSpec] = {s.symbol: s for s in instruments}
-        self._status = dict.fromkeys(self.instruments, TRADEABLE)
-        self._paths = {
-            spec.symbol: PricePath(
-                stable_key(seed, spec.symbol),
-                float(spec.price),
-                DAILY_VOL.get(spec.kind, 0.01),
-                self.started_at,
-            )
-            for spec in self.instruments.values()
-        }
+        self.started_at = clock() if started_at is None else started_at
+        self.last_sync = self.started_at
+        self.session_clock = session_clock or SimClock(clock)
+        self.prices = PriceBook(seed, instruments, clock, self.session_clock, self._lock,
+                                self.started_at)
+        self.instruments = self.prices.instruments
         self._accounts: dict[str, SimAccount] = {}
-        self._grid_cache: dict[str, tuple[float, tuple[float, float, float]]] = {}
         self.activity: deque[DealResult] = deque(maxlen=_ACTIVITY_KEPT)
 
     # ----------------------------------------------------------------- identifiers
@@ -181,136 +116,44 @@ class Market:
         with self._lock:
             return self._id_factory()
 
-    # ----------------------------------------------------------------- prices
+    # ----------------------------------------------------------------- prices and hours
     def spec(self, symbol: str) -> InstrumentSpec:
         return self.instruments[symbol]
 
     def status(self, symbol: str) -> str:
-        return self._status[symbol]
+        return self.prices.status(symbol)
 
-    def set_status(self, symbol: str, status: str) -> None:
-        """Test knob: e.g. ``set_status("GOLD", CLOSED)``."""
-        with self._lock:
-            self.spec(symbol)
-            self._status[symbol] = status
+    def session(self, symbol: str) -> SessionState:
+        return self.prices.session(symbol)
+
+    def next_open(self, symbol: str) -> datetime | None:
+        return self.prices.next_open(symbol)
+
+    def set_status(self, symbol: str, status: str | None) -> None:
+        """Test knob: e.g. ``set_status("GOLD", CLOSED)``; None follows the hours again."""
+        self.prices.set_status(symbol, status)
 
     def set_price(self, symbol: str, mid: Decimal | float | str) -> None:
-        """Test knob: move the mid price to ``mid`` now; the walk goes on from there."""
-        with self._lock:
-            self._paths[symbol].shock_to(self._price_now(), float(mid))
-            self._grid_cache.pop(symbol, None)
+        self.prices.set_price(symbol, mid)
 
     def freeze_prices(self) -> None:
-        """Test knob: hold every price where it is now (set_price still moves them)."""
-        with self._lock:
-            self._frozen_at = self._price_now()
+        self.prices.freeze_prices()
 
     def thaw_prices(self) -> None:
-        with self._lock:
-            self._frozen_at = None
-
-    def _price_now(self) -> float:
-        frozen = self._frozen_at
-        return frozen if frozen is not None else self.clock()
-
-    def _bid_offer(self, spec: InstrumentSpec, mid: float) -> tuple[Decimal, Decimal]:
-        bid = spec.on_grid(Decimal(repr(mid)) - spec.spread / 2)
-        return bid, bid + spec.spread
-
-    def _day_grid(self, symbol: str, now: float) -> tuple[float, float, float]:
-        """(open, low, high) mid of the day so far on a 5-minute grid, cached per grid step."""
-        day_start = math.floor(now / _DAY) * _DAY
-        grid_end = math.floor(now / 300.0) * 300.0
-        cached = self._grid_cache.get(symbol)
-        if cached is not None and cached[0] == grid_end:
-            return cached[1]
-        mids = self._paths[symbol].mids(np.arange(day_start, grid_end + 1, 300.0))
-        stats = (float(mids[0]), float(mids.min()), float(mids.max()))
-        self._grid_cache[symbol] = (grid_end, stats)
-        return stats
+        self.prices.thaw_prices()
 
     def quote(self, symbol: str) -> MarketQuote:
-        spec = self.spec(symbol)
-        with self._lock:
-            now = self._price_now()
-            mid = self._paths[symbol].mid(now)
-            day_open_mid, low_mid, high_mid = self._day_grid(symbol, now)
-        bid, offer = self._bid_offer(spec, mid)
-        day_open, _ = self._bid_offer(spec, day_open_mid)
-        high, _ = self._bid_offer(spec, max(high_mid, mid))
-        low, _ = self._bid_offer(spec, min(low_mid, mid))
-        change = bid - day_open
-        pct = (change / day_open * 100).quantize(Decimal("0.0001")) if day_open else Decimal(0)
-        return MarketQuote(
-            symbol, bid, offer, high, low, change, pct, self._status[symbol], utc(self.clock())
-        )
+        return self.prices.quote(symbol)
 
     def mid(self, symbol: str) -> Decimal:
-        return Decimal(repr(self._paths[symbol].mid(self._price_now())))
+        return self.prices.mid(symbol)
 
-    def bars(
-        self,
-        symbol: str,
-        resolution_seconds: int,
-        *,
-        start: float | None = None,
-        end: float | None = None,
-        count: int = 10,
-    ) -> list[Bar]:
-        """Bars whose start lies in [start, end]; the last ``count`` if only ``end`` binds.
-
-        With ``start`` given, the first ``count`` bars from it. The current bar is partial.
-        """
-        spec = self.spec(symbol)
-        now = self._price_now()
-        last_bucket = self._bucket(min(end, now) if end is not None else now, resolution_seconds)
-        if start is not None:
-            first_bucket = self._bucket(start, resolution_seconds)
-            if first_bucket < start:
-                first_bucket += resolution_seconds
-            buckets = np.arange(first_bucket, last_bucket + 1, resolution_seconds)[:count]
-        else:
-            buckets = np.arange(last_bucket - (count - 1) * resolution_seconds,
-                                last_bucket + 1, resolution_seconds)
-        if len(buckets) == 0:
-            return []
-        points = 8
-        times = buckets[:, None] + resolution_seconds * np.arange(points + 1) / points
-        times = np.minimum(times, now)
-        mids = self._paths[symbol].mids(times.ravel()).reshape(times.shape)
-        key = stable_key(self.seed, symbol, resolution_seconds)
-        scale = math.sqrt(resolution_seconds / 60)
-        bars = []
-        for bucket, row in zip(buckets, mids, strict=True):
-            o, _ = self._bid_offer(spec, float(row[0]))
-            c, _ = self._bid_offer(spec, float(row[-1]))
-            h, _ = self._bid_offer(spec, float(row.max()))
-            lo, _ = self._bid_offer(spec, float(row.min()))
-            volume = int((40 + 160 * unit_noise(key, int(bucket))) * scale)
-            bars.append(Bar(utc(float(bucket)), o, h, lo, c, spec.spread, volume))
-        return bars
-
-    @staticmethod
-    def _bucket(t: float, resolution_seconds: int) -> int:
-        if resolution_seconds == _WEEK:
-            return math.floor((t - _MONDAY_OFFSET) / _WEEK) * _WEEK + _MONDAY_OFFSET
-        return math.floor(t / resolution_seconds) * resolution_seconds
-
-    # ----------------------------------------------------------------- currencies
-    def _usd_per(self, currency: str) -> Decimal:
-        if currency == "USD":
-            return Decimal(1)
-        direct, inverse = f"{currency}USD", f"USD{currency}"
-        if direct in self._paths:
-            return self.mid(direct)
-        if inverse in self._paths:
-            return 1 / self.mid(inverse)
-        raise KeyError(f"no exchange rate for {currency}")
+    def bars(self, symbol: str, resolution_seconds: int, *, start: float | None = None,
+             end: float | None = None, count: int = 10) -> list[Bar]:
+        return self.prices.bars(symbol, resolution_seconds, start=start, end=end, count=count)
 
     def convert(self, amount: Decimal, from_currency: str, to_currency: str) -> Decimal:
-        if from_currency == to_currency:
-            return amount
-        return amount * self._usd_per(from_currency) / self._usd_per(to_currency)
+        return self.prices.convert(amount, from_currency, to_currency)
 
     # ----------------------------------------------------------------- accounts
     def add_account(
@@ -432,7 +275,7 @@ class Market:
             account = self.account(account_id)
             spec = self.spec(symbol)
             order_id = order_id or self.new_id()
-            if self._status[symbol] != TRADEABLE:
+            if self.status(symbol) != TRADEABLE:
                 return self._rejected(account, order_id, symbol, side, size, MARKET_CLOSED, source)
             quote = self.quote(symbol)
             price = fill_level if fill_level is not None else (
@@ -501,7 +344,7 @@ class Market:
             position = account.positions[deal_id]
             closing_side = position.side.opposite
             qty = min(size, position.size) if size else position.size
-            if self._status[position.symbol] != TRADEABLE and level is None:
+            if self.status(position.symbol) != TRADEABLE and level is None:
                 return self._rejected(account, deal_id, position.symbol, closing_side, qty,
                                       MARKET_CLOSED, source)
             price = level if level is not None else self.exit_price(position.side,
@@ -584,18 +427,14 @@ class Market:
 
     # ----------------------------------------------------------------- lazy matching
     def _triggers(self, symbol: str, start: float, end: float) -> _Trigger:
-        spec = self.spec(symbol)
-        low, high = self._paths[symbol].extremes(start, end)
-        low_bid, low_offer = self._bid_offer(spec, low)
-        high_bid, high_offer = self._bid_offer(spec, high)
-        return _Trigger(low_bid, high_bid, low_offer, high_offer)
+        return _Trigger(*self.prices.extremes(symbol, start, end))
 
     def sync(self) -> None:
         """Expire, fill and trigger whatever the price did since the previous sync."""
         with self._lock:
-            now = self._price_now()
-            start = self._last_sync
-            self._last_sync = now
+            now = self.prices.price_now()
+            start = self.last_sync
+            self.last_sync = now
             cache: dict[tuple[str, float], _Trigger] = {}
 
             def triggers(symbol: str, since: float) -> _Trigger:
@@ -615,7 +454,7 @@ class Market:
         if order.good_till is not None and order.good_till.timestamp() <= self.clock():
             self.cancel_order(account.account_id, order.deal_id, source="SYSTEM")
             return
-        if self._status[order.symbol] != TRADEABLE:
+        if self.status(order.symbol) != TRADEABLE:
             return
         since = max(start, order.created_at.timestamp())
         window = triggers(order.symbol, since)
@@ -646,7 +485,7 @@ class Market:
                        triggers: Callable[[str, float], _Trigger]) -> None:
         if position.stop_level is None and position.profit_level is None:
             return
-        if self._status[position.symbol] != TRADEABLE:
+        if self.status(position.symbol) != TRADEABLE:
             return
         window = triggers(position.symbol, max(start, position.created_at.timestamp()))
         if position.side is Side.BUY:

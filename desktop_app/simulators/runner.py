@@ -9,6 +9,7 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from desktop_app.simulators.streams import StreamKnobs
 log = logging.getLogger(__name__)
 _START_TIMEOUT = 10.0
 _STOP_TIMEOUT = 5.0
+_EXPORT_TIMEOUT = 10.0
 
 
 class _Server(uvicorn.Server):
@@ -66,6 +68,24 @@ class RunningSimulator:
     def running(self) -> bool:
         return self._thread.is_alive()
 
+    @property
+    def persistent(self) -> bool:
+        """Whether this simulator can save and restore its state (``export_state``)."""
+        return callable(getattr(self.state, "export_state", None))
+
+    def export_state(self) -> dict[str, Any]:
+        """The state to save, taken on the simulator's own loop between two requests (a
+        request is handled in one go there, so the snapshot is never half a deal)."""
+        loop = self._server._loop
+        if (loop is None or loop.is_closed() or not self._thread.is_alive()
+                or threading.current_thread() is self._thread):
+            return dict(self.state.export_state())
+
+        async def take() -> dict[str, Any]:
+            return dict(self.state.export_state())
+
+        return asyncio.run_coroutine_threadsafe(take(), loop).result(_EXPORT_TIMEOUT)
+
     def stop(self) -> None:
         """Shut the server down and join its thread; safe to call twice."""
         with self._stop_lock:
@@ -104,10 +124,20 @@ def start_simulator(
     *,
     host: str = "127.0.0.1",
     access_log: bool = False,
+    saved: Mapping[str, Any] | None = None,
 ) -> RunningSimulator:
-    """Start simulator ``name`` and return once it is listening (port 0 picks a free one)."""
+    """Start simulator ``name`` and return once it is listening (port 0 picks a free one).
+
+    ``saved``: a state from ``RunningSimulator.export_state()`` of a simulator with the
+    same ``seed``, to carry on from (the Sandbox across restarts); a state that does not
+    fit raises before anything listens.
+    """
     seed = new_seed() if seed is None else seed
-    bundle: SimulatorBundle = factory(name)(seed, session_idle_timeout=session_idle_timeout)
+    restore = {"origin": float(saved["origin"])} if saved is not None else {}
+    bundle: SimulatorBundle = factory(name)(
+        seed, session_idle_timeout=session_idle_timeout, **restore)
+    if saved is not None:
+        bundle.state.import_state(dict(saved))
     # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted connections only when
     # the listening socket says TCP; without it every keep-alive reply waits ~40 ms (Nagle).
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -137,7 +167,8 @@ def start_simulator(
         name=bundle.name,
         display_name=bundle.display_name,
         base_url=f"http://{host}:{bound_port}{bundle.api_root}",
-        credentials=dict(bundle.credentials),
+        # Read after the import: a restored Darwinex hands out its newest token pair.
+        credentials=dict(bundle.state.credentials if saved is not None else bundle.credentials),
         state=bundle.state,
         seed=seed,
         port=bound_port,
@@ -149,14 +180,26 @@ def start_simulator(
 
 
 def start_sandbox(
-    brokers: tuple[str, ...] = ("capital",), seed: int | None = None, *, announce: bool = True
+    brokers: tuple[str, ...] = ("capital",),
+    seed: int | None = None,
+    *,
+    announce: bool = True,
+    saved: Mapping[str, Mapping[str, Any]] | None = None,
+    factories: Mapping[str, str] | None = None,
 ) -> dict[str, RunningSimulator]:
-    """Start one simulator per broker for the Sandbox profile; prints their demo logins."""
+    """Start one simulator per broker for the Sandbox profile; prints their demo logins.
+
+    ``saved``: per broker, a state to carry on from (made with the same ``seed``);
+    ``factories``: per broker, its simulator's "module:function" (a broker spec's
+    ``simulator``; by default the simulator package of the same name)."""
     seed = new_seed() if seed is None else seed
+    saved = saved or {}
+    factories = factories or {}
     started: dict[str, RunningSimulator] = {}
     try:
         for broker in brokers:
-            started[broker] = start_simulator(broker, seed=seed)
+            started[broker] = start_simulator(factories.get(broker, broker), seed=seed,
+                                              saved=saved.get(broker))
     except BaseException:
         for sim in started.values():
             sim.stop()
@@ -172,4 +215,7 @@ def describe(sim: RunningSimulator) -> str:
     lines = [f"{sim.display_name} simulator (seed {sim.seed}): {sim.base_url}"]
     lines += [f"  {key}: {value}" for key, value in sim.credentials.items()]
     lines += [f"  {label}: {url}" for label, url in sim.stream_urls.items()]
+    account_ids = getattr(sim.state, "account_ids", None)
+    if callable(account_ids):
+        lines.append("  accounts: " + ", ".join(str(a) for a in account_ids()))
     return "\n".join(lines)

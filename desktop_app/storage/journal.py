@@ -460,6 +460,31 @@ class Journal:
     def pending_funding(self, connection: str | None = None) -> list[JournalEntry]:
         return self._in_states("funding", (EntryState.PENDING,), connection)
 
+    def unsettled_funding(self, connection: str | None = None) -> list[JournalEntry]:
+        """Funding requests still to be followed, oldest first: those the broker took but
+        has not settled (completed or reconciled with a PENDING result) and those whose
+        outcome is not known (``unknown``)."""
+        # The result is JSON written with json.dumps: inside a string value the quotes
+        # are escaped, so this pattern matches the status field only.
+        where = "WHERE (state = ? OR (state IN (?, ?) AND result LIKE ?))"
+        params: tuple[Any, ...] = (EntryState.UNKNOWN.value, EntryState.COMPLETED.value,
+                                   EntryState.RECONCILED.value,
+                                   f'%"status": "{OrderStatus.PENDING.value}"%')
+        if connection is not None:
+            where += " AND connection = ?"
+            params += (connection,)
+        return list(reversed(self._entries("funding", where, params)))
+
+    def claimed_funding_refs(self, entry: JournalEntry) -> set[str]:
+        """Broker references other funding entries of ``entry``'s connection hold: a
+        record one of them is known to be is never taken for ``entry``'s."""
+        rows = self._read(
+            "SELECT broker_ref FROM funding WHERE connection = ? AND id != ?"
+            " AND broker_ref != ''",
+            (entry.connection, entry.id),
+        )
+        return {str(ref) for (ref,) in rows}
+
     def funding(self, limit: int = 200) -> list[JournalEntry]:
         """Newest first."""
         return self._entries("funding", limit=limit)

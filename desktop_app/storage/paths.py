@@ -1,7 +1,7 @@
-"""Where the app keeps its files: the platform's config and data dirs.
+"""Where the app keeps its files: the platform's config, data and log dirs.
 
-``TRADING_DASHBOARD_HOME`` overrides both (tests, portable installs): ``HOME/config``
-and ``HOME/data``.
+``TRADING_DASHBOARD_HOME`` overrides all three (tests, portable installs): ``HOME/config``,
+``HOME/data`` and ``HOME/logs``.
 """
 
 from __future__ import annotations
@@ -39,9 +39,25 @@ def data_dir(*, create: bool = True) -> Path:
     return path
 
 
+def log_dir(*, create: bool = True) -> Path:
+    home = _home()
+    path = home / "logs" if home else Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def settings_path() -> Path:
     return config_dir() / "settings.json"
 
 
 def journal_path() -> Path:
     return data_dir() / "journal.sqlite3"
+
+
+def sandbox_dir(*, create: bool = True) -> Path:
+    """Where the Sandbox keeps its simulators' state between runs (``HOME/data/sandbox``)."""
+    path = data_dir(create=create) / "sandbox"
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    return path

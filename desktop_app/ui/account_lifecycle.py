@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QMessageBox, QPushButton, QWidget
 
 from desktop_app.domain.types import AccountAction
@@ -15,8 +14,10 @@ from desktop_app.ui.account_dialogs import (
     OpenAccountDialog,
     RenameAccountDialog,
 )
+from desktop_app.ui.common import ask
 from desktop_app.ui.webhooks_dialog import WebhooksDialog
 from desktop_app.viewmodels.account_lifecycle_vm import AccountLifecycleViewModel
+from desktop_app.viewmodels.confirmation import Confirmation
 from desktop_app.viewmodels.webhooks_vm import WebhooksViewModel
 
 BUTTONS = (
@@ -73,27 +74,15 @@ class AccountLifecycleBar(QWidget):
         self.webhooks.set_connection(self.vm.connection_id)
         self._open("webhooks", lambda: WebhooksDialog(self.webhooks, self.window()))
 
-    def _ask(self, text: str) -> None:
-        if self.confirm_box is not None:
+    def _ask(self, question: Confirmation) -> None:
+        if self.confirm_box is not None:  # asked already: one question
             self.confirm_box.raise_()
             return
-        box = QMessageBox(QMessageBox.Icon.Warning, "LIVE account", text,
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                          self.window())
-        box.setObjectName("accounts.confirmLive")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        yes = box.button(QMessageBox.StandardButton.Yes)
-        yes.setObjectName("accounts.confirmLiveYes")
-        box.button(QMessageBox.StandardButton.No).setObjectName("accounts.confirmLiveNo")
-        box.buttonClicked.connect(lambda b: self.vm.confirm(b is yes))
-        box.finished.connect(self._asked)
-        self.confirm_box = box
-        box.open()
+        self.confirm_box = ask(self.window(), question, "accounts.confirmLive", self._answer)
 
-    def _asked(self, _result: int) -> None:
+    def _answer(self, accepted: bool) -> None:
         self.confirm_box = None
-        if self.vm.awaiting_confirmation:
-            self.vm.confirm(False)  # closed without an answer: nothing is sent
+        self.vm.confirm(accepted)
 
     def _update(self) -> None:
         for action, button in self.buttons.items():

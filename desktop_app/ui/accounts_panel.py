@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app.ui.common import table_view
 from desktop_app.viewmodels.accounts_vm import AccountsViewModel
@@ -11,6 +18,8 @@ from desktop_app.viewmodels.keyed_table import NumericSortProxy
 
 RESIZE_SAMPLE_ROWS = 50
 FIXED_WIDTHS_FROM = 200  # rows
+MAX_COLUMN_WIDTH = 240
+ROW_HEIGHT = 22
 
 
 class AccountsPanel(QWidget):
@@ -22,18 +31,23 @@ class AccountsPanel(QWidget):
         self.vm = vm
         self.proxy = NumericSortProxy(vm.model, self)
         self.table = table_view("accounts.table", self.proxy, self)
-        # Four rows before it scrolls (the Sandbox alone has five accounts at three brokers;
-        # more would push the window past a 1080p screen).
-        self.table.setMinimumHeight(4 * 22 + 30)
-        # A handful of rows: fitting the columns to their text costs nothing here.
-        self.table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents
-        )
+        # Two rows at least; the window's default layout gives it room for all Sandbox
+        # accounts where the screen has it (main_window.default_dock_sizes).
+        self.table.setMinimumHeight(2 * 22 + 30)
+        # A handful of rows: fitting the columns to their text costs nothing here. The cap
+        # keeps a long text (an error, the details) from pushing the balances off screen:
+        # it is elided, and whole in the tooltip.
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setMaximumSectionSize(MAX_COLUMN_WIDTH)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # By pixel: "in view" then means the whole row, not just its top line.
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         # An operator's desk lists thousands of accounts (Upvest): widths are fitted to
         # the first rows and those in view, not to every row on each change, and once the
         # list is that long they are fitted once and then left to the trader (refitting
         # on every change of a balance or an age costs a frame).
-        self.table.horizontalHeader().setResizeContentsPrecision(RESIZE_SAMPLE_ROWS)
+        header.setResizeContentsPrecision(RESIZE_SAMPLE_ROWS)
         vm.model.rowsInserted.connect(lambda *_: self._fix_widths_when_long())
         self.switch_button = QPushButton("Make active", self)
         self.switch_button.setObjectName("accounts.switchButton")
@@ -52,6 +66,10 @@ class AccountsPanel(QWidget):
         layout.addLayout(buttons)
 
         self.table.selectionModel().selectionChanged.connect(self._on_view_selection)
+        # The account the panels act on stays in view when the table gets shorter or
+        # rows arrive above it (both change the scroll range; the trader scrolling does not).
+        self.table.verticalScrollBar().rangeChanged.connect(
+            lambda *_: QTimer.singleShot(0, self, self._scroll_to_selected))
         self.switch_button.clicked.connect(lambda: vm.switch_to_selected())
         self.preferences_button.clicked.connect(self.preferencesRequested)
         vm.selectionChanged.connect(lambda _ref: self._show_selection())
@@ -67,6 +85,22 @@ class AccountsPanel(QWidget):
             header.resizeSections(QHeaderView.ResizeMode.ResizeToContents)
             header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
             header.setStretchLastSection(True)
+
+    def _scroll_to_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if rows:
+            self.table.scrollTo(rows[0])
+
+    def height_for_rows(self, rows: int) -> int:
+        """The panel's height that shows ``rows`` accounts without scrolling."""
+        header = self.table.horizontalHeader()
+        header_height = max(header.sizeHint().height(), header.height())
+        # Room for the horizontal scroll bar: the columns are wider than a laptop's half.
+        scroll_bar = self.table.horizontalScrollBar().sizeHint().height()
+        buttons = self.switch_button.sizeHint().height()
+        margins = self.layout().contentsMargins()
+        return (header_height + rows * ROW_HEIGHT + scroll_bar + 2 * self.table.frameWidth()
+                + 2 + self.layout().spacing() + buttons + margins.top() + margins.bottom())
 
     def _on_view_selection(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         # Only a row newly selected is the trader's choice. When rows go away (an account
@@ -91,13 +125,15 @@ class AccountsPanel(QWidget):
             return
         index = self.proxy.mapFromSource(self.vm.model.index(row, 0))
         current = selection.selectedRows()
-        if current and current[0].row() == index.row():
-            return
-        selection.select(
-            index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
+        if not current or current[0].row() != index.row():
+            selection.select(
+                index,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+        # The account the panels act on stays in view, also when other connections' rows
+        # arrive above it.
+        QTimer.singleShot(0, self, self._scroll_to_selected)
 
     def _update_buttons(self) -> None:
         enabled, why = self.vm.switch_state()

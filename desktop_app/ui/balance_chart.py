@@ -6,7 +6,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop_app.ui.theme import CHART_COLOURS
-from desktop_app.viewmodels.chart_vm import BalanceChartViewModel
+from desktop_app.viewmodels.chart_vm import BalanceChartViewModel, hold_steps, min_y_range
 
 
 class BalanceChart(QWidget):
@@ -42,8 +42,11 @@ class BalanceChart(QWidget):
         self._show(vm.times, vm.balances, vm.equities)
 
     def _show(self, times: list[float], balances: list[float], equities: list[float]) -> None:
-        self.balance_curve.setData(times, balances)
-        self.equity_curve.setData(times, equities)
+        # Each value holds until the next one is seen: a line between two snapshots half
+        # a minute apart would invent a gradual move (a top-up drawn as a slope).
+        self.balance_curve.setData(*hold_steps(times, balances))
+        self.equity_curve.setData(*hold_steps(times, equities))
+        self.plot.getViewBox().setLimits(minYRange=min_y_range(balances, equities))
         self.empty.setVisible(not times)
 
     def apply_theme(self, theme: str) -> None:

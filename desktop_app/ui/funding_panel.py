@@ -8,14 +8,17 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.domain.types import FundingKind
-from desktop_app.ui.common import error_label, set_result, show_error, table_view
-from desktop_app.viewmodels.funding_vm import KIND_LABELS, FundingViewModel
+from desktop_app.ui.common import ElidedLabel, ask, error_label, set_result, show_error, table_view
+from desktop_app.ui.funding_form import FundingFormWidget
+from desktop_app.viewmodels.confirmation import Confirmation
+from desktop_app.viewmodels.funding_vm import FundingViewModel
 from desktop_app.viewmodels.keyed_table import NumericSortProxy
 
 
@@ -24,6 +27,9 @@ class FundingPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("funding.panel")
         self.vm = vm
+        self.confirm_box: QMessageBox | None = None
+        self.account = ElidedLabel(self, max_width=900)
+        self.account.setObjectName("funding.account")
         self.kind = QComboBox(self)
         self.kind.setObjectName("funding.kind")
         self.rules = QLabel(self)
@@ -33,6 +39,8 @@ class FundingPanel(QWidget):
         self.amount.setObjectName("funding.amount")
         self.amount.setPlaceholderText("amount")
         self.amount_error = error_label("funding.amountError", self)
+        # The broker's own inputs: destination, pay currency, bank details, facts.
+        self.extra = FundingFormWidget(vm, self)
         self.comment = QLineEdit(self)
         self.comment.setObjectName("funding.comment")
         self.comment.setPlaceholderText("optional")
@@ -55,9 +63,11 @@ class FundingPanel(QWidget):
         col.addWidget(self.amount)
         col.addWidget(self.amount_error)
         form.addRow("Amount", amount_box)
+        form.addRow(self.extra)
         form.addRow("Comment", self.comment)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.account)
         layout.addLayout(form)
         layout.addWidget(self.submit_button)
         layout.addWidget(self.result)
@@ -72,7 +82,27 @@ class FundingPanel(QWidget):
         vm.errorChanged.connect(lambda text: show_error(self.amount_error, text))
         vm.resultChanged.connect(lambda text, ok: set_result(self.result, text, ok))
         vm.stateChanged.connect(self._update)
+        vm.inputsChanged.connect(self._show_inputs)
+        vm.confirmationRequested.connect(self._confirm)
+        vm.confirmationWithdrawn.connect(self._drop_confirmation)
         self._update()
+
+    def _show_inputs(self) -> None:
+        """Values the view-model set itself (a cleared form); typed ones come back equal."""
+        for field, text in ((self.amount, self.vm.amount_text), (self.comment, self.vm.comment)):
+            if field.text() != text:
+                field.setText(text)
+
+    def _confirm(self, question: Confirmation) -> None:
+        self._drop_confirmation()
+        self.confirm_box = ask(self, question, "funding.confirmDialog", self.vm.confirm)
+        self.confirm_box.finished.connect(lambda _r: setattr(self, "confirm_box", None))
+
+    def _drop_confirmation(self) -> None:
+        box, self.confirm_box = self.confirm_box, None
+        if box is not None:
+            box.finished.disconnect()
+            box.close()
 
     def _submit(self) -> None:
         if self.submit_button.isEnabled():
@@ -90,7 +120,7 @@ class FundingPanel(QWidget):
             self.kind.blockSignals(True)
             self.kind.clear()
             for k in kinds:
-                self.kind.addItem(KIND_LABELS.get(k, k.value), k.value)
+                self.kind.addItem(self.vm.kind_label(k), k.value)
             self.kind.blockSignals(False)
         if self.vm.kind is not None:
             self.kind.setCurrentIndex(max(0, self.kind.findData(self.vm.kind.value)))
@@ -98,6 +128,7 @@ class FundingPanel(QWidget):
         ok, why = self.vm.availability()
         self.rules.setText(self.vm.rules_text())
         self.amount.setEnabled(ok or self.vm.busy)
+        self.extra.set_enabled(ok)
         self.comment.setEnabled(ok and bool(self.vm.rules and self.vm.rules.comment_max_len))
         default = self.vm.rules.default_comment if self.vm.rules else ""
         self.comment.setPlaceholderText(f"{default} (default)" if default else "optional")
@@ -105,7 +136,11 @@ class FundingPanel(QWidget):
             self.comment.setMaxLength(self.vm.rules.comment_max_len + 1)
         self.submit_button.setEnabled(ok and not self.vm.busy)
         self.submit_button.setToolTip(why)
-        label = KIND_LABELS.get(self.vm.kind, "Send") if self.vm.kind else "Send"
-        if self.vm.rules is not None and self.vm.rules.title:
-            label = self.vm.rules.title
-        self.submit_button.setText(f"Send {label.lower()}" if self.vm.kind else "Send")
+        for row in range(self.kind.count()):  # the broker's names, once its rules are known
+            label = self.vm.kind_label(FundingKind(self.kind.itemData(row)))
+            if self.kind.itemText(row) != label:
+                self.kind.setItemText(row, label)
+        label = self.vm.kind_label()
+        self.submit_button.setText(f"Send {label.lower()}" if label else "Send")
+        context = self.vm.context_text
+        self.account.setText(context or "No account selected")

@@ -3,43 +3,66 @@ connections and theme, the status bar."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget
 
+from desktop_app import APP_DISPLAY_NAME, __version__
+from desktop_app.ui.about_dialog import AboutDialog
 from desktop_app.ui.account_lifecycle import AccountLifecycleBar
 from desktop_app.ui.accounts_panel import AccountsPanel
 from desktop_app.ui.activity_panel import ActivityPanel
+from desktop_app.ui.app_icon import apply_app_identity
 from desktop_app.ui.balance_chart import BalanceChart
+from desktop_app.ui.common import scrolling
 from desktop_app.ui.funding_panel import FundingPanel
 from desktop_app.ui.order_ticket import OrderTicketPanel
 from desktop_app.ui.positions_panel import PositionsPanel
 from desktop_app.ui.preferences_dialog import PreferencesDialog
 from desktop_app.ui.products_panel import ProductsPanel
 from desktop_app.ui.profiles_dialog import ProfilesDialog
+from desktop_app.ui.sandbox_hint import SandboxHint, ask_reset
 from desktop_app.ui.status_bar import StatusBar
 from desktop_app.ui.theme import apply_theme
+from desktop_app.viewmodels.about_vm import AboutViewModel
 from desktop_app.viewmodels.app_vm import AppViewModel
 
+# The default layout: accounts above positions above the chart (one column, so their
+# heights share out exactly), the ticket column on the right.
 DOCK_AREAS = {
-    "accounts": Qt.DockWidgetArea.TopDockWidgetArea,
+    "accounts": Qt.DockWidgetArea.LeftDockWidgetArea,
     "positions": Qt.DockWidgetArea.LeftDockWidgetArea,
     "orderTicket": Qt.DockWidgetArea.RightDockWidgetArea,
     "funding": Qt.DockWidgetArea.RightDockWidgetArea,
-    "chart": Qt.DockWidgetArea.BottomDockWidgetArea,
-    "products": Qt.DockWidgetArea.BottomDockWidgetArea,
-    "activity": Qt.DockWidgetArea.BottomDockWidgetArea,
+    "chart": Qt.DockWidgetArea.LeftDockWidgetArea,
+    "products": Qt.DockWidgetArea.LeftDockWidgetArea,
+    "activity": Qt.DockWidgetArea.LeftDockWidgetArea,
 }
+# The window's first size: this, or the screen's free area where that is smaller.
+DEFAULT_SIZE = (1600, 1000)
+# Accounts shown without scrolling at the default layout: every Sandbox account (and a
+# few more) where the screen is tall enough, three on a 720p laptop.
+ACCOUNT_ROWS_TALL, ACCOUNT_ROWS_SHORT = 8, 3
+TALL_SCREEN = 900
 
 
 class MainWindow(QMainWindow):
     def __init__(self, app_vm: AppViewModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        self.setWindowTitle("Trading Dashboard")
+        self.setWindowTitle(f"{APP_DISPLAY_NAME} {__version__}")
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            self.setWindowIcon(apply_app_identity(app))
         self.vm = app_vm
         self.setDockNestingEnabled(True)
-        self.resize(1400, 900)
+        # The ticket column runs the full height on the right (a docked-back panel may go
+        # to the top or bottom area): it is the tallest panel, and on a 720p screen it
+        # would not fit between the accounts and the chart.
+        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._restored = False
+        self._laid_out = False
 
         self.accounts = AccountsPanel(app_vm.accounts, self)
         self.lifecycle = AccountLifecycleBar(app_vm.lifecycle, app_vm.webhooks, self.accounts)
@@ -52,6 +75,8 @@ class MainWindow(QMainWindow):
         self.activity = ActivityPanel(app_vm.activity, self)
         self.status = StatusBar(app_vm.status, self)
         self.setStatusBar(self.status)
+        self.sandbox_hint = SandboxHint(app_vm.sandbox, self)
+        self.status.addWidget(self.sandbox_hint, 1)
         self.docks: dict[str, QDockWidget] = {}
         for key, title, widget in (
             ("accounts", "Accounts", self.accounts),
@@ -64,9 +89,15 @@ class MainWindow(QMainWindow):
         ):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock.{key}")
-            dock.setWidget(widget)
+            # The forms scroll when the screen is short, so filling them (an error under a
+            # field, the facts of a future) never makes the window grow.
+            dock.setWidget(scrolling(widget, f"scroll.{key}")
+                           if key in ("orderTicket", "funding", "products") else widget)
             self.addDockWidget(DOCK_AREAS[key], dock)
             self.docks[key] = dock
+        vertical = Qt.Orientation.Vertical
+        self.splitDockWidget(self.docks["accounts"], self.docks["positions"], vertical)
+        self.splitDockWidget(self.docks["positions"], self.docks["chart"], vertical)
         self.tabifyDockWidget(self.docks["orderTicket"], self.docks["funding"])
         self.docks["orderTicket"].raise_()
         self.tabifyDockWidget(self.docks["chart"], self.docks["products"])
@@ -75,12 +106,16 @@ class MainWindow(QMainWindow):
         self.profiles_dialog: ProfilesDialog | None = None
         self.preferences_dialog: PreferencesDialog | None = None
         self._build_menus()
+        self.about_dialog: AboutDialog | None = None
+        self._build_help_menu()
 
         self.accounts.preferencesRequested.connect(self.open_preferences)
         app_vm.statusMessage.connect(self.status.show_message)
         app_vm.themeChanged.connect(self._apply_theme)
         app_vm.tradeRequested.connect(self.docks["orderTicket"].raise_)
         self._apply_theme(app_vm.theme)
+        # Last: building the menus, docks and theme nudges the size by itself.
+        self._fit_to_screen()
         self._restore_layout()
 
     def _build_menus(self) -> None:
@@ -97,6 +132,19 @@ class MainWindow(QMainWindow):
         self.profiles_action.setObjectName("menu.profiles")
         self.profiles_action.triggered.connect(self.open_profiles)
         connections.addAction(self.profiles_action)
+        connections.addSeparator()
+        self.sandbox_action = QAction("Open Sandbox", self)
+        self.sandbox_action.setObjectName("menu.sandbox")
+        self.sandbox_action.setToolTip("Simulated brokers with demo money, beside your "
+                                       "connections")
+        self.sandbox_action.triggered.connect(self.vm.sandbox.open_sandbox)
+        connections.addAction(self.sandbox_action)
+        self.reset_sandbox_action = QAction("Reset Sandbox…", self)
+        self.reset_sandbox_action.setObjectName("menu.resetSandbox")
+        self.reset_sandbox_action.triggered.connect(lambda: ask_reset(self.vm.sandbox, self))
+        connections.addAction(self.reset_sandbox_action)
+        self.vm.sandbox.changed.connect(self._sandbox_changed)
+        self._sandbox_changed()
 
         view = bar.addMenu("&View")
         self.theme_action = QAction("Dark theme", self)
@@ -113,6 +161,22 @@ class MainWindow(QMainWindow):
             action.setObjectName(f"menu.show.{key}")
             view.addAction(action)
 
+    def _sandbox_changed(self) -> None:
+        sandbox = self.vm.sandbox
+        self.sandbox_action.setEnabled(sandbox.can_open)
+        self.reset_sandbox_action.setEnabled(sandbox.can_reset)
+        # The accounts' title is where a trader looks first and costs no room.
+        hint = sandbox.hint
+        self.docks["accounts"].setWindowTitle(f"Accounts — {hint}" if hint else "Accounts")
+
+    def _build_help_menu(self) -> None:
+        self.help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = QAction(f"&About {APP_DISPLAY_NAME}", self)
+        self.about_action.setObjectName("menu.about")
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.open_about)
+        self.help_menu.addAction(self.about_action)
+
     def _apply_theme(self, theme: str) -> None:
         apply_theme(theme)
         self.chart.apply_theme(theme)
@@ -120,13 +184,53 @@ class MainWindow(QMainWindow):
         if self.theme_action.isChecked() != (theme == "dark"):
             self.theme_action.setChecked(theme == "dark")
 
+    def _fit_to_screen(self) -> None:
+        """The first size: DEFAULT_SIZE within the screen's free area, centred on it."""
+        # The minimum as the docks are arranged now (tabbed), not as they were added
+        # one above the other: that one is taller than a 720p screen.
+        self.layout().activate()
+        screen = self.screen()
+        free = screen.availableGeometry() if screen is not None else QRect(0, 0, *DEFAULT_SIZE)
+        width = min(DEFAULT_SIZE[0], free.width())
+        height = min(DEFAULT_SIZE[1], free.height())
+        self.setGeometry(QRect(free.x() + (free.width() - width) // 2,
+                               free.y() + (free.height() - height) // 2, width, height))
+
     def _restore_layout(self) -> None:
         geometry = self.vm.window_geometry()
         if geometry is not None:
             self.restoreGeometry(geometry)
         state = self.vm.window_state()
         if state is not None:
-            self.restoreState(state)
+            self._restored = self.restoreState(state)
+
+    def default_dock_sizes(self) -> None:
+        """The default layout for this window's size: the ticket column about a third of
+        the width, every account visible where the window is tall, a chart below."""
+        height, width = self.height(), self.width()
+        rows = ACCOUNT_ROWS_TALL if height >= TALL_SCREEN else ACCOUNT_ROWS_SHORT
+        dock = self.docks["accounts"]
+        title_height = dock.minimumSizeHint().height() - self.accounts.minimumSizeHint().height()
+        accounts = self.accounts.height_for_rows(rows) + max(title_height, 0)
+        chart = max(150, height // 4)
+        column = [self.docks[k] for k in ("accounts", "positions", "chart")]
+        # Qt scales the sizes to the column's height: give it sizes that add up to it.
+        total = sum(d.height() for d in column)
+        positions = max(self.docks["positions"].minimumSizeHint().height(),
+                        total - accounts - chart)
+        self.resizeDocks(column, [accounts, positions, total - accounts - positions],
+                         Qt.Orientation.Vertical)
+        ticket = max(380, min(560, width // 3))
+        self.resizeDocks([self.docks["positions"], self.docks["orderTicket"]],
+                         [width - ticket, ticket], Qt.Orientation.Horizontal)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._laid_out:
+            self._laid_out = True
+            if not self._restored:
+                # Once the window has its first geometry: docks are sized within it.
+                QTimer.singleShot(0, self, self.default_dock_sizes)
 
     # --- dialogs (non-modal: open(), never exec()) -----------------------------------------
 
@@ -135,6 +239,16 @@ class MainWindow(QMainWindow):
             self.profiles_dialog = ProfilesDialog(self.vm.profiles, self)
         self.profiles_dialog.open()
         return self.profiles_dialog
+
+    def open_about(self) -> AboutDialog:
+        if self.about_dialog is None:
+            self.about_dialog = AboutDialog(AboutViewModel(), self)
+        if self.about_dialog.isVisible():  # asked again: bring it forward, no second one
+            self.about_dialog.raise_()
+            self.about_dialog.activateWindow()
+        else:
+            self.about_dialog.open()
+        return self.about_dialog
 
     def open_preferences(self) -> PreferencesDialog | None:
         vm = self.vm.preferences_vm()

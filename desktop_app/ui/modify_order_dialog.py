@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.types import OrderType, WorkingOrder
 from desktop_app.ui.common import error_label, show_error
 from desktop_app.viewmodels import formatting as fmt
+from desktop_app.viewmodels.input_numbers import field_text
 from desktop_app.viewmodels.positions_vm import PositionsViewModel
 
 
@@ -27,16 +28,21 @@ class ModifyOrderDialog(QDialog):
         self.setWindowTitle("Modify working order")
         self.vm = vm
         self.order_id = order.order_id
+        self.sent = False
+        context = vm.context
         summary = QLabel(
             f"{order.side.value} {fmt.size(order.size)} {order.name or order.symbol} · "
-            f"{fmt.order_type(order.order_type)} at {fmt.level(order.level)}", self
+            f"{fmt.order_type(order.order_type)} at {fmt.level(order.level)}"
+            + (f"\non {context.text}" if context else ""), self
         )
+        summary.setObjectName("modifyOrder.summary")
         summary.setWordWrap(True)
-        self.level = QLineEdit(fmt.level(order.level), self)
+        # Prefilled as the trader would type them in this locale (read back strictly).
+        self.level = QLineEdit(field_text(order.level), self)
         self.level.setObjectName("modifyOrder.level")
-        self.size = QLineEdit(fmt.size(order.size), self)
+        self.size = QLineEdit(field_text(order.size), self)
         self.size.setObjectName("modifyOrder.size")
-        self.stop_price = QLineEdit(fmt.level(order.stop_price), self)
+        self.stop_price = QLineEdit(field_text(order.stop_price), self)
         self.stop_price.setObjectName("modifyOrder.stopPrice")
         self.error = error_label("modifyOrder.error", self)
         form = QFormLayout()
@@ -49,7 +55,7 @@ class ModifyOrderDialog(QDialog):
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
-        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok = self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setText("Send change")
         ok.setObjectName("modifyOrder.okButton")
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setObjectName(
@@ -64,12 +70,16 @@ class ModifyOrderDialog(QDialog):
         layout.addWidget(buttons)
 
     def _send(self) -> None:
+        if self.sent:  # one press, one change
+            return
         errors, amendment = self.vm.validate_amendment(
             self.order_id, self.level.text(), self.size.text(), self.stop_price.text()
         )
         if amendment is None:
             show_error(self.error, next(iter(errors.values()), "Check the values."))
             return
+        self.sent = True
+        self.ok_button.setEnabled(False)
         self.vm.modify_order(
             self.order_id, self.level.text(), self.size.text(), self.stop_price.text()
         )

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QListView,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QTabWidget,
     QTreeView,
     QVBoxLayout,
@@ -22,8 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.types import Instrument, OrderType, Quote, Side
-from desktop_app.ui.common import error_label, set_result, show_error
+from desktop_app.ui.common import ElidedLabel, ask, error_label, set_result, show_error
 from desktop_app.ui.ticket_sizing import TicketSizingRow
+from desktop_app.viewmodels.confirmation import Confirmation
 from desktop_app.viewmodels.instrument_models import INSTRUMENT_ROLE, instrument_label
 from desktop_app.viewmodels.order_ticket_vm import (
     F_LEVEL,
@@ -46,9 +48,21 @@ class OrderTicketPanel(QWidget):
         self.vm = vm
         self.confirm_box: QMessageBox | None = None
 
+        # Which account this ticket sends to, always in view.
         self.environment = QLabel("DEMO", self)
         self.environment.setObjectName("orderTicket.environment")
         self.environment.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.environment.setMinimumWidth(56)
+        self.account = ElidedLabel(self, max_width=900)
+        self.account.setObjectName("orderTicket.account")
+        header = QHBoxLayout()
+        header.addWidget(self.environment)
+        header.addWidget(self.account, 1)
+        # Shown for a broker that does not trade through its API: where to trade.
+        self.trading_note = QLabel(self)
+        self.trading_note.setObjectName("orderTicket.tradingNote")
+        self.trading_note.setWordWrap(True)
+        self.trading_note.hide()
 
         # --- instrument sources
         self.search = QLineEdit(self)
@@ -79,9 +93,13 @@ class OrderTicketPanel(QWidget):
         self.sources.addTab(search_page, "Search")
         self.sources.addTab(self.navigation, "Browse")
         self.sources.addTab(self.watchlists, "Watchlists")
-        # The lists scroll: a short minimum keeps the window within a 1080p screen.
+        # The lists scroll: a short minimum keeps the ticket within a 720p screen, and
+        # they take only the room the form leaves (no preferred height of their own, so
+        # an error under a field shortens the list instead of pushing Buy out of view).
         for view in (self.results, self.navigation, self.watchlists):
-            view.setMinimumHeight(48)
+            view.setMinimumHeight(44)
+        self.sources.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self.sources.setMinimumHeight(110)
 
         # --- instrument and prices
         self.instrument = QLabel("No instrument chosen", self)
@@ -94,6 +112,7 @@ class OrderTicketPanel(QWidget):
         self.offer = QLabel("—", self)
         self.offer.setObjectName("orderTicket.offer")
         prices = QGridLayout()
+        prices.setVerticalSpacing(0)
         prices.addWidget(QLabel("Bid (sell)", self), 0, 0)
         prices.addWidget(QLabel("Offer (buy)", self), 0, 1)
         prices.addWidget(self.bid, 1, 0)
@@ -135,10 +154,16 @@ class OrderTicketPanel(QWidget):
             F_PROFIT: error_label("orderTicket.takeProfitError", self),
             F_STOP_PRICE: error_label("orderTicket.stopPriceError", self),
         }
+        self.size_rules = QLabel(self)
+        self.size_rules.setObjectName("orderTicket.sizeRules")
+        self.size_rules.setStyleSheet("color: #8a8a8a;")
         form = QFormLayout()
+        form.setVerticalSpacing(4)
         self.size_label = QLabel("Size", self)
         self.size_label.setObjectName("orderTicket.sizeLabel")
-        form.addRow(self.size_label, self._with_error(self.quantity, self.errors[F_SIZE]))
+        size_box = self._with_error(self.quantity, self.errors[F_SIZE])
+        size_box.layout().addWidget(self.size_rules)
+        form.addRow(self.size_label, size_box)
         self.sizing = TicketSizingRow(vm.sizing, self)
         form.addRow("", self.sizing)
         form.addRow("Type", self.order_type)
@@ -164,7 +189,9 @@ class OrderTicketPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.environment)
+        layout.setSpacing(4)
+        layout.addLayout(header)
+        layout.addWidget(self.trading_note)
         layout.addWidget(self.sources, 1)
         layout.addWidget(self.search_status)
         layout.addWidget(self.instrument)
@@ -198,6 +225,8 @@ class OrderTicketPanel(QWidget):
         vm.stateChanged.connect(self._update_state)
         vm.resultChanged.connect(lambda text, ok: set_result(self.result, text, ok))
         vm.confirmationRequested.connect(self._confirm)
+        vm.duplicateSuspected.connect(self._confirm_duplicate)
+        vm.confirmationWithdrawn.connect(self._drop_confirmation)
         vm.searchStatus.connect(self.search_status.setText)
         vm.inputsChanged.connect(self._show_inputs)
         vm.factsChanged.connect(self._show_facts)
@@ -205,6 +234,7 @@ class OrderTicketPanel(QWidget):
         self._show_instrument(vm.instrument)
         self._show_inputs()
         self._update_state()
+        set_result(self.result, vm.result_text, vm.result_ok)
 
     def _show_inputs(self) -> None:
         """Values the view-model holds but the widgets do not show yet (set from code).
@@ -270,8 +300,11 @@ class OrderTicketPanel(QWidget):
         style = UP_STYLE if direction > 0 else DOWN_STYLE if direction < 0 else ""
         self.bid.setStyleSheet(style)
         self.offer.setStyleSheet(style)
-        self.sell_button.setText(f"Sell {self.vm.bid_text}" if quote else "Sell")
-        self.buy_button.setText(f"Buy {self.vm.offer_text}" if quote else "Buy")
+        self._show_buttons()
+
+    def _show_buttons(self) -> None:
+        self.sell_button.setText(self.vm.button_text(Side.SELL))
+        self.buy_button.setText(self.vm.button_text(Side.BUY))
 
     def _show_errors(self, errors: dict[str, str]) -> None:
         for key, label in self.errors.items():
@@ -283,6 +316,11 @@ class OrderTicketPanel(QWidget):
         self.environment.setProperty("live", "true" if state.live else "false")
         self.environment.style().unpolish(self.environment)
         self.environment.style().polish(self.environment)
+        context = self.vm.context
+        self.account.setText(context.text if context else "No account selected")
+        self.account.setToolTip(context.tooltip if context else "")
+        self.size_rules.setText(self.vm.size_rules_text)
+        self._show_buttons()
         for row, (_ot, enabled, why) in enumerate(state.order_types):
             item = self._types.item(row)
             item.setEnabled(enabled)
@@ -308,35 +346,34 @@ class OrderTicketPanel(QWidget):
         if state.can_send or state.market_status:
             market = " ".join([market, *sorted(blocked)]).strip()
         self.market_status.setText(market)
-        self.search.setEnabled(self.vm.account is not None)
+        self.search.setEnabled(self.vm.account is not None and state.trading)
+        # Nothing on the ticket can be used on a broker that does not trade here.
+        for widget in (self.sources, self.quantity, self.order_type):
+            widget.setEnabled(state.trading)
+            widget.setToolTip(state.trading_why)
+        if not state.trading:  # (their own rules set these above otherwise)
+            for widget in (self.level, self.stop_price, self.stop_loss, self.take_profit):
+                widget.setEnabled(False)
+                widget.setToolTip(state.trading_why)
+        self.trading_note.setText(state.trading_why)
+        self.trading_note.setVisible(not state.trading)
 
-    def _confirm(self, summary: str) -> None:
-        """LIVE orders: a non-modal confirmation (open(), never exec())."""
-        if self.confirm_box is not None:
-            # The view-model already dropped that request for this newer one.
-            old, self.confirm_box = self.confirm_box, None
-            old.finished.disconnect()
-            old.close()
-        box = QMessageBox(QMessageBox.Icon.Warning, "Confirm LIVE order",
-                          f"Send this order with real money?\n\n{summary}",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.setObjectName("orderTicket.confirmDialog")
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        box.button(QMessageBox.StandardButton.Yes).setObjectName("orderTicket.confirmYes")
-        box.button(QMessageBox.StandardButton.No).setObjectName("orderTicket.confirmNo")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        answered = []
+    def _confirm(self, question: Confirmation) -> None:
+        """A LIVE or unusual order: the view-model holds it until answered."""
+        self._ask(question, "orderTicket.confirmDialog", self.vm.confirm)
 
-        def clicked(button: object) -> None:
-            answered.append(True)
-            self.vm.confirm(button is box.button(QMessageBox.StandardButton.Yes))
+    def _confirm_duplicate(self, question: Confirmation) -> None:
+        """The hub saw the same order moments ago: send a second one?"""
+        self._ask(question, "orderTicket.duplicateDialog", self.vm.confirm_duplicate)
 
-        def finished(_result: int) -> None:
-            self.confirm_box = None
-            if not answered:  # closed with Esc or the title bar: not confirmed
-                self.vm.confirm(False)
+    def _ask(self, question: Confirmation, name: str, answer) -> None:
+        self._drop_confirmation()
+        self.confirm_box = ask(self, question, name, answer)
+        self.confirm_box.finished.connect(lambda _r: setattr(self, "confirm_box", None))
 
-        box.buttonClicked.connect(clicked)
-        box.finished.connect(finished)
-        self.confirm_box = box
-        box.open()
+    def _drop_confirmation(self) -> None:
+        """The view-model dropped the order it asked about (account or instrument changed)."""
+        box, self.confirm_box = self.confirm_box, None
+        if box is not None:
+            box.finished.disconnect()
+            box.close()

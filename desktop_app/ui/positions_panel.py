@@ -16,8 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui.common import set_result, table_view
+from desktop_app.ui.common import ElidedLabel, ask, set_result, table_view
 from desktop_app.ui.modify_order_dialog import ModifyOrderDialog
+from desktop_app.viewmodels.confirmation import Confirmation
 from desktop_app.viewmodels.keyed_table import KEY_ROLE
 from desktop_app.viewmodels.positions_vm import PositionsViewModel
 
@@ -49,11 +50,13 @@ class PositionsPanel(QWidget):
         self.close_all_button = QPushButton("Close all", self)
         self.close_all_button.setObjectName("positions.closeAllButton")
         self.modify_dialog: ModifyOrderDialog | None = None
-        self.close_all_box: QMessageBox | None = None
-        self.message = QLabel(self)
+        self.confirm_box: QMessageBox | None = None
+        self.account = ElidedLabel(self, max_width=1200)
+        self.account.setObjectName("positions.account")
+        # One line (whole in the tooltip and the activity log): a long outcome never
+        # makes the panel, and so the window, taller.
+        self.message = ElidedLabel(self, max_width=4000)
         self.message.setObjectName("positions.message")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setVisible(False)
 
         split = QSplitter(Qt.Orientation.Vertical, self)
@@ -72,13 +75,14 @@ class PositionsPanel(QWidget):
         split.addWidget(self.lower_tabs)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(split)
+        layout.addWidget(self.account)
+        layout.addWidget(split, 1)
         layout.addWidget(self.message)
 
         self.close_button.clicked.connect(self._close_selected)
         self.cancel_button.clicked.connect(self._cancel_selected)
         self.modify_button.clicked.connect(self._modify_selected)
-        self.close_all_button.clicked.connect(self._confirm_close_all)
+        self.close_all_button.clicked.connect(lambda: vm.close_all())
         self.history_button.clicked.connect(lambda: vm.load_history())
         self.lower_tabs.currentChanged.connect(self._tab_shown)
         self.positions_table.selectionModel().selectionChanged.connect(self._update)
@@ -88,7 +92,9 @@ class PositionsPanel(QWidget):
         vm.positions.rowsRemoved.connect(self._update)
         vm.orders.modelReset.connect(self._update)
         vm.orders.rowsRemoved.connect(self._update)
-        vm.actionDone.connect(lambda text, ok: set_result(self.message, text, ok))
+        vm.messageChanged.connect(self._show_message)
+        vm.confirmationRequested.connect(self._confirm)
+        vm.confirmationWithdrawn.connect(self._drop_confirmation)
         self._update()
 
     def _group(self, title: str, table: QTableView, *buttons: QPushButton) -> QGroupBox:
@@ -104,14 +110,33 @@ class PositionsPanel(QWidget):
         return box
 
     def _close_selected(self) -> None:
+        """Close the position selected when Close was pressed (by its key); the selection
+        ends there, so a second press has nothing to act on."""
         key = _selected_key(self.positions_table)
         if key is not None:
+            self.positions_table.clearSelection()
             self.vm.close_position(key)
 
     def _cancel_selected(self) -> None:
         key = _selected_key(self.orders_table)
         if key is not None:
+            self.orders_table.clearSelection()
             self.vm.cancel_order(key)
+
+    def _show_message(self, text: str, ok: bool) -> None:
+        set_result(self.message, text, ok)
+        self.message.setToolTip(text)
+
+    def _confirm(self, question: Confirmation) -> None:
+        self._drop_confirmation()
+        self.confirm_box = ask(self, question, "positions.confirmDialog", self.vm.confirm)
+        self.confirm_box.finished.connect(lambda _r: setattr(self, "confirm_box", None))
+
+    def _drop_confirmation(self) -> None:
+        box, self.confirm_box = self.confirm_box, None
+        if box is not None:
+            box.finished.disconnect()
+            box.close()
 
     def _tab_shown(self, index: int) -> None:
         # Read once when first shown; after that the trader refreshes it.
@@ -121,6 +146,9 @@ class PositionsPanel(QWidget):
             self.vm.load_history()
 
     def _modify_selected(self) -> None:
+        if self.modify_dialog is not None:  # one dialog at a time (a double click)
+            self.modify_dialog.raise_()
+            return
         key = _selected_key(self.orders_table)
         order = self.vm.working_order(key) if key is not None else None
         if order is None:
@@ -131,38 +159,21 @@ class PositionsPanel(QWidget):
         dialog.finished.connect(lambda _r: setattr(self, "modify_dialog", None))
         dialog.open()
 
-    def _confirm_close_all(self) -> None:
-        """Non-modal (open(), never exec()): the loop keeps running while it asks."""
-        count = self.vm.positions.rowCount()
-        box = QMessageBox(
-            QMessageBox.Icon.Warning, "Close all positions",
-            f"Close all {count} open position(s) of this account at the market?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self,
-        )
-        box.setObjectName("positions.closeAllConfirm")
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        box.button(QMessageBox.StandardButton.Yes).setObjectName("positions.closeAllYes")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-
-        def clicked(button: object) -> None:
-            if button is box.button(QMessageBox.StandardButton.Yes):
-                self.vm.close_all()
-
-        box.buttonClicked.connect(clicked)
-        box.finished.connect(lambda _r: setattr(self, "close_all_box", None))
-        self.close_all_box = box
-        box.open()
-
     def _update(self, *_args: object) -> None:
+        context = self.vm.context
+        self.account.setText(f"Positions of {context.text}" if context else "No account selected")
+        self.account.setToolTip(context.tooltip if context else "")
         enabled, why = self.vm.close_state()
         key = _selected_key(self.positions_table)
-        busy = key is not None and self.vm.is_busy("close", key)
+        busy = key is not None and (self.vm.is_busy("close", key)
+                                    or self.vm.is_finished("close", key))
         self.close_button.setEnabled(enabled and key is not None and not busy)
         self.close_button.setToolTip(why if not enabled else
                                      ("Select a position." if key is None else why))
         enabled, why = self.vm.cancel_state()
         key = _selected_key(self.orders_table)
-        busy = key is not None and self.vm.is_busy("cancel", key)
+        busy = key is not None and (self.vm.is_busy("cancel", key)
+                                    or self.vm.is_finished("cancel", key))
         self.cancel_button.setEnabled(enabled and key is not None and not busy)
         self.cancel_button.setToolTip(why if not enabled else
                                       ("Select a working order." if key is None else why))

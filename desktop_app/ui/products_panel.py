@@ -105,8 +105,6 @@ class ProductsPanel(QWidget):
         index = self.screen.findData(current)
         if index >= 0 and index != self.screen.currentIndex():
             self.screen.setCurrentIndex(index)
-        if not ok:
-            self.status.setText(why)
         caps = self.vm.capabilities()
         self.plot.setVisible(bool(caps and caps.quote_history))
         self._show_details()

@@ -3,11 +3,14 @@ from the broker's credential fields; secret ones are typed in password mode."""
 
 from __future__ import annotations
 
+import asyncio
+
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -15,14 +18,14 @@ from PySide6.QtWidgets import (
     QListView,
     QMessageBox,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_app.domain.types import Environment
 from desktop_app.ui.common import set_result
-from desktop_app.ui.private_key_input import PrivateKeyInput
-from desktop_app.viewmodels.private_key import PrivateKeyField
+from desktop_app.ui.owner_dialog import OwnerDialog
 from desktop_app.viewmodels.profiles_vm import (
     CONNECTION_ID_ROLE,
     F_NAME,
@@ -39,9 +42,9 @@ class ProfilesDialog(QDialog):
         self.setWindowTitle("Connections")
         self.vm = vm
         self.form: ProfileForm | None = None
+        self.remove_box: QMessageBox | None = None
         self.field_edits: dict[str, QLineEdit] = {}
         self.field_flags: dict[str, QCheckBox] = {}
-        self.field_keys: dict[str, PrivateKeyInput] = {}
 
         self.list = QListView(self)
         self.list.setObjectName("profiles.list")
@@ -80,6 +83,11 @@ class ProfilesDialog(QDialog):
         self.save_button.setObjectName("profiles.saveButton")
         self.close_button = QPushButton("Close", self)
         self.close_button.setObjectName("profiles.closeButton")
+        # The account holder's name the broker keeps (LWork), for a saved connection.
+        self.owner_button = QPushButton("Holder's name…", self)
+        self.owner_button.setObjectName("profiles.ownerButton")
+        self.owner_dialog: OwnerDialog | None = None
+        self.key_dialog: QFileDialog | None = None
 
         left = QVBoxLayout()
         left.addWidget(self.list)
@@ -100,6 +108,7 @@ class ProfilesDialog(QDialog):
         right.addWidget(self.message)
         right.addStretch(1)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.owner_button)
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.close_button)
@@ -112,13 +121,14 @@ class ProfilesDialog(QDialog):
         self.remove_button.clicked.connect(self._ask_remove)
         self.save_button.clicked.connect(self._save)
         self.close_button.clicked.connect(self.reject)
+        self.owner_button.clicked.connect(self._open_owner)
         self.list.clicked.connect(self._edit)
         self.broker.currentIndexChanged.connect(self._broker_changed)
         self.environment.currentIndexChanged.connect(lambda _i: self._update_live())
         vm.failed.connect(lambda text: set_result(self.message, text, False))
         vm.saved.connect(self._saved)
         vm.removed.connect(lambda _cid: self.start_form(self.vm.new_form(self._broker())))
-        vm.busyChanged.connect(lambda busy: self.save_button.setEnabled(not busy))
+        vm.busyChanged.connect(self._busy_changed)
         self.start_form(vm.new_form())
 
     # --- form ---------------------------------------------------------------------------
@@ -137,6 +147,9 @@ class ProfilesDialog(QDialog):
         self._build_fields(form)
         self.live_opt_in.setChecked(form.live_opt_in)
         self.remove_button.setEnabled(editing)
+        offered, why = self.vm.owner_state(form.connection_id)
+        self.owner_button.setVisible(editing and offered)
+        self.owner_button.setToolTip(why or "The name the broker keeps for the holder.")
         self.save_button.setText("Save and reconnect" if editing else "Save and connect")
         set_result(self.message, "", True)
         if not editing:
@@ -147,7 +160,6 @@ class ProfilesDialog(QDialog):
             self.fields_form.removeRow(0)
         self.field_edits.clear()
         self.field_flags.clear()
-        self.field_keys.clear()
         info = self.vm.broker_info(form.broker)
         self.environment.blockSignals(True)
         self.environment.clear()
@@ -164,15 +176,9 @@ class ProfilesDialog(QDialog):
                 self.fields_form.addRow("", box)
                 self.field_flags[field.name] = box
                 continue
-            if field.private_key:
-                key = PrivateKeyInput(
-                    PrivateKeyField(field.name, self, keep_unchanged=editing), self)
-                self.fields_form.addRow(field.label + ("" if field.optional else " *"), key)
-                self.field_keys[field.name] = key
-                continue
             edit = QLineEdit(self)
             edit.setObjectName(f"profiles.field.{field.name}")
-            if field.secret:
+            if field.secret or field.private_key:
                 edit.setEchoMode(QLineEdit.EchoMode.Password)
                 edit.setPlaceholderText(
                     "unchanged (type to replace)" if editing else field.placeholder
@@ -181,9 +187,59 @@ class ProfilesDialog(QDialog):
                 edit.setPlaceholderText(field.placeholder)
                 edit.setText(form.values.get(field.name, ""))
             label = field.label + ("" if field.optional else " *")
-            self.fields_form.addRow(label, edit)
+            self.fields_form.addRow(label, self._with_key_file(field.name, edit)
+                                    if field.private_key else edit)
             self.field_edits[field.name] = edit
         self._update_live()
+
+    def _with_key_file(self, name: str, edit: QLineEdit) -> QWidget:
+        """A private key is pasted, or read from the file the trader chooses."""
+        button = QToolButton(self)
+        button.setObjectName(f"profiles.field.{name}.file")
+        button.setText("File…")
+        button.setToolTip("Read the key from a PEM file (kept in the keyring, not the path)")
+        button.clicked.connect(lambda: self._choose_key_file(edit))
+        box = QWidget(self)
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(edit, 1)
+        row.addWidget(button)
+        return box
+
+    def _choose_key_file(self, edit: QLineEdit) -> None:
+        if self.key_dialog is not None:
+            return  # one is open already
+        dialog = QFileDialog(self, "Choose the private key file")
+        dialog.setObjectName("profiles.keyFileDialog")
+        dialog.setNameFilters(["Keys (*.pem *.key *.txt)", "All files (*)"])
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.key_dialog = dialog
+
+        def read(future: asyncio.Future[str | None]) -> None:
+            text = None if future.cancelled() else future.result()
+            # The form may have been rebuilt (another broker) while the file was read.
+            if text and edit in self.field_edits.values():
+                edit.setText(text)
+
+        def chosen(path: str) -> None:
+            self.vm.read_key_file(path).add_done_callback(read)
+
+        dialog.fileSelected.connect(chosen)
+        dialog.finished.connect(lambda _r: setattr(self, "key_dialog", None))
+        dialog.open()
+
+    def _open_owner(self) -> None:
+        form = self.form
+        if form is None or form.connection_id is None:
+            return
+        if self.owner_dialog is not None:
+            self.owner_dialog.raise_()
+            return
+        dialog = OwnerDialog(self.vm.owner_vm(form.connection_id), form.name, self)
+        dialog.destroyed.connect(lambda _o=None: setattr(self, "owner_dialog", None))
+        self.owner_dialog = dialog
+        dialog.open()
 
     def _broker_changed(self, _row: int) -> None:
         broker = self._broker()
@@ -211,7 +267,6 @@ class ProfilesDialog(QDialog):
             values={
                 **{name: edit.text() for name, edit in self.field_edits.items()},
                 **{n: "true" if b.isChecked() else "false" for n, b in self.field_flags.items()},
-                **{name: key.text() for name, key in self.field_keys.items()},
             },
             live_opt_in=self.live_opt_in.isChecked(),
             sandbox=base.sandbox,
@@ -237,8 +292,6 @@ class ProfilesDialog(QDialog):
         for edit in self.field_edits.values():
             if edit.echoMode() == QLineEdit.EchoMode.Password:
                 edit.clear()
-        for key in self.field_keys.values():
-            key.vm.clear()
         form = self.vm.edit_form(connection_id)
         if form is not None:
             self.start_form(form)
@@ -253,9 +306,17 @@ class ProfilesDialog(QDialog):
         if form is not None:
             self.start_form(form)
 
+    def _busy_changed(self, busy: bool) -> None:
+        self.save_button.setEnabled(not busy)
+        editing = self.form is not None and self.form.connection_id is not None
+        self.remove_button.setEnabled(editing and not busy)
+
     def _ask_remove(self) -> None:
         form = self.form
-        if form is None or form.connection_id is None:
+        if form is None or form.connection_id is None or self.vm.busy:
+            return
+        if self.remove_box is not None:  # asked already (a double click): one question
+            self.remove_box.raise_()
             return
         connection_id = form.connection_id
         box = QMessageBox(
@@ -270,4 +331,6 @@ class ProfilesDialog(QDialog):
             lambda b: self.vm.remove(connection_id)
             if b is box.button(QMessageBox.StandardButton.Yes) else None
         )
+        box.finished.connect(lambda _r: setattr(self, "remove_box", None))
+        self.remove_box = box
         box.open()

@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.types import WebhookAction
-from desktop_app.ui.common import set_result, table_view
+from desktop_app.ui.common import ask, set_result, table_view
+from desktop_app.viewmodels.confirmation import Confirmation
 from desktop_app.viewmodels.webhooks_vm import WebhooksViewModel
 
 LABELS = {
@@ -87,26 +88,15 @@ class WebhooksDialog(QDialog):
         if rows:
             self.vm.select(self.vm.model.item(rows[0]).webhook_id)
 
-    def _ask(self, text: str) -> None:
-        if self.confirm_box is not None:
+    def _ask(self, question: Confirmation) -> None:
+        if self.confirm_box is not None:  # asked already (a double click): one question
             self.confirm_box.raise_()
             return
-        box = QMessageBox(QMessageBox.Icon.Question, "Delete webhook", text,
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.setObjectName("webhooks.confirmDelete")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        yes = box.button(QMessageBox.StandardButton.Yes)
-        yes.setObjectName("webhooks.confirmDeleteYes")
-        box.button(QMessageBox.StandardButton.No).setObjectName("webhooks.confirmDeleteNo")
-        box.buttonClicked.connect(lambda b: self.vm.confirm(b is yes))
-        box.finished.connect(self._asked)
-        self.confirm_box = box
-        box.open()
+        self.confirm_box = ask(self, question, "webhooks.confirmDelete", self._answer)
 
-    def _asked(self, _result: int) -> None:
+    def _answer(self, accepted: bool) -> None:
         self.confirm_box = None
-        if self.vm.awaiting_answer:
-            self.vm.confirm(False)  # closed without an answer: nothing is deleted
+        self.vm.confirm(accepted)
 
     def _result(self, text: str, ok: bool) -> None:
         set_result(self.result_label, text, ok)

@@ -40,6 +40,7 @@ from desktop_app.domain.types import (
 )
 from desktop_app.session.events import AccountsUpdated, ConnectionChanged
 from desktop_app.viewmodels.base import HubViewModel
+from desktop_app.viewmodels.confirmation import LIVE_REASON, Confirmation
 from desktop_app.viewmodels.tasks import error_text, resolve_with
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ def choice_label(f: FormField, value: str) -> str:
 class AccountLifecycleViewModel(HubViewModel):
     stateChanged = Signal()
     resultChanged = Signal(str, bool)  # text, ok
-    confirmationRequested = Signal(str)  # a LIVE write waiting for confirm()
+    confirmationRequested = Signal(object)  # Confirmation: a LIVE write, answer confirm()
     accountOpened = Signal(object)  # AccountRef of a new account
 
     def __init__(self, hub: Hub, parent: QObject | None = None) -> None:
@@ -272,7 +273,10 @@ class AccountLifecycleViewModel(HubViewModel):
             self._pending = (what, run, future)
             self._set_result(WAITING, False)
             self.stateChanged.emit()
-            self.confirmationRequested.emit(f"{what} on a LIVE connection?")
+            self.confirmationRequested.emit(Confirmation(
+                title="Confirm on a LIVE account", summary=f"{what}?",
+                reasons=(LIVE_REASON,), live=True, yes_text="Send",
+            ))
             return future
         self._start(what, run, future)
         return future

@@ -31,6 +31,7 @@ STALE_AFTER = timedelta(seconds=30)
 STALE_COLOUR = QColor("#8a8a8a")
 _FONT = int(Qt.ItemDataRole.FontRole)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,19 +67,46 @@ def _connection_text(row: AccountRow) -> str:
     return f"{row.connection_name} ({row.state.value})"
 
 
+# Long texts (a connection's error) go to the tooltip; the cell keeps a short start, so
+# no message can widen the column and push the balances off the screen.
+SHORT_MESSAGE = 48
+ACTIVE_MARK = "★"
+HEADER_TIPS = {
+    "Account": f"{ACTIVE_MARK} marks the session's active account: the one the broker "
+               "trades on when it keeps one active account per login (Capital.com). "
+               "“Make active” changes it.",
+    "Updated": "When the balance was last refreshed; “stale” when that is too long ago.",
+    "Details": "The broker's further figures; hover a row for all of them.",
+}
+
+
+def short(text: str, limit: int = SHORT_MESSAGE) -> str:
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+
+
 def _account_text(row: AccountRow) -> str:
     if row.account is None:
-        return row.message or "no accounts"
+        return f"⚠ {short(row.message)}" if row.message else "no accounts"
     name = row.account.name or row.account.ref.account_id
-    return f"{name} ★" if row.account.active else name
+    return f"{name} {ACTIVE_MARK}" if row.account.active else name
+
+
+def _placed(row: AccountRow) -> list[str]:
+    """Where an account sits and whose it is, for brokers with more than one server or
+    holder per login (LWork: "MT4 demo", "MT4-Demo / demoforex", the holder)."""
+    account = row.account
+    if account is None or not (account.group or account.owner):
+        return []
+    return [t for t in (account.kind, account.group, account.owner) if t]
 
 
 def _details_text(row: AccountRow) -> str:
     """The broker's further figures (margins, realized P/L, invested, leverage)."""
     bal = row.balance
     if bal is None:
-        return ""
-    extra = []
+        return " · ".join(_placed(row))
+    extra = _placed(row)
     if bal.realized_profit_loss is not None:
         extra.append(f"Realized P/L {fmt.signed_money(bal.realized_profit_loss)}")
     if bal.margin is not None:
@@ -106,7 +134,8 @@ ACCOUNT_COLUMNS: tuple[Column[AccountRow], ...] = (
     Column("Status", ("account", "state"), _status_text, _status_text),
     # Computed when shown, from the model's clock (see AccountsTableModel.tick).
     Column("Updated", ("balance", "state"), lambda r: "", lambda r: 0.0),
-    Column("Details", ("balance",), lambda r: _details_text(r), lambda r: _details_text(r)),
+    Column("Details", ("balance", "account"), lambda r: _details_text(r),
+           lambda r: _details_text(r)),
 )
 AGE_COLUMN = next(i for i, c in enumerate(ACCOUNT_COLUMNS) if c.title == "Updated")
 
@@ -199,7 +228,7 @@ class AccountsTableModel(KeyedTableModel[AccountRow]):
         if column == 1 and item.account is not None:
             active = " (the session's active account)" if item.account.active else ""
             return f"{item.account.ref.account_id}{active}"
-        if column == 0 and item.message:
+        if column in (0, 1) and item.message:
             return item.message
         if item.balance is not None and item.balance.details and column >= 2:
             return "\n".join(
@@ -207,6 +236,11 @@ class AccountsTableModel(KeyedTableModel[AccountRow]):
                 for f in item.balance.details
             )
         return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if role == _TOOLTIP and orientation == Qt.Orientation.Horizontal:
+            return HEADER_TIPS.get(self.columns[section].title)
+        return super().headerData(section, orientation, role)
 
     def row_for_account(self, ref: AccountRef) -> int:
         return self.row_of(account_key(ref))

@@ -19,6 +19,7 @@ from PySide6.QtCore import QByteArray, QObject, Signal
 
 from desktop_app.domain.types import AccountRef
 from desktop_app.session.events import Topic
+from desktop_app.viewmodels.account_context import account_context
 from desktop_app.viewmodels.account_lifecycle_vm import AccountLifecycleViewModel
 from desktop_app.viewmodels.accounts_vm import AccountsViewModel
 from desktop_app.viewmodels.activity_vm import KIND_FUNDING, KIND_ORDER, ActivityViewModel
@@ -30,6 +31,7 @@ from desktop_app.viewmodels.positions_vm import PositionsViewModel
 from desktop_app.viewmodels.preferences_vm import PreferencesViewModel
 from desktop_app.viewmodels.products_vm import ProductsViewModel
 from desktop_app.viewmodels.profiles_vm import ProfilesViewModel
+from desktop_app.viewmodels.sandbox_vm import SandboxViewModel
 from desktop_app.viewmodels.status_vm import StatusViewModel
 from desktop_app.viewmodels.tasks import TaskRunner
 from desktop_app.viewmodels.webhooks_vm import WebhooksViewModel
@@ -79,13 +81,14 @@ class AppViewModel(QObject):
         self.chart = BalanceChartViewModel(hub, self)
         self.products = ProductsViewModel(hub, self)
         self.profiles = ProfilesViewModel(hub, self)
+        self.sandbox = SandboxViewModel(hub, settings, self)  # controller set by the runtime
         self.lifecycle = AccountLifecycleViewModel(hub, self)
         self.webhooks = WebhooksViewModel(hub, self)
         self._preferences: list[PreferencesViewModel] = []  # open ones, one per dialog
         self._children: list[HubViewModel] = [
             self.activity, self.status, self.accounts, self.positions, self.ticket,
-            self.funding, self.chart, self.products, self.profiles, self.lifecycle,
-            self.webhooks,
+            self.funding, self.chart, self.products, self.profiles, self.sandbox,
+            self.lifecycle, self.webhooks,
         ]
         for child in self._children:
             child.error.connect(self.report_error)
@@ -94,12 +97,13 @@ class AppViewModel(QObject):
         self.accounts.message.connect(self.statusMessage)
         self.status.message.connect(self.statusMessage)
         self.ticket.quoteSymbolsChanged.connect(self._update_focus)
-        self.ticket.resultChanged.connect(self._on_order_result)
+        self.ticket.orderOutcome.connect(self._on_order_result)
         self.positions.actionDone.connect(self._on_position_action)
-        self.funding.resultChanged.connect(self._on_funding_result)
+        self.funding.outcome.connect(self._on_funding_result)
         self.products.tradeRequested.connect(self._trade_product)
         self.profiles.failed.connect(self.statusMessage)
         self.lifecycle.resultChanged.connect(self._on_lifecycle_result)
+        self.sandbox.message.connect(self.statusMessage)
         if settings.load_warning:
             self.activity.add_error(settings.load_warning)
         self._on_selection(self.accounts.selected)
@@ -111,6 +115,8 @@ class AppViewModel(QObject):
         return self.accounts.selected
 
     def _on_selection(self, ref: AccountRef | None) -> None:
+        # Said when the trader moves from one account to another (not at start-up).
+        retarget = ref is not None and self.positions.account not in (None, ref)
         self.positions.set_account(ref)
         self.ticket.set_account(ref)
         self.funding.set_account(ref)
@@ -122,6 +128,9 @@ class AppViewModel(QObject):
             self.settings.selected_account = ref
             self.saves.start(self.settings.save_async())
         self.selectionChanged.emit(ref)
+        context = account_context(self.hub, ref)
+        if retarget and context is not None:
+            self.statusMessage.emit(f"Ticket, positions, funding and chart now on {context.text}")
 
     def _trade_product(self, instrument: object) -> None:
         """"Trade in ticket" from the products view: the ticket takes the product."""
@@ -181,8 +190,6 @@ class AppViewModel(QObject):
         self.statusMessage.emit(text)
 
     def _on_order_result(self, text: str, ok: bool) -> None:
-        if text.startswith(("Sending", "LIVE order waiting")):
-            return
         self.activity.add_event(KIND_ORDER, text, failed=not ok)
 
     def _on_position_action(self, text: str, ok: bool) -> None:
@@ -195,8 +202,7 @@ class AppViewModel(QObject):
             self.statusMessage.emit(text)
 
     def _on_funding_result(self, text: str, ok: bool) -> None:
-        if text != "Sending…":
-            self.activity.add_event(KIND_FUNDING, text, failed=not ok)
+        self.activity.add_event(KIND_FUNDING, text, failed=not ok)
 
     # --- theme and window layout ----------------------------------------------------------
 

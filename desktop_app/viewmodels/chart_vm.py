@@ -29,7 +29,35 @@ MAX_POINTS = 2000
 # point at most this often; a changed one is added at once.
 SAME_VALUE_SECONDS = 5.0
 
+# The smallest vertical span the chart shows, as a fraction of the value: a $0.06 dip
+# on $10,000 is a flat line, not a cliff that fills the chart.
+MIN_RANGE_FRACTION = 0.001
+
 _Point = tuple[datetime, Decimal, Decimal]  # at, balance, equity
+
+
+def hold_steps(times: list[float], values: list[float]) -> tuple[list[float], list[float]]:
+    """A balance as steps: each value holds until the next one is seen, then jumps.
+
+    Drawn point to point, two snapshots half a minute apart around a trade show a slope
+    (the balance never moved gradually); held, they show the jump where it was seen.
+    """
+    if len(times) < 2:
+        return list(times), list(values)
+    xs, ys = [times[0]], [values[0]]
+    for at, value, previous in zip(times[1:], values[1:], values[:-1], strict=True):
+        if value != previous:
+            xs.append(at)
+            ys.append(previous)
+        xs.append(at)
+        ys.append(value)
+    return xs, ys
+
+
+def min_y_range(*series: list[float]) -> float:
+    """The least vertical span worth showing for these values (MIN_RANGE_FRACTION)."""
+    largest = max((abs(v) for values in series for v in values), default=0.0)
+    return max(largest * MIN_RANGE_FRACTION, 0.01)
 
 
 class BalanceChartViewModel(HubViewModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from desktop_app.domain.money import format_duration, utc_now
 from desktop_app.domain.types import Fact, OrderType
@@ -27,6 +27,14 @@ def size(value: Decimal | None) -> str:
     if value is None:
         return ""
     text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def grouped(value: Decimal | None) -> str:
+    """A size or bound with thousands separators and no trailing zeros: 100,000,000."""
+    if value is None:
+        return ""
+    text = f"{value:,f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -67,17 +75,3 @@ def period(seconds: float) -> str:
 
 def duration(value: timedelta) -> str:
     return format_duration(value)
-
-
-def parse_decimal(text: str) -> Decimal | None:
-    """A number typed by a person: blanks -> None; commas as thousands separators."""
-    cleaned = text.strip().replace(",", "").replace(" ", "")
-    if not cleaned:
-        return None
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(f"“{text.strip()}” is not a number") from None
-    if not value.is_finite():
-        raise ValueError(f"“{text.strip()}” is not a number")
-    return value

@@ -70,6 +70,7 @@ class ProductsViewModel(HubViewModel):
         self.history: list[PricePoint] = []
         self._seq = 0
         self._detail_seq = 0
+        self._showing_why = False  # the status says why nothing can be found (yet)
 
     def capabilities(self) -> Capabilities | None:
         return self.hub.capabilities(self.account.connection) if self.account else None
@@ -101,12 +102,27 @@ class ProductsViewModel(HubViewModel):
             self.screen = None
             self.model.clear()
             self._select(None)
+            self._seq += 1  # a search still on its way was for the other broker
+            self.statusChanged.emit("")
+            self._showing_why = False
+        self._show_availability()
         self.stateChanged.emit()
 
     def refresh_capabilities(self) -> None:
         if self.screen is not None and self.screen not in self.screens():
             self.screen = None
+        self._show_availability()
         self.stateChanged.emit()
+
+    def _show_availability(self) -> None:
+        """Say why nothing can be found while that is so, and stop saying it after."""
+        ok, why = self.availability()
+        if not ok:
+            self.statusChanged.emit(why)
+            self._showing_why = True
+        elif self._showing_why:
+            self.statusChanged.emit("")
+            self._showing_why = False
 
     # --- finding products ----------------------------------------------------------
 
@@ -125,7 +141,9 @@ class ProductsViewModel(HubViewModel):
         ok, why = self.availability()
         if not ok or self.account is None:
             self.statusChanged.emit(why)
+            self._showing_why = True
             return []
+        self._showing_why = False
         caps = self.capabilities()
         if self.screen is None and not text.strip():
             self.model.apply([])

@@ -20,7 +20,7 @@ from desktop_app.domain.config import ConnectionProfile, CredentialField
 from desktop_app.domain.types import Environment
 from desktop_app.session.events import ConnectionChanged
 from desktop_app.viewmodels.base import HubViewModel
-from desktop_app.viewmodels.private_key import pem_problem
+from desktop_app.viewmodels.owner_vm import OwnerViewModel, owner_rename_offered
 from desktop_app.viewmodels.tasks import error_text, resolve_with
 
 if TYPE_CHECKING:
@@ -161,12 +161,9 @@ class ProfilesViewModel(HubViewModel):
         editing = form.connection_id is not None
         for f in info.credential_fields:
             value = form.values.get(f.name, "").strip()
-            if f.private_key and value and pem_problem(value):
-                errors[f.name] = f"{f.label}: {pem_problem(value)}"
-                continue
             if f.optional or value:
                 continue
-            if is_secret(f) and editing:
+            if (f.secret or f.private_key) and editing:
                 continue  # blank keeps the stored secret
             errors[f.name] = f"{f.label} is required."
         return errors
@@ -174,13 +171,15 @@ class ProfilesViewModel(HubViewModel):
     def split(self, form: ProfileForm) -> tuple[ConnectionProfile, dict[str, str] | None]:
         """The profile to store (non-secret fields only) and the credentials (secrets)."""
         fields = self.fields(form.broker)
+        # A private key is a secret whatever its field says: never in the settings file.
         public = {
             f.name: form.values.get(f.name, "").strip()
-            for f in fields if not is_secret(f) and form.values.get(f.name, "").strip()
+            for f in fields if not (f.secret or f.private_key)
+            and form.values.get(f.name, "").strip()
         }
         secrets = {
             f.name: form.values[f.name] for f in fields
-            if is_secret(f) and form.values.get(f.name, "")
+            if (f.secret or f.private_key) and form.values.get(f.name, "")
         }
         profile = ConnectionProfile(
             connection_id=form.connection_id or f"{form.broker}-{uuid.uuid4().hex[:8]}",
@@ -207,7 +206,8 @@ class ProfilesViewModel(HubViewModel):
         editing = form.connection_id is not None
         if editing and secrets is not None:
             missing = [f.label for f in self.fields(form.broker)
-                       if is_secret(f) and not f.optional and f.name not in secrets]
+                       if (f.secret or f.private_key) and not f.optional
+                       and f.name not in secrets]
             if missing:
                 self.failed.emit(
                     "To change the secrets, type all of them again: " + ", ".join(missing) + "."
@@ -238,7 +238,13 @@ class ProfilesViewModel(HubViewModel):
         return future
 
     def remove(self, connection_id: str) -> asyncio.Future[bool]:
+        """Remove the connection once: a second call while it is being removed, or for a
+        connection that is gone already (a double click on Yes), does nothing."""
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        known = any(i.profile.connection_id == connection_id for i in self.hub.connections())
+        if self.busy or not known:
+            future.set_result(False)
+            return future
         self._set_busy(True)
 
         async def run() -> bool:
@@ -262,10 +268,45 @@ class ProfilesViewModel(HubViewModel):
         self.busy = busy
         self.busyChanged.emit(busy)
 
+    # --- a private key from a file, the holder's name ------------------------------
 
-def is_secret(f: CredentialField) -> bool:
-    """Secret fields and private keys go to the keyring, never into the profile."""
-    return f.secret or f.private_key
+    def read_key_file(self, path: str) -> asyncio.Future[str | None]:
+        """The text of a key file the trader chose (read off the loop); None when it
+        cannot be read (``failed`` says why). Nothing is stored until the form is saved."""
+        future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+
+        async def run() -> str | None:
+            try:
+                text = await asyncio.to_thread(_read_key, path)
+            except (OSError, ValueError) as exc:
+                self.failed.emit(f"The key file could not be read: {exc}")
+                return None
+            return text
+
+        resolve_with(self.tasks.start(run()), future)
+        return future
+
+    def owner_state(self, connection_id: str | None) -> tuple[bool, str]:
+        """(offered, why not) of the holder's-name button for a saved connection."""
+        return owner_rename_offered(self.hub, connection_id)
+
+    def owner_vm(self, connection_id: str) -> OwnerViewModel:
+        """A view-model for one holder's-name dialog (the dialog adopts and closes it)."""
+        return OwnerViewModel(self.hub, connection_id)
+
+
+KEY_FILE_MAX = 64 * 1024
+
+
+def _read_key(path: str) -> str:
+    with open(path, "rb") as handle:
+        raw = handle.read(KEY_FILE_MAX + 1)
+    if len(raw) > KEY_FILE_MAX:
+        raise ValueError("it is larger than a key file can be")
+    try:
+        return raw.decode("ascii").strip() + "\n"
+    except UnicodeDecodeError:
+        raise ValueError("it is not a PEM text file") from None
 
 
 def with_environment(form: ProfileForm, environment: Environment) -> ProfileForm:

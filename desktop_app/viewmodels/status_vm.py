@@ -95,6 +95,8 @@ class StatusViewModel(HubViewModel):
             self.refresh()
             if event.state in (ConnectionState.FAILED, ConnectionState.DEGRADED) and event.message:
                 self.message.emit(event.message)
+            elif event.state is ConnectionState.CONNECTED:
+                self.message.emit("")  # an earlier failure is over: its words go too
         elif isinstance(event, PollFailed):
             self.message.emit(event.message)
 

@@ -10,6 +10,7 @@ from typing import Any, Protocol, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.domain.errors import BrokerError
+from desktop_app.domain.types import OrderStatus
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -42,6 +43,9 @@ class Outcome(Protocol):
     @property
     def accepted(self) -> bool: ...
 
+    @property
+    def status(self) -> OrderStatus: ...
+
 
 R = TypeVar("R", bound=Outcome)
 
@@ -68,7 +72,8 @@ def send_and_report(
             return None
         finally:
             finish()
-        show(describe(result), result.accepted)
+        # Taken but not settled yet (a deposit waiting for its payment) is no failure.
+        show(describe(result), result.accepted or result.status is OrderStatus.PENDING)
         return result
 
     resolve_with(runner.start(send()), future)

@@ -10,6 +10,7 @@ ticked, and the order carries it (``OrderRequest.acknowledged``).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +20,11 @@ from desktop_app.domain.types import Instrument, Side, SizeUnit
 
 CENT = Decimal("0.01")
 UNIT_LABELS = {SizeUnit.UNITS: "Quantity", SizeUnit.CONTRACTS: "Contracts"}
+
+
+def sized_key(symbol: str, unit: SizeUnit) -> str:
+    """The ticket's memory of a size is per unit (units keep the plain symbol)."""
+    return symbol if unit is SizeUnit.UNITS else f"{symbol}\x1f{unit.value}"
 
 
 def unit_label(unit: SizeUnit, currency: str) -> str:
@@ -75,6 +81,15 @@ class TicketSizing(QObject):
         if self.unit is SizeUnit.CASH and SizeUnit.CASH in instrument.size_units:
             return CENT, CENT
         return instrument.min_size, instrument.size_step
+
+    def sized(self, instrument: Instrument | None) -> Instrument | None:
+        """``instrument`` as the ticket checks and describes the size in the chosen unit:
+        an amount in cents, a quantity in the instrument's own minimum and step."""
+        if instrument is None or len(instrument.size_units) < 2:
+            return instrument
+        low, step = self.limits(instrument)
+        return replace(instrument, min_size=low, size_step=step, size_units=(self.unit,),
+                       size_label=unit_label(self.unit, instrument.currency))
 
     @property
     def is_amount(self) -> bool:

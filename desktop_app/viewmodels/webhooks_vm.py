@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from desktop_app.domain.types import Webhook, WebhookAction, WebhookOverview
 from desktop_app.viewmodels.account_lifecycle_vm import ActionState
 from desktop_app.viewmodels.base import HubViewModel
+from desktop_app.viewmodels.confirmation import Confirmation
 from desktop_app.viewmodels.keyed_table import Column, KeyedTableModel
 from desktop_app.viewmodels.tasks import error_text, resolve_with
 
@@ -46,7 +47,7 @@ class WebhookTableModel(KeyedTableModel[Webhook]):
 class WebhooksViewModel(HubViewModel):
     changed = Signal()
     resultChanged = Signal(str, bool)
-    confirmationRequested = Signal(str)
+    confirmationRequested = Signal(object)  # Confirmation: answer confirm()
 
     def __init__(self, hub: Hub, parent: QObject | None = None) -> None:
         super().__init__(hub, parent, listen=False)
@@ -137,7 +138,10 @@ class WebhooksViewModel(HubViewModel):
             self.changed.emit()
             extra = (" It is this app's own: events stop until the connection is made "
                      "again.") if hook.ours else ""
-            self.confirmationRequested.emit(f"Delete the webhook “{hook.title}”?{extra}")
+            self.confirmationRequested.emit(Confirmation(
+                title="Delete webhook", summary=f"Delete the webhook “{hook.title}”?{extra}",
+                yes_text="Delete", no_text="Keep it",
+            ))
             return future
         return self._run(action, self.hub.webhook_action(self.connection_id, hook.webhook_id,
                                                          action))

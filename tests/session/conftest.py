@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -83,3 +84,24 @@ async def connected_accounts(hub: Hub, cid: str = CID) -> list[AccountRef]:
     await wait_for(lambda: [a for a in hub.accounts() if a.ref.connection == cid])
     accounts = [a for a in hub.accounts() if a.ref.connection == cid]
     return [a.ref for a in sorted(accounts, key=lambda a: not a.active)]
+
+
+@pytest.fixture
+def vrun() -> Iterator[Callable[..., Any]]:
+    """vrun(coro) -> result, on a loop whose time is virtual (looptime): asyncio.sleep(1.5)
+    and every timer advance the loop's clock at once, so scheduling tests assert rates
+    and intervals exactly, whatever the machine's load. Code under test must take the
+    loop's time as its clock (the poller does by default, FakeService's limiter too)."""
+    import looptime
+
+    loop = looptime.new_event_loop(start=0.0)
+    errors: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _loop, ctx: errors.append(ctx))
+
+    def _run(coro: Any, timeout: float = 120.0) -> Any:
+        return loop.run_until_complete(asyncio.wait_for(coro, timeout))
+
+    yield _run
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
+    assert not errors, f"unhandled exceptions in the loop: {errors}"

@@ -14,7 +14,6 @@ test_hub_capital.py and test_journal_crash.py.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
@@ -62,7 +61,9 @@ class FakeService(BrokerBase):
         budget: Budget | None = None,
     ) -> None:
         super().__init__(ConnectionProfile(connection_id, "fake", "Fake"), {})
-        self.rate_limiter = RateLimiter([budget or Budget("all", 20, 1.0)])
+        # On the loop's clock: the scheduling tests run the loop in virtual time.
+        self.rate_limiter = RateLimiter([budget or Budget("all", 20, 1.0)],
+                                        clock=lambda: asyncio.get_running_loop().time())
         self._limiter = self.rate_limiter
         self._caps = Capabilities(working_orders=working_orders, quotes=True,
                                   account_switching=switching)
@@ -90,7 +91,7 @@ class FakeService(BrokerBase):
 
     async def _call(self, method: str, target: str = "") -> None:
         await self.rate_limiter.acquire()
-        self.calls.append((time.monotonic(), method, target))
+        self.calls.append((asyncio.get_running_loop().time(), method, target))
         queue = self.failures.get(method)
         if queue:
             raise queue.popleft()
@@ -161,7 +162,7 @@ class FakeService(BrokerBase):
 
     async def reconcile_order(
         self, request: OrderRequest, broker_ref: str, *, since: datetime | None = None,
-        exclude: frozenset[str] = frozenset(),
+        exclude: frozenset[str] = frozenset(), final: bool = False,
     ) -> OrderResult:
         self.reconciles.append((broker_ref, since))
         await self._call("reconcile_order", broker_ref)

@@ -212,22 +212,3 @@ def test_rotated_tokens_and_a_moved_account_are_kept(darwinex_sim, run, make_hub
     run(second_run(), timeout=30)
 
 
-def test_a_lost_buy_reply_is_reconciled_and_journalled(darwinex_sim, run, make_hub) -> None:
-    state = darwinex_sim.state
-    hub = make_hub()
-
-    async def go() -> None:
-        await hub.start()
-        await hub.add_connection(darwinex_profile(darwinex_sim), darwinex_secrets(darwinex_sim),
-                                 persist=False)
-        [ref] = await connected_accounts(hub, CID)
-        state.drop_reply_next(f"/trading/1.1/investoraccounts/{ref.account_id}/orders/buy")
-        result = await hub.place_order(OrderRequest(ref, PRODUCT, Side.BUY, Decimal("600")))
-        assert result.accepted and result.broker_ref == str(state.orders[0].order_id)
-
-    run(go(), timeout=30)
-    entry = hub.order_journal()[0]
-    # Settled by one reconciliation of the lost reply.
-    assert entry.state is EntryState.RECONCILED
-    assert entry.order_result().broker_ref == str(state.orders[0].order_id)
-    assert state.stats[f"POST {TRADING}/orders/buy"] == 1 and len(state.orders) == 1

@@ -231,26 +231,6 @@ def test_live_connection_cannot_fund_and_needs_the_opt_in(tradovate_sim, run, ma
     assert sim.state.stats["requests"]["POST /cashbalance/changedemobalance"] == 0
 
 
-def test_a_lost_order_reply_is_reconciled_and_journalled_once(tradovate_sim, run, make_hub):
-    hub = make_hub()
-    sim = tradovate_sim
-
-    async def go() -> None:
-        await hub.start()
-        await hub.add_connection(tradovate_profile(sim), tradovate_secrets(sim), persist=False)
-        first, _ = await tradovate_accounts(hub, sim)
-        sim.state.drop_reply_next("/order/placeorder")
-        result = await hub.place_order(OrderRequest(first, front_month(sim, "NQ"), Side.SELL,
-                                                    Decimal(1)))
-        assert result.accepted and result.broker_ref
-
-    run(go(), timeout=30)
-    entry = hub.order_journal()[0]
-    assert entry.state is EntryState.RECONCILED  # settled by one reconciliation
-    assert entry.order_result().broker_ref in {str(i) for i in sim.state.book.orders}
-    assert sim.state.stats["requests"]["POST /order/placeorder"] == 1
-
-
 def test_a_generated_device_id_is_kept_in_the_profile(tradovate_sim, run, make_hub) -> None:
     secrets = SecretStore()
     hub = make_hub(secrets=secrets)

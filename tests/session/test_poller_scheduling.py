@@ -2,7 +2,6 @@
 
 import asyncio
 import itertools
-import time
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -34,7 +33,7 @@ FAST = PollConfig(
 POS = {Topic.POSITIONS}
 
 
-def test_focus_decides_what_is_refreshed_often(run) -> None:
+def test_focus_decides_what_is_refreshed_often(vrun) -> None:
     svc = FakeService("c1")
     poller = Poller(lambda e: None, config=FAST)
 
@@ -50,13 +49,13 @@ def test_focus_decides_what_is_refreshed_often(run) -> None:
         await poller.stop()
         return a1, b1, a2, b2
 
-    a1, b1, a2, b2 = run(go())
+    a1, b1, a2, b2 = vrun(go())
     # Visible: every 0.1 s; background: every 0.5 s.
     assert a1 >= 5 and b1 <= 2, (a1, b1)
     assert b2 >= 5 and a2 <= 2, (a2, b2)
 
 
-def test_visible_first_and_headroom_left_for_clicks(run) -> None:
+def test_visible_first_and_headroom_left_for_clicks(vrun) -> None:
     svc = FakeService("c1", budget=Budget("all", 10, 1.0))
     cfg = replace(FAST, budget_share=0.5,
                   visible={**FAST.visible, Topic.POSITIONS: 0.05, Topic.QUOTES: 0.05})
@@ -69,14 +68,14 @@ def test_visible_first_and_headroom_left_for_clicks(run) -> None:
         await asyncio.sleep(1.5)
         waits = []
         for _ in range(4):  # a burst of clicks while polling is saturated
-            started = time.monotonic()
-            await svc.limiter.acquire(priority=Priority.INTERACTIVE)
-            waits.append(time.monotonic() - started)
+            started = asyncio.get_running_loop().time()
+            await svc.rate_limiter.acquire(priority=Priority.INTERACTIVE)
+            waits.append(asyncio.get_running_loop().time() - started)
         await asyncio.sleep(0.5)
         await poller.stop()
         return waits
 
-    waits = run(go())
+    waits = vrun(go())
     starts = list(poller.started)
     times = [t for t, _, _ in starts]
     # The poller never took more than budget_share (5 of 10) per one-second window ...
@@ -90,7 +89,7 @@ def test_visible_first_and_headroom_left_for_clicks(run) -> None:
     assert {k[3] for _, k, _ in starts if k[1] is Topic.QUOTES} == {"EURUSD", "GOLD"}
 
 
-def test_switching_broker_polls_inactive_accounts_only_when_focused(run) -> None:
+def test_switching_broker_polls_inactive_accounts_only_when_focused(vrun) -> None:
     svc = FakeService("c1", switching=True)  # "A" is the session's active account
 
     async def go() -> None:
@@ -113,10 +112,10 @@ def test_switching_broker_polls_inactive_accounts_only_when_focused(run) -> None
         assert svc.count("positions", "A") - before_a <= 1
         await poller.stop()
 
-    run(go())
+    vrun(go())
 
 
-def test_errors_back_off_exponentially_and_recover(run) -> None:
+def test_errors_back_off_exponentially_and_recover(vrun) -> None:
     # One account, so every positions failure is A's; a budget large enough that the
     # quotes do not stretch the positions interval: the backoff alone sets the pace.
     svc = FakeService("c1", ("A",), budget=Budget("all", 60, 1.0))
@@ -132,7 +131,7 @@ def test_errors_back_off_exponentially_and_recover(run) -> None:
         await asyncio.sleep(1.6)
         await poller.stop()
 
-    run(go())
+    vrun(go())
     attempts = [t for t, m, a in svc.calls if m == "positions" and a == "A"]
     gaps = [b - a for a, b in itertools.pairwise(attempts)][:3]
     # 0.1 s, 0.2 s, 0.4 s after the 1st, 2nd and 3rd failure (the visible interval is 0.1 s)
@@ -150,7 +149,7 @@ def test_errors_back_off_exponentially_and_recover(run) -> None:
     assert len(quote_times) >= 10
 
 
-def test_auth_error_stops_that_connection_only(run) -> None:
+def test_auth_error_stops_that_connection_only(vrun) -> None:
     bad, good = FakeService("bad"), FakeService("good")
     bad.fail("accounts", AuthError("session refused", broker="Fake"))
     fatal: list[tuple[str, str]] = []
@@ -164,13 +163,13 @@ def test_auth_error_stops_that_connection_only(run) -> None:
         await asyncio.sleep(0.8)
         await poller.stop()
 
-    run(go())
+    vrun(go())
     assert fatal and fatal[0][0] == "bad" and "session refused" in fatal[0][1]
     assert bad.count("accounts") == 1  # no retries against refused credentials
     assert good.count("accounts") >= 2
 
 
-def test_not_supported_topic_is_dropped(run) -> None:
+def test_not_supported_topic_is_dropped(vrun) -> None:
     svc = FakeService("c1", working_orders=True)
     svc.fail("working_orders", NotSupported("not here"))
     poller = Poller(lambda e: None, config=FAST)
@@ -182,11 +181,11 @@ def test_not_supported_topic_is_dropped(run) -> None:
         await asyncio.sleep(0.6)
         await poller.stop()
 
-    run(go())
+    vrun(go())
     assert svc.count("working_orders") == 1
 
 
-def test_refresh_jumps_the_schedule(run) -> None:
+def test_refresh_jumps_the_schedule(vrun) -> None:
     svc = FakeService("c1", switching=True)
     slow = replace(FAST, background={**FAST.background, Topic.POSITIONS: 30.0,
                                      Topic.BALANCES: 30.0})
@@ -207,10 +206,10 @@ def test_refresh_jumps_the_schedule(run) -> None:
         assert svc.count("positions", "B") == 1  # not adopted into the schedule
         await poller.stop()
 
-    run(go())
+    vrun(go())
 
 
-def test_values_carry_as_of_and_balances_go_to_the_journal(run, tmp_path: Path) -> None:
+def test_values_carry_as_of_and_balances_go_to_the_journal(vrun, tmp_path: Path) -> None:
     svc = FakeService("c1")
     journal = Journal(tmp_path / "j.sqlite3", snapshot_min_interval=60)
     events: list = []
@@ -224,7 +223,7 @@ def test_values_carry_as_of_and_balances_go_to_the_journal(run, tmp_path: Path) 
         await asyncio.sleep(0.7)
         await poller.stop()
 
-    run(go())
+    vrun(go())
     after = utc_now()
     stamped = [e for e in events if isinstance(e, PositionsUpdated | AccountsUpdated)]
     assert len(stamped) >= 4
@@ -236,7 +235,7 @@ def test_values_carry_as_of_and_balances_go_to_the_journal(run, tmp_path: Path) 
     assert journal.snapshots(svc.ref("A"))[0].at >= before - timedelta(seconds=1)
 
 
-def test_context_priority_orders_waiters(run) -> None:
+def test_context_priority_orders_waiters(vrun) -> None:
     """net.limiter.context_priority: polling off screen queues behind what is visible."""
     lim = RateLimiter([Budget("g", 1, 0.05)])
     order: list[str] = []
@@ -259,7 +258,7 @@ def test_context_priority_orders_waiters(run) -> None:
         await asyncio.gather(*tasks)
         assert context_priority.get() is None  # the tasks' settings did not leak here
 
-    run(go())
+    vrun(go())
     assert order == ["click", "visible", "background"]
 
 

@@ -255,3 +255,33 @@ def test_new_request_fields_round_trip_and_private_details_stay_out() -> None:
     back = codec.funding_request_from_dict(stored)
     assert (back.destination, back.details, back.private_details) == (
         dst, {"pay_currency": "USD"}, {})
+
+
+def test_unsettled_funding_and_claimed_references(tmp_path: Path) -> None:
+    from desktop_app.domain.types import FundingKind, FundingRequest, FundingResult
+
+    j = Journal(tmp_path / "j.sqlite3")
+    acc = AccountRef("lw-1", "lwork", "2090001")
+
+    def begin(ref: str) -> int:
+        return j.begin_funding(FundingRequest(acc, FundingKind.DEPOSIT, Decimal(100), "USD",
+                                              client_ref=ref))
+
+    pending = begin("pending")
+    j.complete_funding(pending, FundingResult(OrderStatus.PENDING, "R-1", 'said "status": x'))
+    paid = begin("paid")
+    j.complete_funding(paid, FundingResult(OrderStatus.ACCEPTED, "R-2", "Paid."))
+    lost = begin("lost")
+    j.mark_funding_unknown(lost, "The reply was lost.")
+    found = begin("found")
+    j.reconcile_funding(found, FundingResult(OrderStatus.PENDING, "R-4", "Found, waiting."))
+    in_flight = begin("in-flight")
+    other = j.begin_funding(FundingRequest(AccountRef("lw-2", "lwork", "1"),
+                                           FundingKind.DEPOSIT, Decimal(1), client_ref="x"))
+    j.complete_funding(other, FundingResult(OrderStatus.PENDING, "R-9"))
+    assert [e.id for e in j.unsettled_funding("lw-1")] == [pending, lost, found]
+    assert {e.id for e in j.unsettled_funding()} == {pending, lost, found, other}
+    assert in_flight not in {e.id for e in j.unsettled_funding()}
+    assert j.claimed_funding_refs(j.funding_entry(lost)) == {"R-1", "R-2", "R-4"}
+    assert j.claimed_funding_refs(j.funding_entry(pending)) == {"R-2", "R-4"}
+    j.close()

@@ -80,7 +80,9 @@ def test_buy_see_position_close_it(capital_sim, qtbot, qrun):
             close.click()
             await wait_for(lambda: table.model().rowCount() == 0, what="the position to close")
             message = find(window, QLabel, "positions.message")
-            assert "confirmed" in message.text()
+            # What was closed, at what price, with its P/L.
+            assert message.text().startswith("Closed BUY 0.01 BTCUSD"), message.text()
+            assert " at " in message.text() and "P/L" in message.text()
             activity = find(window, QTableView, "activity.table")
             await wait_for(lambda: activity.model().rowCount() > 0, what="activity rows")
             texts = [activity.model().index(r, 3).data()

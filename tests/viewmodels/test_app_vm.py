@@ -83,8 +83,10 @@ def test_search_see_quote_move_buy_and_close(capital_sim, qrun):
             app_vm.activity.model.flush()
             summaries = [r.summary for r in app_vm.activity.model.rows() if r.kind == "order"]
             assert any(s.startswith("Confirmed: BUY") for s in summaries), summaries
-            assert any(s.startswith(f"Close {position.position_id}: confirmed")
-                       for s in summaries), summaries
+            # The close says what was closed, at what price, with its P/L.
+            closes = [s for s in summaries if s.startswith("Closed BUY 0.01 BTCUSD")]
+            assert closes, summaries
+            assert " at " in closes[0] and "P/L" in closes[0], closes[0]
 
     qrun(scenario(), timeout=60)
 
@@ -281,7 +283,13 @@ def test_broker_rejection_and_errors_are_shown_not_raised(capital_sim, qrun):
             ticket = app_vm.ticket
             await choose(app_vm, "Bitcoin", SYMBOL)
             ticket.set_size_text("1000")  # far beyond a 10,000 demo balance
-            result = await ticket.submit(Side.BUY)
+            pending = ticket.submit(Side.BUY)
+            # Worth about 65 million: the ticket asks before sending; sent, it is refused.
+            question = ticket.pending_question
+            assert question is not None and "× this account's equity" in question.text
+            assert app_vm.hub.order_journal() == []
+            ticket.confirm(True)
+            result = await pending
             assert result is not None and not result.accepted
             assert ticket.result_text.startswith("Rejected: BUY 1000 BTCUSD · ")
             assert result.reason and result.reason in ticket.result_text
@@ -299,7 +307,7 @@ def test_broker_rejection_and_errors_are_shown_not_raised(capital_sim, qrun):
             closed = await app_vm.positions.close_position("no-such-deal")
             assert closed is not None and not closed.accepted
             text, ok = actions[-1]
-            assert not ok and text.startswith("Close no-such-deal: rejected · ")
+            assert not ok and text.startswith("Not closed: no-such-deal · ")
             assert closed.reason in text
             # An error the hub raises becomes its user text, never a traceback.
             statuses = []

@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
+
 from desktop_app.domain.money import utc_now
 from desktop_app.session.events import BalanceUpdated
 from tests.viewmodels.sandbox import running_app, wait_for
@@ -63,3 +65,16 @@ def test_chart_appends_updates_in_memory_and_reloads_only_on_account_change(capi
             assert chart.balances[-1] == 10300.0
 
     qrun(scenario(), timeout=60)
+
+
+def test_a_balance_is_drawn_as_steps_with_a_sensible_least_range():
+    from desktop_app.viewmodels.chart_vm import hold_steps, min_y_range
+
+    # Snapshots 30 s apart around a trade: held until the jump, never a slope.
+    xs, ys = hold_steps([0.0, 30.0, 60.0, 90.0], [100.0, 100.0, 95.0, 95.0])
+    assert list(zip(xs, ys, strict=True)) == [
+        (0.0, 100.0), (30.0, 100.0), (60.0, 100.0), (60.0, 95.0), (90.0, 95.0)]
+    assert hold_steps([1.0], [5.0]) == ([1.0], [5.0])
+    # A $0.06 dip on $10,000 stays a ripple: at least 0.1 % of the value in view.
+    assert min_y_range([10_000.0, 9_999.94], [10_000.0]) == pytest.approx(10.0)
+    assert min_y_range([], []) == 0.01

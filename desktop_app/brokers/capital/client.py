@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -509,6 +509,22 @@ class CapitalClient:
     ) -> list[dict[str, Any]]:
         data = await self.get("/workingorders", priority=priority)
         return list(data.get("workingOrders") or [])
+
+    async def activity(
+        self, *, start: datetime, end: datetime, epic: str = "",
+        priority: Priority = Priority.VISIBLE,
+    ) -> list[dict[str, Any]]:
+        """``GET /history/activity`` with details between two instants (UTC, at most a
+        day apart; the broker's clock), filtered to one market when ``epic`` is given."""
+        params: dict[str, str] = {
+            "from": start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+            "to": end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+            "detailed": "true",
+        }
+        if epic:
+            params["filter"] = f"epic=={epic}"
+        data = await self.get_object("/history/activity", params=params, priority=priority)
+        return [a for a in data.get("activities") or [] if isinstance(a, dict)]
 
     async def open_position(self, body: Mapping[str, Any]) -> str:
         """``POST /positions``; returns the dealReference (confirm it before trusting it)."""

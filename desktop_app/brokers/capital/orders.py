@@ -14,21 +14,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from desktop_app.brokers.capital import mapping
-from desktop_app.brokers.capital.core import NO_STOP_LIMIT, CapitalCore
-from desktop_app.brokers.capital.errors import BROKER, level_hint
-from desktop_app.brokers.common.reconcile import ATTEMPTS, INTERVAL, Candidate
+from desktop_app.brokers.capital.core import CapitalCore
+from desktop_app.brokers.capital.errors import level_hint
+from desktop_app.brokers.common.reconcile import ATTEMPTS, CLOCK_MARGIN, INTERVAL, Candidate
 from desktop_app.domain.errors import (
     BrokerError,
     NotFound,
-    NotSupported,
     Rejected,
-    ValidationError,
 )
-from desktop_app.domain.money import optional_decimal, to_decimal
+from desktop_app.domain.money import optional_decimal, to_decimal, utc_now
 from desktop_app.domain.service import OnReference
 from desktop_app.domain.types import (
     AccountRef,
@@ -96,12 +94,19 @@ def confirm_result(data: dict[str, Any], ref: str) -> OrderResult:
 
 
 class _Lookup:
-    """How Capital.com finds the deal a request made (``brokers.common.reconcile``)."""
+    """How Capital.com finds the deal a request made (``brokers.common.reconcile``).
+
+    A market order is looked up in the dealing history (``GET /history/activity``): every
+    deal since the send, opened, closed or refused, so that a SELL that closed a BUY
+    (no hedging) is found by what it closed, and no match, once the broker has had time,
+    proves nothing was done. Working orders are looked up among those working now.
+    """
 
     def __init__(self, service: CapitalOrders, request: OrderRequest) -> None:
         self.service = service
         self.market = request.order_type is OrderType.MARKET
-        self.what = "positions" if self.market else "working orders"
+        self.what = "deals" if self.market else "working orders"
+        self.complete = self.market
 
     async def by_reference(self, request: OrderRequest, ref: str) -> OrderResult:
         return await self.service._on_account(
@@ -109,72 +114,82 @@ class _Lookup:
         )
 
     async def candidates(self, request: OrderRequest, since: datetime) -> list[Candidate]:
+        if self.market:
+            return await self._deals(request, since)
+        return await self._working(request, since)
+
+    async def _deals(self, request: OrderRequest, since: datetime) -> list[Candidate]:
         service = self.service
         client = service.client
-        if self.market:
-            listed = await service._on_account(
-                request.account, lambda: client.positions(priority=Priority.INTERACTIVE),
-                Priority.INTERACTIVE,
-            )
-            rows: list[tuple[dict[str, Any], Any, str, str | None]] = [
-                (item.get("position") or {}, (item.get("market") or {}).get("epic"), "size",
-                 None)
-                for item in listed
-            ]
-        else:
-            listed = await service._on_account(
-                request.account, lambda: client.working_orders(priority=Priority.INTERACTIVE),
-                Priority.INTERACTIVE,
-            )
-            rows = [
-                ((item.get("workingOrderData") or {}),
-                 (item.get("workingOrderData") or {}).get("epic"), "orderSize", "orderLevel")
-                for item in listed
-            ]
+        start = client.broker_time(since - CLOCK_MARGIN)
+        end = client.broker_time(utc_now()) + timedelta(minutes=1)
+        rows = await service._on_account(
+            request.account,
+            lambda: client.activity(start=start, end=end, epic=request.symbol,
+                                    priority=Priority.INTERACTIVE),
+            Priority.INTERACTIVE,
+        )
         found = []
-        for data, epic, size_key, level_key in rows:
-            deal_id = str(data.get("dealId") or "")
-            created = mapping.parse_time(data.get("createdDateUTC"))
-            size = data.get(size_key)
-            if not deal_id or epic != request.symbol or created is None or size is None:
-                continue
-            if str(data.get("direction")).upper() != request.side.value:
-                continue
-            if to_decimal(size, field=size_key) != request.size:
-                continue
-            if level_key and optional_decimal(data.get(level_key)) != request.level:
+        for row in rows:
+            details = row.get("details") or {}
+            deal_id = str(row.get("dealId") or "")
+            made = mapping.parse_time(row.get("dateUTC"))
+            status = str(row.get("status") or "").upper()
+            if (not deal_id or made is None or row.get("epic") != request.symbol
+                    or str(row.get("type") or "").upper() != "POSITION"
+                    or str(row.get("source") or "").upper() not in ("USER", "")
+                    or str(details.get("direction") or "").upper() != request.side.value
+                    or optional_decimal(details.get("size")) != request.size):
                 continue
             first = service._first_listed.get(deal_id)
             if first is not None and first < since:
                 continue  # listed here before the order was sent: somebody else's
-            made = created - client.clock_offset  # the broker's clock, back to ours
-            found.append(Candidate(deal_id, made, OrderResult(
-                OrderStatus.ACCEPTED, deal_ids=(deal_id,), size=request.size,
-                level=optional_decimal(data.get(level_key or "level")),
+            if status == "REJECTED":
+                result = OrderResult(OrderStatus.REJECTED, deal_ids=(deal_id,),
+                                     reason="Capital.com's history shows it refused.")
+            else:
+                result = OrderResult(OrderStatus.ACCEPTED, deal_ids=(deal_id,),
+                                     size=request.size,
+                                     level=optional_decimal(details.get("level")))
+            found.append(Candidate(deal_id, made - client.clock_offset, result))
+        return found
+
+    async def _working(self, request: OrderRequest, since: datetime) -> list[Candidate]:
+        service = self.service
+        client = service.client
+        listed = await service._on_account(
+            request.account, lambda: client.working_orders(priority=Priority.INTERACTIVE),
+            Priority.INTERACTIVE,
+        )
+        found = []
+        for item in listed:
+            data = item.get("workingOrderData") or {}
+            deal_id = str(data.get("dealId") or "")
+            created = mapping.parse_time(data.get("createdDateUTC"))
+            size = data.get("orderSize")
+            if not deal_id or data.get("epic") != request.symbol or created is None:
+                continue
+            if size is None or to_decimal(size, field="orderSize") != request.size:
+                continue
+            if str(data.get("direction")).upper() != request.side.value:
+                continue
+            level = optional_decimal(data.get("orderLevel"))
+            if level != request.level:
+                continue
+            first = service._first_listed.get(deal_id)
+            if first is not None and first < since:
+                continue  # listed here before the order was sent: somebody else's
+            found.append(Candidate(deal_id, created - client.clock_offset, OrderResult(
+                OrderStatus.ACCEPTED, deal_ids=(deal_id,), size=request.size, level=level,
             )))
         return found
 
 
 class CapitalOrders(CapitalCore):
-    def _validate(self, request: OrderRequest) -> None:
-        self.check_account(request.account)
-        if request.order_type is OrderType.STOP_LIMIT:
-            raise NotSupported(NO_STOP_LIMIT, broker=BROKER)
-        if request.size <= 0:
-            raise ValidationError("The size must be above zero.", field="size", broker=BROKER)
-        if request.order_type is not OrderType.MARKET and (
-            request.level is None or request.level <= 0
-        ):
-            raise ValidationError(
-                f"A {request.order_type.value.lower()} order needs a level.",
-                field="level", broker=BROKER,
-            )
-
     async def place_order(
         self, request: OrderRequest, on_reference: OnReference | None = None
     ) -> OrderResult:
-        self._validate(request)
-        self.require_live_opt_in("Trading")
+        self.check_order(request)
         market = request.order_type is OrderType.MARKET
         body = order_body(request)
 

@@ -18,6 +18,7 @@ from desktop_app.domain.capabilities import Capabilities
 from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.domain.errors import NotSupported, PermissionDenied, ValidationError
 from desktop_app.domain.limits import RequestLimits
+from desktop_app.domain.order_checks import request_errors
 from desktop_app.domain.service import ChangeSink, CredentialsSink, OnReference
 from desktop_app.domain.types import (
     Account,
@@ -158,6 +159,19 @@ class BrokerBase:
 
     # ------------------------------------------------------------------ orders
 
+    def check_order(self, request: OrderRequest) -> None:
+        """What every broker checks before an order goes out (nothing is sent when it
+        fails): the account, the ticket's own field rules (``domain.order_checks``:
+        bounds, levels where the type needs them), the order type offered, the live
+        opt-in. A broker adds only its own rules."""
+        self.check_account(request.account)
+        if request.order_type not in self.capabilities.order_types:
+            raise NotSupported(self.capabilities.why_not(request.order_type.value),
+                               broker=self.display_name)
+        for field, message in request_errors(request).items():
+            raise ValidationError(message, field=field, broker=self.display_name)
+        self.require_live_opt_in("Trading")
+
     # How long reconciliation waits between looks right after a lost reply.
     reconcile_interval: float = INTERVAL
 
@@ -177,13 +191,14 @@ class BrokerBase:
         *,
         since: datetime | None = None,
         exclude: frozenset[str] = frozenset(),
+        final: bool = False,
     ) -> OrderResult:
         """One rule for every broker (``common.reconcile``); the broker only says how
         its orders are found (``order_lookup``)."""
         self.check_account(request.account)
         return await reconcile(
             self.order_lookup(request), request, broker_ref, broker=self.display_name,
-            since=since, exclude=exclude, interval=self.reconcile_interval,
+            since=since, exclude=exclude, final=final, interval=self.reconcile_interval,
         )
 
     # ------------------------------------------------------------------ refusals
@@ -262,7 +277,12 @@ class BrokerBase:
         raise self.refuse(request.kind.value)
 
     async def reconcile_funding(
-        self, request: FundingRequest, broker_ref: str, *, since: datetime | None = None
+        self,
+        request: FundingRequest,
+        broker_ref: str,
+        *,
+        since: datetime | None = None,
+        exclude: frozenset[str] = frozenset(),
     ) -> FundingResult:
         return FundingResult(
             OrderStatus.UNKNOWN, broker_ref=broker_ref,
@@ -289,3 +309,9 @@ class BrokerBase:
 
     async def webhook_action(self, webhook_id: str, action: WebhookAction) -> WebhookOverview:
         raise self.refuse("webhooks")
+
+    async def owner_name(self) -> str:
+        raise self.refuse("owner_rename")
+
+    async def rename_owner(self, name: str) -> str:
+        raise self.refuse("owner_rename")

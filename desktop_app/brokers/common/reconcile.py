@@ -45,6 +45,14 @@ class Lookup(Protocol):
         """What is searched, for messages ("positions", "executed orders")."""
         ...
 
+    @property
+    def complete(self) -> bool:
+        """True when ``candidates`` sees every order or deal made since a time, executed,
+        closed, cancelled or refused alike (a dealing history, a day's order list): then
+        no candidate, once the broker has had time to list it, proves nothing was done.
+        False when it sees only what is open now (a closed deal would be missed)."""
+        ...
+
     async def by_reference(self, request: OrderRequest, ref: str) -> OrderResult:
         """The outcome of the order the broker answered with ``ref`` (UNKNOWN when the
         broker does not know it yet)."""
@@ -66,6 +74,7 @@ async def reconcile(
     broker: str,
     since: datetime | None,
     exclude: frozenset[str] = frozenset(),
+    final: bool = False,
     attempts: int = ATTEMPTS,
     interval: float = INTERVAL,
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
@@ -74,7 +83,9 @@ async def reconcile(
     one unclaimed candidate made since ``since`` (journal time, less ``CLOCK_MARGIN``).
 
     Never raises for what the broker answered: a refusal to read, no candidate or
-    several are UNKNOWN results whose reason says so (nothing was resent).
+    several are UNKNOWN results whose reason says so (nothing was resent). ``final``:
+    the broker has had time to list the order (long after it was sent); with a complete
+    lookup, no candidate then means the order was not executed (REJECTED).
     """
     if broker_ref:
         try:
@@ -118,6 +129,12 @@ async def reconcile(
                 reason=f"{len(mine)} {request.symbol} {lookup.what} made since the order "
                 f"was sent match it ({refs}); {broker} cannot tell which one it was.",
             )
+    if final and lookup.complete:
+        return OrderResult(
+            OrderStatus.REJECTED,
+            reason=f"Not executed: {broker}'s {lookup.what} since the order was sent show no "
+            f"{request.side.value} {request.size} {request.symbol}.",
+        )
     return OrderResult(
         OrderStatus.UNKNOWN,
         reason=f"No matching {request.symbol} order appears among {broker}'s {lookup.what} "

@@ -80,7 +80,7 @@ V = TypeVar("V")
 # UNCONFIRMED as a server rule (a third-party client's constant): checked here, locally.
 MIN_AMOUNT = Decimal(200)
 MIN_AMOUNT_TEXT = (
-    "Darwinex takes at least 200 (account currency) per operation (the minimum "
+    "Darwinex takes at least 200 (account currency) per investment (the minimum "
     "third-party clients apply; not confirmed by Darwinex)."
 )
 

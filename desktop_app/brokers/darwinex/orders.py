@@ -51,21 +51,10 @@ log = logging.getLogger(__name__)
 
 class DarwinexOrders(DarwinexStatus):
     def _validate(self, request: OrderRequest) -> None:
-        self.check_account(request.account)
-        if request.order_type is OrderType.STOP_LIMIT:
-            raise NotSupported(NO_STOP_LIMIT, broker=BROKER)
-        if request.size <= 0:
-            raise ValidationError("The amount must be above zero.", field="size",
-                                  broker=BROKER)
-        if request.size < MIN_AMOUNT:
+        self.check_order(request)
+        # The minimum is a buy's (a sale may be of what is left); see core.MIN_AMOUNT.
+        if request.side is Side.BUY and request.size < MIN_AMOUNT:
             raise ValidationError(MIN_AMOUNT_TEXT, field="size", broker=BROKER)
-        if request.order_type is not OrderType.MARKET and (
-            request.level is None or request.level <= 0
-        ):
-            raise ValidationError(
-                f"A {request.order_type.value.lower()} order needs a quote to trigger at.",
-                field="level", broker=BROKER,
-            )
         if request.side is Side.SELL and (
             request.stop_level is not None or request.profit_level is not None
         ):
@@ -122,7 +111,6 @@ class DarwinexOrders(DarwinexStatus):
         self, request: OrderRequest, on_reference: OnReference | None = None
     ) -> OrderResult:
         self._validate(request)
-        self.require_live_opt_in("Investing")
         await self._check_tradeable(request)
         account_id = request.account.account_id
         body = self._body(request)
@@ -329,6 +317,12 @@ class _Lookup:
     @property
     def what(self) -> str:
         return "orders"
+
+    @property
+    def complete(self) -> bool:
+        # Executed orders (market) and pending + executed conditional orders: every
+        # order made since the send is in one of them.
+        return True
 
     async def by_reference(self, request: OrderRequest, ref: str) -> OrderResult:
         service = self.service

@@ -10,7 +10,7 @@ fields: sent to LWork, never journalled, logged or shown unmasked.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from desktop_app.brokers.lwork.errors import BROKER
@@ -28,6 +28,7 @@ from desktop_app.domain.errors import ProtocolError
 from desktop_app.domain.money import format_money
 from desktop_app.domain.types import (
     AccountOpeningForm,
+    Conversion,
     Fact,
     FormField,
     FundingKind,
@@ -35,6 +36,8 @@ from desktop_app.domain.types import (
 )
 
 CENT = Decimal("0.01")
+# Deposits and transfers carry an optional comment; LW-DOCS gives no limit: ours.
+COMMENT_MAX = 100
 PAY_CURRENCY = "payCurrency"
 WITHDRAW_FIELDS = (
     FormField("bankAccountName", "Payee (bank account name)", private=True, max_len=100),
@@ -88,11 +91,14 @@ def deposit_rules(account: TradingAccount, settings: Any) -> FundingRules:
         max_amount=money(data, "maxDeposit"),
         demo_only=False,
         title="Deposit",
+        comment_max_len=COMMENT_MAX,
         fields=(FormField(PAY_CURRENCY, "Pay in",
                           choices=tuple((pay, f"{pay} ({rate} per {account.currency})")
                                         for pay, rate, _drift in rates),
                           default=rates[0][0]),),
         facts=tuple(facts),
+        conversions=tuple(Conversion("Payable", pay, rate, field=PAY_CURRENCY, value=pay)
+                          for pay, rate, _drift in rates),
         notes=(
             "LWork says what to pay in the chosen currency; the account is credited once "
             "the payment is confirmed. Amounts have at most two decimals."
@@ -103,7 +109,7 @@ def deposit_rules(account: TradingAccount, settings: Any) -> FundingRules:
 def payable(amount: Decimal, rate: Decimal) -> Decimal:
     """The pay-currency amount to show before sending (LWork's own ``payAmount`` in
     the reply is what counts)."""
-    return (amount * rate).quantize(CENT)
+    return (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def withdraw_rules(account: TradingAccount, info: Any) -> FundingRules:
@@ -137,6 +143,7 @@ def transfer_rules(connection: str, account: TradingAccount, info: Any,
         max_amount=max(free, Decimal(0)),
         demo_only=False,
         title="Transfer",
+        comment_max_len=COMMENT_MAX,
         destinations=targets,
         facts=(Fact("Free margin", format_money(free, account.currency)),),
         notes=(

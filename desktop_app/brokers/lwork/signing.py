@@ -33,7 +33,7 @@ from desktop_app.brokers.lwork.errors import BROKER
 from desktop_app.domain.errors import AuthError, ValidationError
 
 CENT = Decimal("0.01")
-_PEM_ARMOUR = re.compile(r"-----BEGIN [A-Z ]+-----")
+_PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z ]+)-----(.*?)-----END \1-----", re.DOTALL)
 KEY_HINT = (
     "Paste the tenant's RSA private key (PEM, or the Base64 PKCS#8 text that Java tools "
     "write), or choose its file, in the profile."
@@ -82,12 +82,15 @@ def transfer_data(account_id: str, currency: str, pub_user_id: str, receipt_acco
 
 def _key_bytes(pem: str) -> bytes:
     text = pem.strip()
-    if _PEM_ARMOUR.search(text):
-        return text.encode()
-    # Bare Base64 (what Java's Base64.getEncoder() of a PKCS8EncodedKeySpec gives).
-    body = "".join(text.split())
+    armour = _PEM_BLOCK.search(text)
+    if armour is not None:
+        # Re-wrapped: a key pasted into a one-line field may have lost its line breaks.
+        label, body = armour.group(1), "".join(armour.group(2).split())
+    else:
+        # Bare Base64 (what Java's Base64.getEncoder() of a PKCS8EncodedKeySpec gives).
+        label, body = "PRIVATE KEY", "".join(text.split())
     lines = "\n".join(body[i:i + 64] for i in range(0, len(body), 64))
-    return f"-----BEGIN PRIVATE KEY-----\n{lines}\n-----END PRIVATE KEY-----\n".encode()
+    return f"-----BEGIN {label}-----\n{lines}\n-----END {label}-----\n".encode()
 
 
 class Signer:

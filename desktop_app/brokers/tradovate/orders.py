@@ -155,25 +155,12 @@ class TradovateOrders(TradovateCore):
 
     def _validate(self, request: OrderRequest) -> tuple[int, int]:
         account_id = self._account_id(request.account)
-        if not request.symbol.strip():
-            raise ValidationError("Choose a contract first.", field="symbol", broker=BROKER)
-        if request.size <= 0 or request.size != request.size.to_integral_value():
+        self.check_order(request)
+        if request.size != request.size.to_integral_value():
             raise ValidationError(
                 "Futures trade in whole contracts: the size must be 1, 2, 3, ...",
                 field="size", broker=BROKER,
             )
-        if request.order_type is not OrderType.MARKET and (
-            request.level is None or request.level <= 0
-        ):
-            raise ValidationError(
-                f"A {request.order_type.value.lower().replace('_', '-')} order needs a price.",
-                field="level", broker=BROKER,
-            )
-        if request.order_type is OrderType.STOP_LIMIT and (
-            request.stop_price is None or request.stop_price <= 0
-        ):
-            raise ValidationError("A stop-limit order needs a stop (trigger) price.",
-                                  field="stop_price", broker=BROKER)
         if request.stop_level is not None or request.profit_level is not None:
             raise NotSupported(NO_BRACKETS, broker=BROKER)
         return account_id, int(request.size)
@@ -223,7 +210,6 @@ class TradovateOrders(TradovateCore):
         self, request: OrderRequest, on_reference: OnReference | None = None
     ) -> OrderResult:
         account_id, qty = self._validate(request)
-        self.require_live_opt_in("Trading")
         spec = await self._account_spec(account_id)
         body = self._order_body(request, account_id, qty, spec)
         try:
@@ -403,6 +389,8 @@ class _Lookup:
     """How Tradovate finds the order a request made (``brokers.common.reconcile``)."""
 
     what = "orders"
+    # Tradovate's order list holds the day's orders in every state: complete.
+    complete = True
 
     def __init__(self, service: TradovateOrders) -> None:
         self.service = service

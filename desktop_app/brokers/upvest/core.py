@@ -177,6 +177,8 @@ class UpvestCore(BrokerBase):
         self._mapped: dict[str, tuple[dict[str, Any], CashEntry | None, float,
                                       Account]] = {}
         self._balances: dict[str, tuple[CashEntry, float, Balance]] = {}
+        # Virtual cash requests Upvest said were settled (webhook events): id -> status.
+        self._virtual_settled: dict[str, str] = {}
         self._names: dict[str, str] = {}  # user id -> name, for the people read last
 
     # ------------------------------------------------------------------ basics
@@ -239,7 +241,7 @@ class UpvestCore(BrokerBase):
         self._groups = {str(g["id"]): g for g in groups if g.get("id")}
         self._names = {uid: mapping.user_name(u) for uid, u in self._users.items()}
 
-    def owner_name(self, user_id: str) -> str:
+    def user_label(self, user_id: str) -> str:
         return self._names.get(user_id, user_id)
 
     def group_label(self, group_id: str) -> str:

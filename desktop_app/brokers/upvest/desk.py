@@ -71,7 +71,7 @@ class UpvestDesk(UpvestCore):
         owner = mapping.owner_of(data)
         account = mapping.account(
             data, connection=self.connection_id, environment=self.environment,
-            owner_name=self.owner_name(owner),
+            owner_name=self.user_label(owner),
         )
         return replace(account, group=self.group_label(group), balance=self._balance(group))
 
@@ -107,7 +107,7 @@ class UpvestDesk(UpvestCore):
         users = sorted(((uid, mapping.user_name(u)) for uid, u in self._users.items()
                         if u.get("status", "ACTIVE") == "ACTIVE"), key=lambda c: c[1])
         groups = sorted(
-            ((gid, f"{self.group_label(gid)} · {self.owner_name(self.group_owner(gid))}")
+            ((gid, f"{self.group_label(gid)} · {self.user_label(self.group_owner(gid))}")
              for gid, g in self._groups.items() if g.get("status", "ACTIVE") == "ACTIVE"),
             key=lambda c: c[1],
         )
@@ -143,8 +143,8 @@ class UpvestDesk(UpvestCore):
         owner = self.group_owner(group_id)
         if owner and owner != user_id:
             raise ValidationError(
-                f"{self.group_label(group_id)} belongs to {self.owner_name(owner)}, not to "
-                f"{self.owner_name(user_id)}: choose one of the user's own groups.",
+                f"{self.group_label(group_id)} belongs to {self.user_label(owner)}, not to "
+                f"{self.user_label(user_id)}: choose one of the user's own groups.",
                 field="account_group_id", broker=BROKER,
             )
         if len(name) > NAME_MAX:

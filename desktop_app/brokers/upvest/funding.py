@@ -4,6 +4,8 @@
 negative one), ``{account_group_id, amount, currency: "EUR"}``, each under the journal's
 reference as idempotency key (journalled before sending). An increase is ISSUED and
 credited once CONFIRMED; a decrease beyond what is available for withdrawal is refused.
+The API has no look-up of a request: its confirmation arrives as a webhook event
+(VIRTUAL_CASH_INCREASE/DECREASE.CONFIRMED), which the session's follow-up then reads.
 Cash belongs to the account group, so every account of the group sees it.
 
 Live accounts have no virtual cash: the reason (``core.NO_LIVE_FUNDING``) says what
@@ -108,24 +110,49 @@ class UpvestFunding(UpvestOrders):
         return funding_result(data, request.amount > 0)
 
     async def reconcile_funding(
-        self, request: FundingRequest, broker_ref: str, *, since: datetime | None = None
+        self,
+        request: FundingRequest,
+        broker_ref: str,
+        *,
+        since: datetime | None = None,
+        exclude: frozenset[str] = frozenset(),
     ) -> FundingResult:
+        """Its state: CONFIRMED once Upvest said so (the VIRTUAL_CASH_*.CONFIRMED webhook
+        event; the API has no look-up of one), PENDING until then. A request whose answer
+        was lost (no reference) is asked again under the same idempotency key while the
+        key is fresh: Upvest answers with the first request's result."""
         self._check_funding(request)
+        increase = request.amount > 0
+        if broker_ref:
+            return self._virtual_state(broker_ref, increase)
         if since is None or utc_now() - since > KEY_WINDOW:
             return FundingResult(
-                OrderStatus.UNKNOWN, broker_ref=broker_ref,
+                OrderStatus.UNKNOWN,
                 message="Upvest lists no virtual cash requests to look it up; the group's "
                 "cash balance shows whether it was made.",
             )
         try:
             data = await self._virtual(request)
         except (Rejected, NotFound) as exc:
-            return FundingResult(OrderStatus.REJECTED, broker_ref=broker_ref,
-                                 message=exc.message)
+            return FundingResult(OrderStatus.REJECTED, message=exc.message)
         except BrokerError as exc:
-            return FundingResult(OrderStatus.UNKNOWN, broker_ref=broker_ref,
+            return FundingResult(OrderStatus.UNKNOWN,
                                  message=f"Asked again under the same idempotency key, "
                                  f"Upvest did not answer either ({exc.message}).")
         self.notify_changed(None, "balances")
-        return funding_result(data, request.amount > 0,
-                              "Asked again under the same idempotency key:")
+        note = "Asked again under the same idempotency key:"
+        ref = str(data.get("id") or "")
+        if ref in self._virtual_settled:
+            state = self._virtual_state(ref, increase)
+            return FundingResult(state.status, ref, f"{note} {state.message}")
+        return funding_result(data, increase, note)
+
+    def _virtual_state(self, ref: str, increase: bool) -> FundingResult:
+        status = self._virtual_settled.get(ref, "")
+        if status == "CONFIRMED":
+            return funding_result({"id": ref, "status": status}, increase)
+        what = "credited" if increase else "taken"
+        hint = ("" if self.webhooks_live else " Without webhooks the app cannot see "
+                "Upvest's confirmation: the group's cash balance shows it.")
+        return FundingResult(OrderStatus.PENDING, ref,
+                             f"Issued: {what} once Upvest confirms it.{hint}")

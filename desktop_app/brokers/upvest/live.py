@@ -2,7 +2,8 @@
 changes on screen.
 
 On connect the service runs ``WebhookReceiver`` on loopback and registers (or reuses and
-re-points) one webhook of its own for ACCOUNT, ORDER, POSITION and CASH_BALANCE events,
+re-points) one webhook of its own for ACCOUNT, ORDER, POSITION and CASH_BALANCE events
+(and the sandbox's VIRTUAL_CASH_INCREASE/DECREASE, whose confirmation nothing else tells),
 then asks Upvest for a test delivery to prove the way in. Each event calls
 ``notify_changed`` so the session refreshes that account's topics at once; ACCOUNT.* and
 CASH_BALANCE.UPDATED carry the resource itself, which updates the desk's caches, so the
@@ -33,7 +34,8 @@ from desktop_app.domain.types import Webhook, WebhookAction, WebhookOverview
 log = logging.getLogger(__name__)
 
 TITLE = "Trading Dashboard"
-EVENT_TYPES = ("ACCOUNT", "ORDER", "POSITION", "CASH_BALANCE")
+EVENT_TYPES = ("ACCOUNT", "ORDER", "POSITION", "CASH_BALANCE", "VIRTUAL_CASH_INCREASE",
+               "VIRTUAL_CASH_DECREASE")
 # Upvest bundles events for ``delay`` before it sends them; one second is its least.
 DELAY = "1s"
 NO_PUBLIC_URL = (
@@ -137,6 +139,9 @@ class UpvestLive(UpvestFunding):
                 touched[str(obj.get("account_id") or "")].add("positions")
             elif event.type == "CASH_BALANCE.UPDATED":
                 self.remember_cash(obj)
+                balances = True
+            elif event.family in ("VIRTUAL_CASH_INCREASE", "VIRTUAL_CASH_DECREASE"):
+                self._virtual_settled[str(obj.get("id") or "")] = str(obj.get("status") or "")
                 balances = True
         self.events_handled += len(events)
         if balances:

@@ -99,6 +99,8 @@ class _Lookup:
     reference, which the order carries as ``client_reference``."""
 
     what = "orders"
+    # The account's order list holds every order, filled, cancelled or open alike.
+    complete = True
 
     def __init__(self, service: UpvestOrders) -> None:
         self.service = service
@@ -192,14 +194,15 @@ class UpvestOrders(UpvestMarkets):
         *,
         since: datetime | None = None,
         exclude: frozenset[str] = frozenset(),
+        final: bool = False,
     ) -> OrderResult:
         """The common rule (by the order id, else the order carrying the request's
         reference); when none is listed and the request was journalled moments ago,
         Upvest is asked once more under the same idempotency key (see the module doc)."""
         found = await super().reconcile_order(request, broker_ref, since=since,
-                                              exclude=exclude)
+                                              exclude=exclude, final=final)
         if (found.status is not OrderStatus.UNKNOWN or broker_ref or since is None
-                or utc_now() - since > KEY_WINDOW):
+                or final or utc_now() - since > KEY_WINDOW):
             return found
         try:
             data = await self._send(request, await self.owner_of(request.account))

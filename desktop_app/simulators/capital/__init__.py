@@ -32,8 +32,10 @@ from desktop_app.simulators.registry import SimulatorBundle
 from desktop_app.simulators.streams import StreamEndpoint
 
 
-def create_simulator(seed: int, *, session_idle_timeout: float = 600.0) -> SimulatorBundle:
-    state = CapitalState(seed, session_idle_timeout=session_idle_timeout)
+def create_simulator(
+    seed: int, *, session_idle_timeout: float = 600.0, origin: float | None = None
+) -> SimulatorBundle:
+    state = CapitalState(seed, session_idle_timeout=session_idle_timeout, origin=origin)
     return SimulatorBundle(
         name="capital",
         display_name="Capital.com",

@@ -83,7 +83,8 @@ def market_details(
     quote = market.quote(symbol)
     leverage = market.leverage_for(account, spec) if account else 1
     near, far = stop_percent or (spec.min_stop_percent, spec.max_stop_percent)
-    hours: dict[str, Any] = {day: list(spans) for day, spans in spec.opening_hours}
+    # The week in force on the exchanges' calendar (the session clock), in UTC.
+    hours: dict[str, Any] = spec.hours.week_table(market.session_clock.now())
     hours["zone"] = "UTC"
     return {
         "instrument": {

@@ -101,7 +101,10 @@ class CapitalState(SimulatorKnobs):
         session_idle_timeout: float = 600.0,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
+        origin: float | None = None,
     ) -> None:
+        """``origin``: the instant the market started (prices are anchored there); a
+        restored Sandbox passes the saved one (see ``persistence``)."""
         super().__init__(API_ROOT)
         self.seed = seed
         self.clock = clock
@@ -120,7 +123,9 @@ class CapitalState(SimulatorKnobs):
             self._deal_counter += 1
             return f"{deal_prefix}-0001-54c4-0000-{self._deal_counter:012x}"
 
-        self.market = Market(seed, id_factory=deal_id)
+        self.market = Market(seed, id_factory=deal_id, clock=clock, started_at=origin)
+        # The exchanges' calendar: move it with session_clock.move_to() (see ``clock``).
+        self.session_clock = self.market.session_clock
         usd_id = str(rng.randrange(10**16, 10**17))
         eur_id = str(rng.randrange(10**16, 10**17))
         self.market.add_account(usd_id, "USD", "USD", Decimal("10000.00"), preferred=True)
@@ -168,6 +173,17 @@ class CapitalState(SimulatorKnobs):
 
     def account_ids(self) -> list[str]:
         return [a.account_id for a in self.market.accounts()]
+
+    # ----------------------------------------------------------------- saved state
+    def export_state(self) -> dict[str, Any]:
+        from desktop_app.simulators.capital.persistence import export_state
+
+        return export_state(self)
+
+    def import_state(self, data: dict[str, Any]) -> None:
+        from desktop_app.simulators.capital.persistence import import_state
+
+        import_state(self, data)
 
     # ----------------------------------------------------------------- sessions
     def open_session(self) -> Session:

@@ -54,10 +54,12 @@ from desktop_app.simulators.registry import SimulatorBundle
 from desktop_app.simulators.streams import StreamEndpoint
 
 
-def create_simulator(seed: int, *, session_idle_timeout: float = 600.0) -> SimulatorBundle:
+def create_simulator(
+    seed: int, *, session_idle_timeout: float = 600.0, origin: float | None = None
+) -> SimulatorBundle:
     """``session_idle_timeout`` is taken for the registry's common signature: Darwinex
     tokens expire after ``state.token_lifetime`` instead of idling out."""
-    state = DarwinexState(seed)
+    state = DarwinexState(seed, origin=origin)
     return SimulatorBundle(
         name="darwinex",
         display_name="Darwinex",

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from desktop_app.simulators.clock import SimClock
 from desktop_app.simulators.darwinex import errors
 from desktop_app.simulators.darwinex.products import CENT, Catalogue, Product
+from desktop_app.simulators.hours import DARWINS
 
 BUY, SELL = "BUY", "SELL"
 LESS_THAN_EQUAL, GREATER_THAN_EQUAL = "LESS_THAN_EQUAL", "GREATER_THAN_EQUAL"
@@ -44,7 +47,7 @@ class Rules:
     min_amount_on_sells: bool = False
     leverage_min: Decimal = Decimal(1)
     leverage_max: Decimal = Decimal(10)
-    market_open: bool = True
+    market_open: bool | None = None  # None: DARWINs' trading hours decide (a test knob)
 
 
 @dataclass(slots=True)
@@ -158,9 +161,11 @@ class Book:
         clock: Callable[[], float],
         first_id: int,
         on_execution: Callable[[ExecutedOrder], None],
+        session_clock: SimClock | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.clock = clock
+        self.session_clock = session_clock or SimClock(clock)
         self.rules = Rules()
         self.accounts: dict[int, InvestorAccount] = {}
         self._next_id = first_id
@@ -219,8 +224,28 @@ class Book:
         if not product.active:
             raise errors.conflict(f"{product.name} is no longer active.")
 
+    def market_is_open(self) -> bool:
+        if self.rules.market_open is not None:
+            return self.rules.market_open
+        return DARWINS.is_open(self.session_clock.now())
+
+    def next_open(self) -> datetime | None:
+        """When the DARWIN market opens next, on the simulator clock (None: set by hand)."""
+        if self.rules.market_open is not None:
+            return None
+        found = DARWINS.next_open(self.session_clock.now())
+        return self.session_clock.to_base(found) if found is not None else None
+
+    def next_open_ms(self, now: float) -> int:
+        """``next_open`` in epoch ms (the recorded closed status of a Sunday said 21:05
+        UTC, i.e. 17:05 New York); closed by hand: an hour on."""
+        found = self.next_open()
+        if found is not None:
+            return int(found.timestamp() * 1000)
+        return (int(now * 1000) // 3_600_000 + 1) * 3_600_000
+
     def _market_open(self) -> None:
-        if not self.rules.market_open:
+        if not self.market_is_open():
             raise errors.conflict("The DARWIN market is closed.")
 
     def _can_buy(self, product: Product) -> None:
@@ -492,7 +517,7 @@ class Book:
 
     def match(self) -> None:
         """Execute (or reject) every pending conditional order its DARWIN's quote has crossed."""
-        if not self.rules.market_open:
+        if not self.market_is_open():
             return
         for account in list(self.accounts.values()):
             for order in sorted(self.pending(account), key=lambda o: o.order_id):

@@ -131,18 +131,18 @@ def get_status(ctx: Ctx) -> Reply:
     total_return = product.metric("return", "all", now)
     drawdown = product.metric("drawdown", "all", now)
     active = product.active
-    market_open = ctx.book.rules.market_open
+    market_open = ctx.book.market_is_open()
     return Reply({
         "productName": product.name,
         "quote": quote,
         "quoteDate": int(min(now, product.deleted_s or now) * 1000),
-        "buyAllowed": active and product.buy_allowed,
-        "sellAllowed": active and product.sell_allowed,
+        # Outside trading hours only conditional orders are taken.
+        "buyAllowed": active and market_open and product.buy_allowed,
+        "sellAllowed": active and market_open and product.sell_allowed,
         "conditionalBuyAllowed": active and product.conditional_buy_allowed,
         "conditionalSellAllowed": active and product.conditional_sell_allowed,
         "returnPercentage": round((float(quote) / previous - 1) * 100, 2),
-        "estimatedOpenDate": None if market_open else (int(now * 1000) // 3_600_000 + 1)
-        * 3_600_000,
+        "estimatedOpenDate": None if market_open else ctx.book.next_open_ms(now),
         "traderEquity": product.trader_equity,
         "status": product.status,
         "username": product.username,

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from desktop_app.domain.exact_json import dumps
+from desktop_app.simulators.clock import SimClock
 from desktop_app.simulators.darwinex import errors
 from desktop_app.simulators.darwinex.book import Book, ExecutedOrder, InvestorAccount
 from desktop_app.simulators.darwinex.products import Catalogue
@@ -69,7 +70,10 @@ class DarwinexState(SimulatorKnobs):
         *,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
+        origin: float | None = None,
     ) -> None:
+        """``origin``: the instant the simulator first started (the DARWINs' histories are
+        anchored there); a restored Sandbox passes the saved one."""
         super().__init__("")
         self.seed = seed
         self.clock = clock
@@ -90,9 +94,12 @@ class DarwinexState(SimulatorKnobs):
         self.streams = StreamKnobs()  # the quote stream and WebSocket: drop / refuse
         self.quote_stream = QuoteStreamTiming()
 
-        self.catalogue = Catalogue(seed, clock())
+        # The DARWIN exchange's calendar: move it with session_clock.move_to().
+        self.session_clock = SimClock(clock)
+        self.origin = clock() if origin is None else origin
+        self.catalogue = Catalogue(seed, self.origin)
         self.book = Book(self.catalogue, clock, rng.randrange(40_000_000, 50_000_000),
-                         self.orders.append)
+                         self.orders.append, self.session_clock)
         self.tokens = TokenStore(monotonic, clock, lambda: self.token_lifetime)
         self.throttle = Throttle(monotonic)
 
@@ -122,6 +129,19 @@ class DarwinexState(SimulatorKnobs):
     def live_credentials(self) -> dict[str, str]:
         return dict(self._logins[LIVE])
 
+    # ----------------------------------------------------------------- saved state
+    def export_state(self) -> dict[str, Any]:
+        from desktop_app.simulators.darwinex.persistence import export_state
+
+        return export_state(self)
+
+    def import_state(self, data: dict[str, Any]) -> None:
+        """After this, ``credentials`` holds the newest token pair (the printed one may
+        have been rotated by a client before the restart)."""
+        from desktop_app.simulators.darwinex.persistence import import_state
+
+        import_state(self, data)
+
     # ----------------------------------------------------------------- rules as knobs
     @property
     def min_amount(self) -> Decimal:
@@ -141,9 +161,10 @@ class DarwinexState(SimulatorKnobs):
 
     @property
     def market_open(self) -> bool:
-        return self.book.rules.market_open
+        return self.book.market_is_open()
 
-    def set_market_open(self, is_open: bool) -> None:
+    def set_market_open(self, is_open: bool | None) -> None:
+        """Open or close the DARWIN market by hand; None follows its trading hours."""
         with self.lock:
             self.book.rules.market_open = is_open
             self.book.match()

@@ -55,6 +55,8 @@ class TokenStore:
         self.clients: dict[str, OAuthClient] = {}
         self._access: dict[str, AccessToken] = {}
         self._refresh: dict[str, tuple[OAuthClient, str]] = {}  # -> (client, its access token)
+        # consumer key -> the newest (access, refresh) pair issued to that application
+        self.latest: dict[str, tuple[str, str]] = {}
         self.revoke_old_access_token = True
 
     def add_client(self, client: OAuthClient) -> None:
@@ -74,6 +76,7 @@ class TokenStore:
             token = AccessToken(access, client, self._monotonic() + self._lifetime())
             self._access[access] = token
             self._refresh[refresh] = (client, access)
+            self.latest[client.consumer_key] = (access, refresh)
         return token, refresh
 
     def rotate(self, client: OAuthClient, refresh: str) -> tuple[AccessToken, str] | None:

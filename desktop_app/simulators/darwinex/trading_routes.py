@@ -25,16 +25,16 @@ _MINUTE_MS = 60_000
 
 
 def get_market_status(ctx: Ctx) -> Reply:
-    is_open = ctx.book.rules.market_open
-    now_ms = int(ctx.now * 1000)
-    # Open: quotes move on at the next minute; closed: the next look is in an hour.
-    step = _MINUTE_MS if is_open else 60 * _MINUTE_MS
+    is_open = ctx.book.market_is_open()
+    # Open: quotes move on at the next minute; closed: nothing changes until it opens.
+    next_update = (int(ctx.now * 1000) // _MINUTE_MS + 1) * _MINUTE_MS if is_open else (
+        ctx.book.next_open_ms(ctx.now))
     return Reply({
         "allowBuy": is_open,
         "allowSell": is_open,
         "allowConditionalBuy": True,
         "allowConditionalSell": True,
-        "epochTimestampNextUpdate": (now_ms // step + 1) * step,
+        "epochTimestampNextUpdate": next_update,
     })
 
 

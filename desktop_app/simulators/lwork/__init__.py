@@ -53,8 +53,9 @@ from desktop_app.simulators.lwork.state import API_ROOT, LWorkState
 from desktop_app.simulators.registry import SimulatorBundle
 
 
-def create_simulator(seed: int, *, session_idle_timeout: float = 600.0) -> SimulatorBundle:
-    state = LWorkState(seed, session_idle_timeout=session_idle_timeout)
+def create_simulator(seed: int, *, session_idle_timeout: float = 600.0,
+                     origin: float | None = None) -> SimulatorBundle:
+    state = LWorkState(seed, session_idle_timeout=session_idle_timeout, origin=origin)
     return SimulatorBundle(
         name="lwork",
         display_name="LWork",

@@ -89,7 +89,9 @@ class LWorkState(SimulatorKnobs):
     too_many_requests_code = "-1"
 
     def __init__(self, seed: int, *, session_idle_timeout: float = 600.0,
-                 key_bits: int = 1024) -> None:
+                 key_bits: int = 1024, origin: float | None = None) -> None:
+        """``origin``: the instant the simulator first started (prices follow from the
+        seed and it; the Sandbox carries it across restarts)."""
         super().__init__(API_ROOT)
         self.seed = seed
         self.lock = threading.RLock()
@@ -101,7 +103,7 @@ class LWorkState(SimulatorKnobs):
         self.key = TenantKey(key_bits)
         self.key_file: Path = self.key.write_private_pem(self.tenant_id)
         self.servers = {s.server_id: s for s in SERVERS}
-        self.market = Market(seed, clock=self.clock)
+        self.market = Market(seed, clock=self.clock, started_at=origin)
         self.book = Book(self.market, rng)
         self.demo_types: dict[str, list[dict[str, Any]]] = {
             vendor: [{"accountGroup": group, "initAmount": amount, "leverage": leverage,
@@ -114,7 +116,9 @@ class LWorkState(SimulatorKnobs):
         self.other_user = self._add_user(rng, "other@example.com", "Other Trader",
                                          "15987654321")
         now = self.now()
-        self._next_login = {"MT4": 2090001464, "MT5": 5090000100}
+        # Logins as MT servers hand them out, from the seed (a new Sandbox, new logins).
+        self._next_login = {"MT4": 2090000000 + rng.randrange(1000, 9000) * 10,
+                            "MT5": 5090000000 + rng.randrange(1000, 9000) * 10}
         first = self.open_account(self.user.user_id, "428", "Demo", "demoforex", 100,
                                   Decimal("10000.00"), group_id="9",
                                   group_name="Sandbox traders")
@@ -178,6 +182,18 @@ class LWorkState(SimulatorKnobs):
             "private_key_file": str(self.key_file),
             "server_ids": ", ".join(f"{s.name}={s.server_id}" for s in SERVERS),
         }
+
+    # ----------------------------------------------------------------- saved state
+
+    def export_state(self) -> dict[str, Any]:
+        from desktop_app.simulators.lwork.persistence import export_state
+
+        return export_state(self)
+
+    def import_state(self, data: dict[str, Any]) -> None:
+        from desktop_app.simulators.lwork.persistence import import_state
+
+        import_state(self, data)
 
     # ----------------------------------------------------------------- time
 

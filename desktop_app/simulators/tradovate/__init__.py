@@ -83,8 +83,10 @@ from desktop_app.simulators.tradovate.md_stream import PATH as MD_PATH
 from desktop_app.simulators.tradovate.state import API_ROOT, TradovateState
 
 
-def create_simulator(seed: int, *, session_idle_timeout: float = 600.0) -> SimulatorBundle:
-    state = TradovateState(seed, session_idle_timeout=session_idle_timeout)
+def create_simulator(
+    seed: int, *, session_idle_timeout: float = 600.0, origin: float | None = None
+) -> SimulatorBundle:
+    state = TradovateState(seed, session_idle_timeout=session_idle_timeout, origin=origin)
     return SimulatorBundle(
         name="tradovate",
         display_name="Tradovate",

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from desktop_app.domain.types import InstrumentKind
+from desktop_app.simulators.hours import CME_GLOBEX
 from desktop_app.simulators.instruments import InstrumentSpec
 
 MONTH_CODES = "FGHJKMNQUVXZ"  # January .. December
@@ -214,6 +215,7 @@ class Catalog:
                 size_decimals=0,
                 lot_size=c.product.value_per_point,
                 increment=c.product.tick_size,
+                hours=CME_GLOBEX,
             )
             for c in self.contracts.values()
         ]

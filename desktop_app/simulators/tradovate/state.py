@@ -83,7 +83,10 @@ class BalanceChange:
 class TradovateState(SimulatorKnobs):
     """State and test knobs; paths in knobs are relative to /v1 (or full) in any case."""
 
-    def __init__(self, seed: int, *, session_idle_timeout: float = 600.0) -> None:
+    def __init__(self, seed: int, *, session_idle_timeout: float = 600.0,
+                 origin: float | None = None) -> None:
+        """``origin``: the instant the simulator first started (the listed contracts and
+        the prices are anchored there); a restored Sandbox passes the saved one."""
         super().__init__(API_ROOT)
         self.seed = seed
         self.lock = threading.RLock()
@@ -99,8 +102,12 @@ class TradovateState(SimulatorKnobs):
         # Tradovate has no idle expiry; kept for the shared factory signature.
         self.session_idle_timeout = session_idle_timeout
 
-        self.catalog = Catalog(seed, datetime.fromtimestamp(self.clock(), UTC).date())
-        self.market = Market(seed, instruments=self.catalog.instrument_specs(), clock=self.clock)
+        origin = self.clock() if origin is None else origin
+        self.catalog = Catalog(seed, datetime.fromtimestamp(origin, UTC).date())
+        self.market = Market(seed, instruments=self.catalog.instrument_specs(), clock=self.clock,
+                             started_at=origin)
+        # CME's calendar: move it with session_clock.move_to() (see ``simulators.clock``).
+        self.session_clock = self.market.session_clock
         self.accounts: dict[int, TvAccount] = {}
         first_id = rng.randrange(700_000, 900_000)
         for offset, balance in ((0, Decimal("25000.00")), (rng.randrange(3, 40),
@@ -246,6 +253,17 @@ class TradovateState(SimulatorKnobs):
                 self.stats[key] += 1
             else:
                 self.stats[key][route] += 1
+
+    # ----------------------------------------------------------------- saved state
+    def export_state(self) -> dict[str, Any]:
+        from desktop_app.simulators.tradovate.persistence import export_state
+
+        return export_state(self)
+
+    def import_state(self, data: dict[str, Any]) -> None:
+        from desktop_app.simulators.tradovate.persistence import import_state
+
+        import_state(self, data)
 
     # ----------------------------------------------------------------- sessions
     def open_session(self, device_id: str, app_id: str) -> Token:

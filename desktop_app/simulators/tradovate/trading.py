@@ -7,7 +7,8 @@ position records (bought/sold counts and values for the day).
 
 Market orders and marketable limits fill at once at the touch; Limit and Stop orders
 work in the shared market until the price crosses them; a StopLimit waits here until
-the quote touches its stop and then works as a Limit.
+the quote touches its stop and then works as a Limit. Outside CME's hours every order
+gets ``SessionClosed``, except that limit and stop orders are taken in the pre-open.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from desktop_app.domain.types import OrderType, Side
-from desktop_app.simulators.market import MARKET_CLOSED, TRADEABLE, DealResult, Market
+from desktop_app.simulators.hours import SessionState
+from desktop_app.simulators.market import MARKET_CLOSED, DealResult, Market
 from desktop_app.simulators.tradovate.catalog import Contract
 
 ACTIONS = ("Buy", "Sell")
@@ -224,7 +226,8 @@ class Book:
             self._report(order, "New", WORKING)
             self._filled(order, result)
             return order
-        if self.market.status(request.contract.name) != TRADEABLE:
+        # Limit and stop orders are taken in CME's pre-open too (they work from the open).
+        if self.market.session(request.contract.name) is SessionState.CLOSED:
             return Failure(*_REASONS[MARKET_CLOSED])
         self.orders[order_id] = order
         self._command(order)

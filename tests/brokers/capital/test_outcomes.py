@@ -7,6 +7,7 @@ exactly as the Decimals they are.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -29,6 +30,15 @@ from tests.brokers.capital.conftest import Tap, account_refs
 
 SIZE = Decimal("0.01")  # Bitcoin: trades around the clock
 CONFIRMS = "GET /confirms/{dealReference}"
+
+
+def backdate(sim, account_id: str, deal_id: str, minutes: int) -> None:
+    """Make a deal older at the simulator: its position and its dealing history."""
+    market = sim.state.market
+    market.account(account_id).positions[deal_id].created_at -= timedelta(minutes=minutes)
+    for i, result in enumerate(market.activity):
+        if any(a.deal_id == deal_id for a in result.affected):
+            market.activity[i] = replace(result, at=result.at - timedelta(minutes=minutes))
 
 
 def sim_positions(sim, account_id: str):
@@ -79,7 +89,7 @@ def test_success_without_a_deal_reference_is_maybe_sent_then_unknown_not_rejecte
     assert "No matching BTCUSD order" in found.reason
     assert handed == []
     assert capital_sim.state.stats["requests"]["POST /positions"] == 1  # never resent
-    assert capital_sim.state.stats["requests"]["GET /positions"] >= 1  # it did reconcile
+    assert capital_sim.state.stats["requests"]["GET /history/activity"] >= 1  # it looked
 
 
 def test_unreadable_success_reply_is_reconciled_to_the_new_position(
@@ -106,8 +116,7 @@ def test_lost_reply_never_claims_an_older_identical_position(
     usd, _ = account_refs(capital_sim, service)
     request = OrderRequest(usd, "BTCUSD", Side.BUY, SIZE)
     (old_id,) = run(service.place_order(request)).deal_ids
-    old = capital_sim.state.market.account(usd.account_id).positions[old_id]
-    old.created_at -= timedelta(minutes=10)  # opened well before this order
+    backdate(capital_sim, usd.account_id, old_id, 10)  # opened well before this order
     capital_sim.state.market.set_status("BTCUSD", "CLOSED")  # the new one is not opened
     capital_sim.state.drop_reply_next("/positions")
     journalled_at = utc_now()
@@ -117,9 +126,9 @@ def test_lost_reply_never_claims_an_older_identical_position(
     by_time = run(service.reconcile_order(request, "", since=journalled_at))
     guess = run(service.reconcile_order(request, ""))
 
-    for result in (by_time, guess):
-        assert result.status is OrderStatus.UNKNOWN
-        assert result.deal_ids == ()
+    # The history shows the new one refused (market closed), never the older twin.
+    assert by_time.status is OrderStatus.REJECTED and old_id not in by_time.deal_ids
+    assert guess.status is OrderStatus.UNKNOWN and guess.deal_ids == ()
     assert [p.deal_id for p in sim_positions(capital_sim, usd.account_id)] == [old_id]
 
 
@@ -138,7 +147,7 @@ def test_a_deal_claimed_by_another_journal_entry_is_not_counted(
     mine = run(service.reconcile_order(request, "", since=journalled_at,
                                        exclude=frozenset({first})))
 
-    assert both.status is OrderStatus.UNKNOWN and "2 BTCUSD positions" in both.reason
+    assert both.status is OrderStatus.UNKNOWN and "2 BTCUSD deals" in both.reason
     assert mine.status is OrderStatus.ACCEPTED and mine.deal_ids == (second,)
 
 
@@ -148,9 +157,7 @@ def test_reconcile_by_time_finds_the_new_deal_beside_an_older_twin(
     usd, _ = account_refs(capital_sim, service)
     request = OrderRequest(usd, "BTCUSD", Side.SELL, SIZE)
     (old_id,) = run(service.place_order(request)).deal_ids
-    capital_sim.state.market.account(usd.account_id).positions[old_id].created_at -= (
-        timedelta(minutes=10)
-    )
+    backdate(capital_sim, usd.account_id, old_id, 10)
     journalled_at = utc_now()
     (new_id,) = run(service.place_order(request)).deal_ids
 
@@ -168,10 +175,10 @@ def test_unreadable_reconcile_is_unknown(tapped: CapitalService, capital_sim, ru
     assert by_ref.status is OrderStatus.UNKNOWN
     assert by_ref.broker_ref == "o_lost"
 
-    fail_reads(capital_sim, "/positions")
+    fail_reads(capital_sim, "/history")
     by_time = run(tapped.reconcile_order(request, "", since=utc_now()))
     assert by_time.status is OrderStatus.UNKNOWN
-    assert "positions could not be read" in by_time.reason
+    assert "deals could not be read" in by_time.reason
 
 
 @pytest.mark.parametrize("target", ["position", "order"])

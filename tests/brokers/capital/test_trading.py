@@ -120,7 +120,8 @@ def test_stop_limit_and_bad_requests_are_refused_locally(
     usd, _ = account_refs(capital_sim, service)
     with pytest.raises(NotSupported):
         run(service.place_order(
-            OrderRequest(usd, "GOLD", Side.BUY, Decimal("1"), OrderType.STOP_LIMIT, level=1)
+            OrderRequest(usd, "GOLD", Side.BUY, Decimal("1"), OrderType.STOP_LIMIT,
+                         level=Decimal(1))
         ))
     with pytest.raises(ValidationError):
         run(service.place_order(OrderRequest(usd, "GOLD", Side.BUY, Decimal("1"), OrderType.LIMIT)))
@@ -204,7 +205,7 @@ def test_lost_reply_on_open_is_reconciled_to_exactly_one_position(
     assert result.deal_ids == (newest.deal_id,)
 
 
-def test_lost_reply_with_nothing_created_stays_unknown(
+def test_lost_reply_of_a_refused_order_is_found_refused_in_the_history(
     service: CapitalService, capital_sim, run
 ) -> None:
     usd, _ = account_refs(capital_sim, service)
@@ -217,7 +218,8 @@ def test_lost_reply_with_nothing_created_stays_unknown(
         run(service.place_order(request))
     assert caught.value.message
     found = run(service.reconcile_order(request, "", since=journalled_at))
-    assert found.status is OrderStatus.UNKNOWN and "keeps looking" in found.reason
+    # The dealing history shows the refusal: nothing was done, said so, never resent.
+    assert found.status is OrderStatus.REJECTED and "refused" in found.reason
     assert capital_sim.state.stats["requests"]["POST /positions"] == 1
 
 

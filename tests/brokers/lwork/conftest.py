@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +105,40 @@ def accounts(client, run) -> dict[str, TradingAccount]:
 def requests_to(sim: RunningSimulator, route: str) -> int:
     """How often the simulator saw ``route`` (e.g. "GET /v1/api/sys/error/code")."""
     return int(sim.state.stats["requests"][route])
+
+
+ServiceFactory = Callable[..., Any]
+
+
+@pytest.fixture
+def make_service(lwork_sim, run, tap, request_log) -> Iterator[ServiceFactory]:
+    """make_service(environment=..., page_size=...): the LWork service of the simulator's
+    trader, from its Sandbox profile, connected (logged in, accounts and settings read)."""
+    from desktop_app.brokers.lwork.service import LWorkService
+    from desktop_app.sandbox import sandbox_connection
+
+    made: list[Any] = []
+
+    def factory(*, environment: Any = None, page_size: int = 10, connect: bool = True,
+                **fields: str) -> LWorkService:
+        profile, credentials = sandbox_connection("lwork", lwork_sim)
+        if environment is not None:
+            profile = replace(profile, environment=environment, live_opt_in=True)
+        if fields:
+            profile = replace(profile, fields={**profile.fields, **fields})
+        service = LWorkService(profile, credentials, request_log, transport=tap,
+                               page_size=page_size)
+        service.client.http.backoff = 0.01
+        made.append(service)
+        if connect:
+            run(service.connect())
+        return service
+
+    yield factory
+    for service in made:
+        run(service.close())
+
+
+@pytest.fixture
+def service(make_service):
+    return make_service()

@@ -102,3 +102,16 @@ def test_a_bad_key_is_an_auth_error_that_does_not_quote_it() -> None:
     with pytest.raises(AuthError):
         Signer.from_pem("  ")
     assert "RSA-1024" in repr(Signer.from_pem(_pem(_key(), serialization.PrivateFormat.PKCS8)))
+
+
+def test_a_pasted_pem_that_lost_its_line_breaks_still_signs() -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from desktop_app.brokers.lwork.signing import Signer
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    flat = pem.replace("\n", " ")
+    assert Signer.from_pem(flat).sign("abc") == Signer.from_pem(pem).sign("abc")

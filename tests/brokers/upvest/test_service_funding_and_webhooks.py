@@ -48,8 +48,11 @@ def test_virtual_cash_goes_in_and_out_of_the_group(service, upvest_sim, lena, ru
     assert rules.title == "Virtual cash (sandbox)" and "group" in rules.notes
     assert rules.facts[0].value == lena.group
     refs: list[str] = []
-    result = run(service.fund(topup(lena, "500.00"), refs.append))
+    request = topup(lena, "500.00")
+    result = run(service.fund(request, refs.append))
     assert result.status is OrderStatus.PENDING and result.broker_ref == refs[0]
+    # The session's follow-up asks again: CONFIRMED came by webhook (no look-up exists).
+    run(wait_for(lambda: _settled(service, request, refs[0]), within=10))
     run(wait_for(lambda: _cash_is(service, lena.ref, Decimal("500.00")), within=10))
     out = run(service.fund(topup(lena, "-200.00")))
     assert out.status is OrderStatus.PENDING
@@ -57,6 +60,11 @@ def test_virtual_cash_goes_in_and_out_of_the_group(service, upvest_sim, lena, ru
     refused = run(service.fund(topup(lena, "-1000.00")))
     assert refused.status is OrderStatus.REJECTED
     assert "available for withdrawal" in refused.message
+
+
+async def _settled(service, request, ref) -> bool:
+    found = await service.reconcile_funding(request, ref)
+    return found.status is OrderStatus.ACCEPTED and "Confirmed" in found.message
 
 
 async def _cash_is(service, ref, amount: Decimal) -> bool:

@@ -61,8 +61,9 @@ def test_a_fractional_cash_buy_is_pending_then_filled_and_seen_by_webhook(
     result = run(service.place_order(buy(karl), refs.append))
     assert result.status is OrderStatus.PENDING and "NEW" in result.reason
     assert refs == [result.broker_ref] and result.deal_ids == (result.broker_ref,)
-    run(wait_for(lambda: "positions" in service.changes.topics_for(karl.account_id)
-                 and service.receiver.accepted >= 3, within=10))
+    run(wait_for(lambda: holding(service, karl), within=10))
+    # The fill was told by webhook: the account's positions were reported changed.
+    assert "positions" in service.changes.topics_for(karl.account_id)
     position = run(holding(service, karl))
     assert position is not None and position.side is Side.BUY
     assert Decimal(0) < position.size < 1  # a fraction of a share
