@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor, QFont
 
 from desktop_app.domain.capabilities import Capabilities
 from desktop_app.domain.money import utc_now
-from desktop_app.domain.types import Account, AccountRef, Balance
+from desktop_app.domain.types import STATUS_MEANING, Account, AccountRef, Balance
 from desktop_app.session.events import (
     AccountsUpdated,
     BalanceUpdated,
@@ -119,7 +119,8 @@ def _details_text(row: AccountRow) -> str:
 def _status_text(row: AccountRow) -> str:
     if row.account is None:
         return row.state.value
-    return f"{row.account.status.value} · {row.account.environment.value}"
+    status = row.account.status.value.replace("_", " ")
+    return f"{status} · {row.account.environment.value}"
 
 
 ACCOUNT_COLUMNS: tuple[Column[AccountRow], ...] = (
@@ -138,6 +139,7 @@ ACCOUNT_COLUMNS: tuple[Column[AccountRow], ...] = (
            lambda r: _details_text(r)),
 )
 AGE_COLUMN = next(i for i, c in enumerate(ACCOUNT_COLUMNS) if c.title == "Updated")
+STATUS_COLUMN = next(i for i, c in enumerate(ACCOUNT_COLUMNS) if c.title == "Status")
 
 
 class AccountsTableModel(KeyedTableModel[AccountRow]):
@@ -228,6 +230,10 @@ class AccountsTableModel(KeyedTableModel[AccountRow]):
         if column == 1 and item.account is not None:
             active = " (the session's active account)" if item.account.active else ""
             return f"{item.account.ref.account_id}{active}"
+        if column == STATUS_COLUMN and item.account is not None:
+            # What the status allows, in the broker's words where it gave them.
+            account = item.account
+            return account.status_note or STATUS_MEANING.get(account.status, "")
         if column in (0, 1) and item.message:
             return item.message
         if item.balance is not None and item.balance.details and column >= 2:

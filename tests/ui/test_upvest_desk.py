@@ -26,6 +26,7 @@ from desktop_app.net.limiter import Priority
 from desktop_app.session.events import Topic
 from desktop_app.simulators.runner import start_simulator
 from desktop_app.ui.main_window import MainWindow
+from desktop_app.viewmodels.accounts_vm import STATUS_COLUMN
 from tests.ui.harness import find
 from tests.ui.upvest_window import (
     CID,
@@ -249,7 +250,11 @@ def test_lifecycle_actions_are_greyed_with_the_reason(sim, qtbot, qrun):
                 karl_savings.ref: "only sell orders",
                 opened.account: "approval is pending",
             }
+            model = window.vm.accounts.model
             for ref, words in expected.items():
+                # The status column says what the status allows, in Upvest's words.
+                row = model.row_for_account(ref)
+                assert words in model.tooltip(model.item(row), STATUS_COLUMN)
                 await click_account(window, ref)
                 for name in ("rename", "close"):
                     await wait_for(lambda n=name: not bar[n].isEnabled(), what=f"{name} off")
