@@ -253,7 +253,8 @@ def test_lifecycle_actions_are_greyed_with_the_reason(sim, qtbot, qrun):
             model = window.vm.accounts.model
             for ref, words in expected.items():
                 # The status column says what the status allows, in Upvest's words.
-                row = model.row_for_account(ref)
+                row = await wait_for(lambda r=ref: model.row_for_account(r) + 1,
+                                     what="its row") - 1
                 assert words in model.tooltip(model.item(row), STATUS_COLUMN)
                 await click_account(window, ref)
                 for name in ("rename", "close"):

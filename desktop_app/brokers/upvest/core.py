@@ -10,7 +10,8 @@ kept current by the webhook events (``live``) and by the poller:
   and again when an account names an owner or group not seen yet (at most once a
   minute);
 - the account list: read page after page; while the webhook delivers, at most every
-  ``LIST_MAX_AGE`` seconds (ACCOUNT.* events keep it current in between);
+  ``LIST_MAX_AGE`` seconds (ACCOUNT.* events keep it current in between; a balance the
+  events keep is shown as of that reading, the latest proof that the desk is current);
 - each group's cash balance: at most ``CASH_PER_CALL`` groups are read per account
   listing, the oldest first (an operator may run thousands of groups); while the
   webhook delivers, CASH_BALANCE.UPDATED events carry the new balance itself.
@@ -50,7 +51,9 @@ from desktop_app.domain.types import (
 from desktop_app.net.limiter import Priority
 from desktop_app.net.request_log import RequestLog
 
-LIST_MAX_AGE = 30.0
+# While the webhook delivers, the list is still read again this often: it confirms the
+# desk's figures (their "as of") and catches anything a lost event missed.
+LIST_MAX_AGE = 20.0
 CASH_MAX_AGE = 60.0
 CASH_PER_CALL = 20
 PEOPLE_MAX_AGE = 60.0
@@ -162,6 +165,7 @@ class UpvestCore(BrokerBase):
         # ---- the desk's caches (see the module doc)
         self._accounts: dict[str, dict[str, Any]] = {}
         self._listed_at: float | None = None
+        self.listed_wall: datetime | None = None  # when the list was last read (UTC)
         self._users: dict[str, dict[str, Any]] = {}
         self._groups: dict[str, dict[str, Any]] = {}
         self._people_at = -1e9
@@ -172,11 +176,11 @@ class UpvestCore(BrokerBase):
         self._universe_lock = asyncio.Lock()
         # Per account: its orders as last read (executions give the average cost).
         self._orders: dict[str, list[dict[str, Any]]] = {}
-        # Per account: (Upvest's data, the cash entry, the people's read time, the
-        # Account made of them): unchanged inputs give the same Account (``desk``).
-        self._mapped: dict[str, tuple[dict[str, Any], CashEntry | None, float,
+        # Per account: (Upvest's data, its Balance, the people's read time, the Account
+        # made of them): unchanged inputs give the same Account (``desk``).
+        self._mapped: dict[str, tuple[dict[str, Any], Balance | None, float,
                                       Account]] = {}
-        self._balances: dict[str, tuple[CashEntry, float, Balance]] = {}
+        self._balances: dict[str, tuple[CashEntry, tuple[float, datetime], Balance]] = {}
         # Virtual cash requests Upvest said were settled (webhook events): id -> status.
         self._virtual_settled: dict[str, str] = {}
         self._names: dict[str, str] = {}  # user id -> name, for the people read last
@@ -289,6 +293,7 @@ class UpvestCore(BrokerBase):
                 listed = await self.client.accounts()
                 self._accounts = {str(a["id"]): a for a in listed if a.get("id")}
                 self._listed_at = now
+                self.listed_wall = utc_now()
             accounts = list(self._accounts.values())
         unknown_people = any(
             a.get("account_group_id") not in self._groups for a in accounts

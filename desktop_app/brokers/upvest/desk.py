@@ -57,13 +57,13 @@ class UpvestDesk(UpvestCore):
         data, the group's cash and the names are unchanged (a desk lists thousands: the
         mapping is done for those that changed)."""
         account_id = str(data.get("id") or "")
-        cash = self.cash_of(str(data.get("account_group_id") or ""))
+        balance = self._balance(str(data.get("account_group_id") or ""))
         known = self._mapped.get(account_id)
-        if known is not None and known[1] is cash and known[2] == self._people_at \
+        if known is not None and known[1] is balance and known[2] == self._people_at \
                 and known[0] == data:
             return known[3]
         account = self._to_account(data)
-        self._mapped[account_id] = (data, cash, self._people_at, account)
+        self._mapped[account_id] = (data, balance, self._people_at, account)
         return account
 
     def _to_account(self, data: dict[str, Any]) -> Account:
@@ -81,13 +81,17 @@ class UpvestDesk(UpvestCore):
         cash = self.cash_of(group)
         if cash is None:
             return None
+        # Kept current by events: as of the latest reading of the list, when later.
+        as_of = cash.as_of
+        if self.webhooks_live and self.listed_wall is not None and self.listed_wall > as_of:
+            as_of = self.listed_wall
         known = self._balances.get(group)
-        if known is not None and known[0] is cash and known[1] == self._people_at:
+        if known is not None and known[0] is cash and known[1] == (self._people_at, as_of):
             return known[2]
-        found = mapping.balance(cash.data, as_of=cash.as_of)
+        found = mapping.balance(cash.data, as_of=as_of)
         balance = replace(found, details=(*found.details, Fact(
             "Cash of", self.group_label(group), SHARED_CASH)))
-        self._balances[group] = (cash, self._people_at, balance)
+        self._balances[group] = (cash, (self._people_at, as_of), balance)
         return balance
 
     async def accounts(self) -> list[Account]:
