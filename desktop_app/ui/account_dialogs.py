@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import shiboken6
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -151,6 +151,20 @@ class OpenAccountDialog(_LifecycleDialog):
             self.fields_form.addRow(f.label + ("" if f.optional else " *"), widget)
             self.inputs[f.name] = widget
         self._update()
+        # Once Qt has laid the new rows out (a posted layout request), not before.
+        QTimer.singleShot(0, self, self._fit)
+
+    def _fit(self) -> None:
+        """The form arrives after the dialog was first laid out: room for all of it (the
+        notes wrap, so the height follows the width)."""
+        layout = self.layout()
+        layout.activate()
+        width = max(self.width(), self.minimumWidth(), self.sizeHint().width())
+        height = max(self.sizeHint().height(), self.minimumSizeHint().height())
+        if layout.hasHeightForWidth():
+            height = max(height, layout.totalHeightForWidth(width))
+        self.setMinimumHeight(self.minimumSizeHint().height())
+        self.resize(width, height)
 
     @staticmethod
     def _value(widget: QComboBox | QLineEdit) -> str:

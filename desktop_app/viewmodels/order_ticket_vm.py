@@ -241,6 +241,8 @@ class OrderTicketViewModel(TicketRules, TicketSending, TicketSearch, HubViewMode
             (self.account.broker, sized_key(instrument.symbol, self.sizing.unit)))
         if last is not None:
             return field_text(last)
+        if self.sizing.is_amount:
+            return ""  # an amount is the trader's to choose, not the cent the rules allow
         return field_text(instrument.min_size) if instrument.min_size > 0 else ""
 
     def usual_size(self) -> Decimal | None:
@@ -324,6 +326,11 @@ class OrderTicketViewModel(TicketRules, TicketSending, TicketSearch, HubViewMode
     def _fetch_quote(self) -> None:
         account, instrument = self.account, self.instrument
         if account is None or instrument is None:
+            return
+        caps = self.capabilities()
+        if caps is not None and not caps.quotes:
+            # Nothing to ask (Upvest: prices are a separate contract): say why, once.
+            self.searchStatus.emit(f"No live prices here: {caps.why_not('quotes')}")
             return
 
         def done(quote: Quote) -> None:

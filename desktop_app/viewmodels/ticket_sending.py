@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from desktop_app.domain.errors import DuplicateOrder
 from desktop_app.domain.order_checks import OrderLimits, unusual_order
-from desktop_app.domain.types import AccountRef, Instrument, OrderRequest, OrderResult, Quote, Side
+from desktop_app.domain.types import (
+    AccountRef,
+    Instrument,
+    OrderRequest,
+    OrderResult,
+    OrderStatus,
+    Quote,
+    Side,
+)
 from desktop_app.viewmodels.account_context import account_context
 from desktop_app.viewmodels.confirmation import LIVE_REASON, Confirmation
 from desktop_app.viewmodels.tasks import error_text
@@ -186,12 +194,14 @@ class TicketSending:
                 future.set_result(None)
             return
         self._sent()
-        if result.accepted:
+        # Taken: filled, or accepted to be filled later (Upvest: 202, NEW).
+        taken = result.status in (OrderStatus.ACCEPTED, OrderStatus.PENDING)
+        if taken:
             # Per unit: an amount is never offered again as a quantity.
             self._last_sizes[(request.account.broker, sized_key(request.symbol,
                                                                 request.size_unit))] = \
                 request.size
-        self._outcome(request, describe_result(request, result), result.accepted)
+        self._outcome(request, describe_result(request, result), taken)
         if not future.done():
             future.set_result(result)
 

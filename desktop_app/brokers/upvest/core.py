@@ -53,7 +53,7 @@ from desktop_app.net.request_log import RequestLog
 
 # While the webhook delivers, the list is still read again this often: it confirms the
 # desk's figures (their "as of") and catches anything a lost event missed.
-LIST_MAX_AGE = 20.0
+LIST_MAX_AGE = 15.0
 CASH_MAX_AGE = 60.0
 CASH_PER_CALL = 20
 PEOPLE_MAX_AGE = 60.0

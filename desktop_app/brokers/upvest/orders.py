@@ -59,6 +59,7 @@ from desktop_app.net.limiter import Priority
 # Upvest keeps an idempotency key for a while (its duration is not published:
 # UNCONFIRMED); asking again under it is only done this soon after journalling.
 KEY_WINDOW = timedelta(seconds=60)
+PRICE_STEP = Decimal("0.0001")
 
 
 def result_of(data: dict[str, Any], note: str = "") -> OrderResult:
@@ -321,8 +322,11 @@ class UpvestOrders(UpvestMarkets):
         for data in raw:
             isin = str((data.get("instrument") or {}).get("isin") or "")
             holding = held.get(isin)
-            cost = holding.average_cost if holding is not None else None
-            price = prices.get(isin) or cost or Decimal(0)
+            # Prices to a hundredth of a cent: value / shares and cost / shares divide out.
+            cost = holding.average_cost.quantize(PRICE_STEP) if holding is not None else None
+            valued = prices.get(isin)
+            price = (valued.quantize(PRICE_STEP) if valued is not None else None) or cost \
+                or Decimal(0)
             out.append(mapping.position(
                 data, connection=self.connection_id, price=price,
                 average_cost=cost if cost is not None else price,
