@@ -182,6 +182,9 @@ def test_an_account_from_open_to_closed_with_a_webhook_fill(sim, qtbot, qrun):
             table = find(window, QTableView, "positions.table")
             table.selectRow(row)
             double_click(find(window, QPushButton, "positions.closeButton"))
+            message = find(window, QLabel, "positions.message")
+            await wait_for(lambda: message.text().startswith("Closing BUY"),
+                           what="the sale taken (Upvest fills it asynchronously)")
             await wait_for(lambda: not state.orders or sum(
                 o.side == "SELL" for o in state.orders.values()), what="the sale")
             await wait_for(lambda: not position_row(window), what="the position gone",
