@@ -60,6 +60,19 @@ class _LifecycleDialog(QDialog):
 
     def _result(self, text: str, ok: bool) -> None:
         set_result(self.result_label, text, ok)
+        QTimer.singleShot(0, self, self._fit)
+
+    def _fit(self) -> None:
+        """Room for everything shown (a form or a result arrives after the dialog was
+        first laid out; texts wrap, so the height follows the width)."""
+        layout = self.layout()
+        layout.activate()
+        width = max(self.width(), self.minimumWidth(), self.sizeHint().width())
+        height = max(self.sizeHint().height(), self.minimumSizeHint().height())
+        if layout.hasHeightForWidth():
+            height = max(height, layout.totalHeightForWidth(width))
+        self.setMinimumHeight(self.minimumSizeHint().height())
+        self.resize(width, height)
 
     def _update(self) -> None:
         state = self.vm.state(self.action)
@@ -153,18 +166,6 @@ class OpenAccountDialog(_LifecycleDialog):
         self._update()
         # Once Qt has laid the new rows out (a posted layout request), not before.
         QTimer.singleShot(0, self, self._fit)
-
-    def _fit(self) -> None:
-        """The form arrives after the dialog was first laid out: room for all of it (the
-        notes wrap, so the height follows the width)."""
-        layout = self.layout()
-        layout.activate()
-        width = max(self.width(), self.minimumWidth(), self.sizeHint().width())
-        height = max(self.sizeHint().height(), self.minimumSizeHint().height())
-        if layout.hasHeightForWidth():
-            height = max(height, layout.totalHeightForWidth(width))
-        self.setMinimumHeight(self.minimumSizeHint().height())
-        self.resize(width, height)
 
     @staticmethod
     def _value(widget: QComboBox | QLineEdit) -> str:

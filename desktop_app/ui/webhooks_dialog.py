@@ -7,6 +7,7 @@ from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -40,6 +41,9 @@ class WebhooksDialog(QDialog):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.table = table_view("webhooks.table", vm.model, self, sortable=False)
+        # A handful of rows: every column as wide as its text (a URL is read whole).
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
         self.result_label = QLabel(self)
         self.result_label.setObjectName("webhooks.result")
         self.result_label.setWordWrap(True)
@@ -64,7 +68,7 @@ class WebhooksDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.result_label)
         layout.addLayout(row)
-        self.resize(760, 320)
+        self.resize(900, 320)
 
         self.refresh_button.clicked.connect(self._refresh)
         self.close_button.clicked.connect(self.reject)
