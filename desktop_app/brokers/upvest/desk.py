@@ -73,7 +73,10 @@ class UpvestDesk(UpvestCore):
             data, connection=self.connection_id, environment=self.environment,
             owner_name=self.user_label(owner),
         )
-        return replace(account, group=self.group_label(group), balance=self._balance(group))
+        # A closed account holds nothing: the group's cash is its other accounts'.
+        closed = data.get("status") == "CLOSED"
+        return replace(account, group=self.group_label(group),
+                       balance=None if closed else self._balance(group))
 
     def _balance(self, group: str) -> Balance | None:
         """The group's cash as a Balance, made once per cash reading (every account of
