@@ -45,6 +45,9 @@ class AccountRow:
     message: str
     account: Account | None
     balance: Balance | None
+    # The connection's accounts belong to several owners (an Upvest desk): the account
+    # column names the owner too, so that "Main account" is told from "Main account".
+    owner_shown: bool = False
 
     @property
     def ref(self) -> AccountRef | None:
@@ -89,6 +92,8 @@ def _account_text(row: AccountRow) -> str:
     if row.account is None:
         return f"⚠ {short(row.message)}" if row.message else "no accounts"
     name = row.account.name or row.account.ref.account_id
+    if row.owner_shown and row.account.owner:
+        name = f"{name} · {row.account.owner}"
     return f"{name} {ACTIVE_MARK}" if row.account.active else name
 
 
@@ -125,7 +130,7 @@ def _status_text(row: AccountRow) -> str:
 
 ACCOUNT_COLUMNS: tuple[Column[AccountRow], ...] = (
     Column("Connection", ("connection_name", "state"), _connection_text, _connection_text),
-    Column("Account", ("account", "message"), _account_text, _account_text),
+    Column("Account", ("account", "message", "owner_shown"), _account_text, _account_text),
     Column("Balance", ("balance",), *_bal("balance"), numeric=True),
     Column("Equity", ("balance",), *_bal("equity"), numeric=True),
     Column("Available", ("balance",), *_bal("available"), numeric=True),
@@ -341,6 +346,7 @@ class AccountsViewModel(HubViewModel):
             cid = info.profile.connection_id
             accounts = self._accounts.get(cid, {})
             name = info.profile.name
+            owners = len({a.owner for a in accounts.values()}) > 1
             if not accounts:
                 out.append(AccountRow(f"{cid}\x1f", cid, name, info.state, info.message,
                                       None, None))
@@ -349,9 +355,10 @@ class AccountsViewModel(HubViewModel):
                 key = account_key(account.ref)
                 row = cache.get(key)
                 if row is None or row.account is not account or row.state is not info.state \
-                        or row.message != info.message or row.connection_name != name:
+                        or row.message != info.message or row.connection_name != name \
+                        or row.owner_shown is not owners:
                     row = AccountRow(key, cid, name, info.state, info.message, account,
-                                     account.balance)
+                                     account.balance, owners)
                 fresh[key] = row
                 out.append(row)
         self._row_cache = fresh
