@@ -107,6 +107,8 @@ class OrderTicketPanel(QWidget):
         self.instrument.setWordWrap(True)
         self.market_status = QLabel(self)
         self.market_status.setObjectName("orderTicket.marketStatus")
+        # It may carry why a side is held back: wrapped, never wider than the ticket.
+        self.market_status.setWordWrap(True)
         self.bid = QLabel("—", self)
         self.bid.setObjectName("orderTicket.bid")
         self.offer = QLabel("—", self)

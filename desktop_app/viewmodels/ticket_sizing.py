@@ -109,7 +109,7 @@ class TicketSizing(QObject):
     def blocks(self, side: Side) -> str:
         """Why ``side`` cannot be sent yet ("" when it can)."""
         if side is Side.BUY and self.acknowledgement and not self.acknowledged:
-            return "Tick the acknowledgement first: the broker asks for it before a buy."
+            return "To buy, tick the acknowledgement (the broker asks for it)."
         return ""
 
     def request_fields(self) -> dict[str, Any]:
