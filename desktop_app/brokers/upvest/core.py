@@ -24,6 +24,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -178,8 +179,10 @@ class UpvestCore(BrokerBase):
         self._orders: dict[str, list[dict[str, Any]]] = {}
         # Per account: (Upvest's data, its Balance, the people's read time, the Account
         # made of them): unchanged inputs give the same Account (``desk``).
-        self._mapped: dict[str, tuple[dict[str, Any], Balance | None, float,
-                                      Account]] = {}
+        self._mapped: dict[str, tuple[dict[str, Any], Balance | None,
+                                      tuple[float, Decimal | None], Account]] = {}
+        # Per account: its shares' value as its positions were last read (valuations).
+        self._securities: dict[str, Decimal] = {}
         self._balances: dict[str, tuple[CashEntry, tuple[float, datetime], Balance]] = {}
         # Virtual cash requests Upvest said were settled (webhook events): id -> status.
         self._virtual_settled: dict[str, str] = {}

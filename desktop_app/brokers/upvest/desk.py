@@ -58,12 +58,18 @@ class UpvestDesk(UpvestCore):
         mapping is done for those that changed)."""
         account_id = str(data.get("id") or "")
         balance = self._balance(str(data.get("account_group_id") or ""))
+        held = self._securities.get(account_id)
         known = self._mapped.get(account_id)
-        if known is not None and known[1] is balance and known[2] == self._people_at \
+        if known is not None and known[1] is balance and known[2] == (self._people_at, held) \
                 and known[0] == data:
             return known[3]
         account = self._to_account(data)
-        self._mapped[account_id] = (data, balance, self._people_at, account)
+        if held is not None and account.balance is not None:
+            # Equity: the group's cash and this account's shares at their valuation (read
+            # with its positions; the cash is shared, the shares are the account's own).
+            cash = account.balance
+            account = replace(account, balance=replace(cash, equity=cash.balance + held))
+        self._mapped[account_id] = (data, balance, (self._people_at, held), account)
         return account
 
     def _to_account(self, data: dict[str, Any]) -> Account:

@@ -309,6 +309,7 @@ class UpvestOrders(UpvestMarkets):
         raw = [p for p in await self.client.positions(account_id)
                if to_decimal(p.get("quantity"), field="quantity") > 0]
         if not raw:
+            self._hold_value(account, Decimal(0))
             return []
         await self.know_names()
         valuation = await self.client.valuation(account_id)
@@ -333,7 +334,15 @@ class UpvestOrders(UpvestMarkets):
                 opened_at=holding.opened_at if holding is not None else opened,
                 name=self.instrument_name(isin),
             ))
+        self._hold_value(account, sum((p.size * p.current_level for p in out), Decimal(0)))
         return out
+
+    def _hold_value(self, account: AccountRef, value: Decimal) -> None:
+        """The account's shares' value for its equity; a change shows at once."""
+        value = value.quantize(Decimal("0.01"))
+        if self._securities.get(account.account_id) != value:
+            self._securities[account.account_id] = value
+            self.notify_changed(None, "balances")
 
     async def history(self, account: AccountRef, since: datetime) -> list[HistoryEntry]:
         self.check_account(account)

@@ -73,6 +73,10 @@ def test_a_fractional_cash_buy_is_pending_then_filled_and_seen_by_webhook(
     assert Decimal(facts["Pending settlement"]) == position.size  # bought, not settled
     assert position.name == "Apple Inc." and position.position_id == f"{karl.account_id}:{APPLE}"
     assert run(service.working_orders(karl)) == []
+    # Equity: the group's cash and this account's shares at their valuation.
+    listed = next(a for a in run(service.accounts()) if a.ref == karl)
+    shares = (position.size * position.current_level).quantize(Decimal("0.01"))
+    assert listed.balance.equity == listed.balance.balance + shares
     filled = run(service.reconcile_order(buy(karl), result.broker_ref))
     assert filled.status is OrderStatus.ACCEPTED and filled.size == position.size
     history = run(service.history(karl, utc_now() - timedelta(minutes=5)))
