@@ -6,6 +6,7 @@ from desktop_app.domain.errors import (
     BrokerError,
     DuplicateOrder,
     NotFound,
+    NotSent,
     NotSupported,
     OutcomeUnknown,
     PermissionDenied,
@@ -63,7 +64,7 @@ __all__ = [
     "InstrumentKind", "LeverageSetting", "MarketNode", "NotFound", "NotSupported",
     "OrderRequest", "OrderResult", "OrderStatus", "OrderType", "OutcomeUnknown",
     "PermissionDenied", "Position", "ProtocolError", "Quote", "RateLimited", "Rejected",
-    "Side", "Unavailable", "ValidationError", "Watchlist", "Webhook", "WebhookAction",
-    "WebhookOverview", "WorkingOrder", "to_decimal",
+    "NotSent", "Side", "Unavailable", "ValidationError", "Watchlist", "Webhook",
+    "WebhookAction", "WebhookOverview", "WorkingOrder", "to_decimal",
     "utc_now",
 ]

@@ -86,8 +86,10 @@ def test_a_deposit_goes_pending_then_paid_and_the_balance_rises(lwork_sim, run,
                        is OrderStatus.ACCEPTED, within=10)
         settled = hub.funding_journal()[0]
         assert settled.funding_result().new_balance == before + 250
-        assert any(isinstance(e, JournalChanged) and e.kind == "funding"
-                   and e.entry_id == entry.id for e in events[seen:])
+        # Announced once written (the journal writer announces after the write lands).
+        await wait_for(lambda: any(isinstance(e, JournalChanged) and e.kind == "funding"
+                                   and e.entry_id == entry.id for e in events[seen:]),
+                       within=5)
         await wait_for(lambda: balance(hub, mt4) == before + 250, within=10)
         assert len(lwork_sim.state.entries("Deposit")) == 1
 

@@ -196,12 +196,15 @@ class UpvestOrders(UpvestMarkets):
         since: datetime | None = None,
         exclude: frozenset[str] = frozenset(),
         final: bool = False,
+        peers: tuple[datetime, ...] = (),
+        rank: int = 0,
     ) -> OrderResult:
         """The common rule (by the order id, else the order carrying the request's
         reference); when none is listed and the request was journalled moments ago,
         Upvest is asked once more under the same idempotency key (see the module doc)."""
         found = await super().reconcile_order(request, broker_ref, since=since,
-                                              exclude=exclude, final=final)
+                                              exclude=exclude, final=final, peers=peers,
+                                              rank=rank)
         if (found.status is not OrderStatus.UNKNOWN or broker_ref or since is None
                 or final or utc_now() - since > KEY_WINDOW):
             return found
