@@ -44,6 +44,8 @@ class Capabilities:
     # history(): executed orders, fills, closed trades (read when the trader asks).
     history: bool = False
     instrument_screens: tuple[InstrumentScreen, ...] = ()
+    # webhooks() / webhook_action(): the broker pushes changes to a URL the app serves.
+    webhooks: bool = False
     # Why a capability is missing, shown as a tooltip on the greyed-out control.
     reasons: dict[str, str] = field(default_factory=dict)
 

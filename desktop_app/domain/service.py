@@ -37,6 +37,8 @@ from desktop_app.domain.types import (
     PricePoint,
     Quote,
     Watchlist,
+    WebhookAction,
+    WebhookOverview,
     WorkingOrder,
 )
 
@@ -206,4 +208,12 @@ class BrokerService(Protocol):
 
     async def close_account(self, account: AccountRef) -> AccountOpeningResult:
         """Ask the broker to close the account (it may go CLOSING first)."""
+        ...
+
+    async def webhooks(self) -> WebhookOverview:
+        """The broker's webhook subscriptions and this app's receiver (``webhooks``)."""
+        ...
+
+    async def webhook_action(self, webhook_id: str, action: WebhookAction) -> WebhookOverview:
+        """Test, enable, disable or delete one subscription; the overview afterwards."""
         ...

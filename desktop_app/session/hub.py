@@ -42,6 +42,7 @@ from desktop_app.session.hub_connections import HubConnections
 from desktop_app.session.hub_core import SNAPSHOT_RETENTION, WRITE_GRACE, T, interactive, log
 from desktop_app.session.hub_funding import HubFunding
 from desktop_app.session.hub_recovery import HubRecovery
+from desktop_app.session.hub_webhooks import HubWebhooks
 from desktop_app.session.info import BrokerInfo, ConnectionInfo
 from desktop_app.session.poller import ACCOUNT_TOPICS
 from desktop_app.storage.journal import JournalEntry
@@ -49,7 +50,7 @@ from desktop_app.storage.journal import JournalEntry
 __all__ = ["WRITE_GRACE", "BrokerInfo", "ConnectionInfo", "Hub"]
 
 
-class Hub(HubConnections, HubRecovery, HubFunding, HubAccounts):
+class Hub(HubConnections, HubRecovery, HubFunding, HubAccounts, HubWebhooks):
     """The one object the view-models talk to (see the module docstring)."""
 
     # ------------------------------------------------------------------ lifecycle

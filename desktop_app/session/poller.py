@@ -39,6 +39,12 @@ Budget, per connection, on its default (per-second) limiter budget:
 - ``refresh()`` (after an order, a close, a top-up) is part of a click: it runs at once,
   at INTERACTIVE priority, outside the share.
 
+An operator's desk (a connection listing more than ``desk_accounts`` accounts, e.g.
+Upvest's thousands): only the focused account's positions and working orders are
+polled (others' come when the broker says they changed, or when focused), and of each
+listing only the focused account's balance is published on its own and snapshotted to
+the journal; the listing itself (``AccountsUpdated``) carries every balance.
+
 Errors back off exponentially per (connection, topic) (1 s, 2 s, 4 s … 60 s);
 ``AuthError`` (and ``PermissionDenied`` on the account list) stop polling that
 connection (``on_fatal``); ``PermissionDenied`` on one account backs off like any other
@@ -123,6 +129,9 @@ class PollConfig:
     fallback_rate: int = 4
     # Idle wake-up while jobs are due but the budget is spent (seconds).
     budget_recheck: float = 0.05
+    # A connection listing more accounts is an operator's desk (Upvest: every account of
+    # every user): see the module doc.
+    desk_accounts: int = 50
 
 
 @dataclass(frozen=True)
@@ -319,7 +328,9 @@ class Poller:
                 focus_here and Topic.BALANCES in focus.topics)
 
             refs = [a.ref for a in conn.accounts]
-            if focus_here and focus.account is not None and focus.account not in refs:
+            if len(refs) > cfg.desk_accounts:
+                refs = [focus.account] if focus_here and focus.account is not None else []
+            elif focus_here and focus.account is not None and focus.account not in refs:
                 refs.append(focus.account)  # focused before its accounts were listed
             for ref in refs:
                 focused = ref == focus.account
@@ -497,6 +508,10 @@ class Poller:
             if active is not None:
                 conn.active_account = active
             self._publish(AccountsUpdated(job.conn, accounts, as_of))
+            if len(accounts) > self.config.desk_accounts:
+                # A desk: the list carries every balance; the focused one is its own.
+                focus = self._focus.account
+                accounts = tuple(a for a in accounts if a.ref == focus)
             for listed in accounts:
                 if listed.balance is not None:
                     self._publish(BalanceUpdated(listed.ref, listed.balance))

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget
 
 from desktop_app import APP_DISPLAY_NAME, __version__
 from desktop_app.ui.about_dialog import AboutDialog
+from desktop_app.ui.account_lifecycle import AccountLifecycleBar
 from desktop_app.ui.accounts_panel import AccountsPanel
 from desktop_app.ui.activity_panel import ActivityPanel
 from desktop_app.ui.app_icon import apply_app_identity
@@ -66,6 +67,8 @@ class MainWindow(QMainWindow):
         self._laid_out = False
 
         self.accounts = AccountsPanel(app_vm.accounts, self)
+        self.lifecycle = AccountLifecycleBar(app_vm.lifecycle, app_vm.webhooks, self.accounts)
+        self.accounts.button_row.insertWidget(2, self.lifecycle)
         self.positions = PositionsPanel(app_vm.positions, self)
         self.ticket = OrderTicketPanel(app_vm.ticket, self)
         self.funding = FundingPanel(app_vm.funding, self)

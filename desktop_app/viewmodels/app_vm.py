@@ -20,6 +20,7 @@ from PySide6.QtCore import QByteArray, QObject, Signal
 from desktop_app.domain.types import AccountRef
 from desktop_app.session.events import Topic
 from desktop_app.viewmodels.account_context import account_context
+from desktop_app.viewmodels.account_lifecycle_vm import AccountLifecycleViewModel
 from desktop_app.viewmodels.accounts_vm import AccountsViewModel
 from desktop_app.viewmodels.activity_vm import KIND_FUNDING, KIND_ORDER, ActivityViewModel
 from desktop_app.viewmodels.base import HubViewModel
@@ -33,12 +34,14 @@ from desktop_app.viewmodels.profiles_vm import ProfilesViewModel
 from desktop_app.viewmodels.sandbox_vm import SandboxViewModel
 from desktop_app.viewmodels.status_vm import StatusViewModel
 from desktop_app.viewmodels.tasks import TaskRunner
+from desktop_app.viewmodels.webhooks_vm import WebhooksViewModel
 
 if TYPE_CHECKING:
     from desktop_app.session.hub import Hub
     from desktop_app.storage.settings import Settings
 
 THEMES = ("dark", "light")
+KIND_ACCOUNT = "account"  # the activity log's kind for account lifecycle results
 
 
 def _decode(text: str) -> QByteArray | None:
@@ -79,10 +82,13 @@ class AppViewModel(QObject):
         self.products = ProductsViewModel(hub, self)
         self.profiles = ProfilesViewModel(hub, self)
         self.sandbox = SandboxViewModel(hub, settings, self)  # controller set by the runtime
+        self.lifecycle = AccountLifecycleViewModel(hub, self)
+        self.webhooks = WebhooksViewModel(hub, self)
         self._preferences: list[PreferencesViewModel] = []  # open ones, one per dialog
         self._children: list[HubViewModel] = [
             self.activity, self.status, self.accounts, self.positions, self.ticket,
             self.funding, self.chart, self.products, self.profiles, self.sandbox,
+            self.lifecycle, self.webhooks,
         ]
         for child in self._children:
             child.error.connect(self.report_error)
@@ -96,6 +102,7 @@ class AppViewModel(QObject):
         self.funding.outcome.connect(self._on_funding_result)
         self.products.tradeRequested.connect(self._trade_product)
         self.profiles.failed.connect(self.statusMessage)
+        self.lifecycle.resultChanged.connect(self._on_lifecycle_result)
         self.sandbox.message.connect(self.statusMessage)
         if settings.load_warning:
             self.activity.add_error(settings.load_warning)
@@ -115,6 +122,7 @@ class AppViewModel(QObject):
         self.funding.set_account(ref)
         self.chart.set_account(ref)
         self.products.set_account(ref)
+        self.lifecycle.set_account(ref)
         self._update_focus()
         if ref is not None and ref != self.settings.selected_account:
             self.settings.selected_account = ref
@@ -187,6 +195,11 @@ class AppViewModel(QObject):
     def _on_position_action(self, text: str, ok: bool) -> None:
         self.activity.add_event(KIND_ORDER, text, failed=not ok)
         self.statusMessage.emit(text)
+
+    def _on_lifecycle_result(self, text: str, ok: bool) -> None:
+        if not text.startswith(("Sending", "Waiting")):
+            self.activity.add_event(KIND_ACCOUNT, text, failed=not ok)
+            self.statusMessage.emit(text)
 
     def _on_funding_result(self, text: str, ok: bool) -> None:
         self.activity.add_event(KIND_FUNDING, text, failed=not ok)

@@ -44,6 +44,8 @@ from desktop_app.domain.types import (
     PricePoint,
     Quote,
     Watchlist,
+    WebhookAction,
+    WebhookOverview,
     WorkingOrder,
 )
 
@@ -315,6 +317,12 @@ class BrokerBase:
 
     async def close_account(self, account: AccountRef) -> AccountOpeningResult:
         raise self.refuse("account_close")
+
+    async def webhooks(self) -> WebhookOverview:
+        raise self.refuse("webhooks")
+
+    async def webhook_action(self, webhook_id: str, action: WebhookAction) -> WebhookOverview:
+        raise self.refuse("webhooks")
 
     async def owner_name(self) -> str:
         raise self.refuse("owner_rename")
