@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.types import FormField
+from desktop_app.ui.accessibility import describe_widgets
 from desktop_app.ui.common import error_label, show_error
 from desktop_app.viewmodels.funding_vm import FundingViewModel
 
@@ -81,6 +82,7 @@ class FundingFormWidget(QWidget):
             row += 1
         self._show_values()
         self.set_enabled(self._enabled)
+        describe_widgets(self)  # the broker's fields, named by their labels
 
     @staticmethod
     def _label(field: FormField) -> str:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.types import Environment
+from desktop_app.ui.accessibility import describe_widgets
 from desktop_app.ui.common import set_result
 from desktop_app.ui.owner_dialog import OwnerDialog
 from desktop_app.viewmodels.profiles_vm import (
@@ -191,6 +192,7 @@ class ProfilesDialog(QDialog):
                                     if field.private_key else edit)
             self.field_edits[field.name] = edit
         self._update_live()
+        describe_widgets(self)  # the broker's fields, named by their labels
 
     def _with_key_file(self, name: str, edit: QLineEdit) -> QWidget:
         """A private key is pasted, or read from the file the trader chooses."""
@@ -333,4 +335,5 @@ class ProfilesDialog(QDialog):
         )
         box.finished.connect(lambda _r: setattr(self, "remove_box", None))
         self.remove_box = box
+        describe_widgets(box)
         box.open()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any, Generic, TypeVar
@@ -42,6 +43,9 @@ T = TypeVar("T")
 MAX_INTERVAL_MS = 250
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 KEY_ROLE = int(Qt.ItemDataRole.UserRole) + 2
+# The value behind a cell for export and copy (Decimal, aware datetime, text, None): never
+# the display string with its thousands separators (see viewmodels.table_export).
+RAW_ROLE = int(Qt.ItemDataRole.UserRole) + 3
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
@@ -66,9 +70,36 @@ class Column(Generic[T]):
     sort: Callable[[T], Any]
     numeric: bool = False
     signed: bool = False  # colour the cell green/red by the sign of the sort key
+    # The exported value; None: the one field's value when it is a number or a time,
+    # else the display text (see ``raw_getter``).
+    raw: Callable[[T], Any] | None = None
+
+
+_RAW_TYPES = (Decimal, datetime, int)
+
+
+def raw_getter(column: Column[T]) -> Callable[[T], Any]:
+    """How to read a column's exported value: its own ``raw``; else, for a column over one
+    field holding a number or a time (or nothing), that value; else the display text."""
+    if column.raw is not None:
+        return column.raw
+    display = column.display
+    if len(column.fields) != 1:
+        return display
+    get = attrgetter(column.fields[0])
+
+    def raw(item: T) -> Any:
+        value = get(item)
+        if value is None or (isinstance(value, _RAW_TYPES) and not isinstance(value, bool)):
+            return value
+        return display(item)
+
+    return raw
 
 
 class KeyedTableModel(QAbstractTableModel, Generic[T]):
+    exports_raw = True  # answers RAW_ROLE for every cell
+
     def __init__(
         self,
         columns: Sequence[Column[T]],
@@ -90,6 +121,7 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         self._ncols = len(self.columns)
         self._aligns = [_RIGHT if c.numeric else _LEFT for c in self.columns]
         self._signed = [c.signed for c in self.columns]
+        self._raws = [raw_getter(c) for c in self.columns]
         self._pending: Iterable[T] | None = None
         self._base_interval = interval_ms
         self._throttle = Throttle(self._apply_pending, interval_ms, self)
@@ -145,10 +177,16 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
             return self._keys[row]
         if role == _TOOLTIP:
             return self.tooltip(self._rows[row], index.column())
+        if role == RAW_ROLE:
+            return self.raw_value(self._rows[row], index.column())
         return self.extra_data(self._rows[row], index.column(), role)
 
     def tooltip(self, item: T, column: int) -> str | None:
         return None
+
+    def raw_value(self, item: T, column: int) -> Any:
+        """The cell's exported value (``RAW_ROLE``); a subclass may add its own."""
+        return self._raws[column](item)
 
     def extra_data(self, item: T, column: int, role: int) -> Any:
         """Roles a subclass adds (fonts, colours); None by default."""
