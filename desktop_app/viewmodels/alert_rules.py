@@ -4,7 +4,8 @@ Brokers rarely say why a position or a working order went away; the app sees its
 change between two polls. ``BackgroundChanges`` compares them and tells apart:
 
 - what the app did itself: a close, cancel, change or close-all journalled from here,
-  and the positions an order placed from here opened or reduced (kept ``INTENT_TTL``);
+  and the opposite positions an order placed from here closed at a broker that nets
+  (each kept ``INTENT_TTL``);
 - a working order that was **filled** (the positions of its instrument changed after it
   was last listed: a position opened, grew, shrank or closed) from one that was
   **cancelled** (a positions list read after it went shows no change; an order whose
@@ -114,7 +115,7 @@ class BackgroundChanges:
         self.settle = settle
         self._accounts: dict[AccountRef, _Account] = {}
         self._targets: dict[tuple[AccountRef, str], datetime] = {}
-        self._symbols: dict[tuple[AccountRef, str], datetime] = {}
+        self._symbols: dict[tuple[AccountRef, str], tuple[datetime, Side]] = {}
         self._whole: dict[AccountRef, datetime] = {}
         self._gone_orders: list[tuple[AccountRef, _GoneOrder]] = []
         self._gone_positions: list[tuple[AccountRef, _GonePosition]] = []
@@ -125,9 +126,10 @@ class BackgroundChanges:
         """A close, cancel or change of this position or order, from the app."""
         self._targets[(account, target_id)] = at
 
-    def app_trades(self, account: AccountRef, symbol: str, at: datetime) -> None:
-        """An order placed from the app: what it does to this instrument's positions."""
-        self._symbols[(account, symbol)] = at
+    def app_trades(self, account: AccountRef, symbol: str, side: Side, at: datetime) -> None:
+        """An order placed from the app: the opposite positions of this instrument it
+        closes (a broker that nets) are its doing."""
+        self._symbols[(account, symbol)] = (at, side)
 
     def app_closes_all(self, account: AccountRef, at: datetime) -> None:
         self._whole[account] = at
@@ -140,8 +142,10 @@ class BackgroundChanges:
         return at is not None and at >= since - self.intent_ttl
 
     def _closed_by_app(self, account: AccountRef, position: Position, at: datetime) -> bool:
+        traded = self._symbols.get((account, position.symbol))
+        netted = traded is not None and traded[1] is not position.side
         return (self._recent(self._targets.get((account, position.position_id)), at)
-                or self._recent(self._symbols.get((account, position.symbol)), at)
+                or (netted and self._recent(traded[0] if traded else None, at))
                 or self._recent(self._whole.get(account), at))
 
     # --- the lists ------------------------------------------------------------------------
@@ -247,7 +251,9 @@ class BackgroundChanges:
     def expire(self, now: datetime) -> list[Finding]:
         """Forget old intents; decide what has waited long enough."""
         cutoff = now - self.intent_ttl
-        for table in (self._targets, self._symbols, self._whole):
+        for table in (self._targets, self._whole):
             for key in [k for k, at in table.items() if at < cutoff]:
-                del table[key]  # type: ignore[arg-type]
+                del table[key]  # type: ignore[attr-defined]
+        for key in [k for k, (at, _side) in self._symbols.items() if at < cutoff]:
+            del self._symbols[key]
         return self.decide(now)

@@ -162,7 +162,7 @@ class AlertsViewModel(HubViewModel):
         final = entry.state.value in _FINAL and result is not None
         if entry.action == "place":
             request = entry.order_request()
-            self.rules.app_trades(account, request.symbol, at)
+            self.rules.app_trades(account, request.symbol, request.side, at)
             if final and result is not None and result.accepted and (
                 request.order_type is OrderType.MARKET
             ):
