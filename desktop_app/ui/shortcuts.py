@@ -181,9 +181,18 @@ class WindowShortcuts:
                 self.trade_menu.addAction(action)
             self.actions[shortcut.id] = action
         self._ticket_keys()
+        self._quit_keys()
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._focus_changed)
+
+    def _quit_keys(self) -> None:
+        """Ctrl+Q quits wherever the platform's own Quit keys are something else (or
+        none: Windows, the offscreen platform), as the page says."""
+        quit_action = self.window.findChild(QAction, "menu.quit")
+        keys = QKeySequence("Ctrl+Q")
+        if quit_action is not None and keys not in quit_action.shortcuts():
+            quit_action.setShortcuts([*quit_action.shortcuts(), keys])
 
     # --- where keys go inside widgets ----------------------------------------------------
 

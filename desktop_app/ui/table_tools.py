@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Callable
 
 from PySide6.QtCore import QByteArray, QPoint, Qt
@@ -151,6 +152,14 @@ def header_menu(view: QTableView) -> QMenu:
 # --- persistence --------------------------------------------------------------------------
 
 
+def _columns_key(view: QTableView) -> str:
+    """A short fingerprint of a table's columns, kept with its saved state."""
+    model = view.model()
+    titles = "\x1f".join(str(model.headerData(c, Qt.Orientation.Horizontal) or "")
+                          for c in range(model.columnCount()))
+    return hashlib.sha1(titles.encode("utf-8")).hexdigest()[:10]
+
+
 def _encode(data: QByteArray) -> str:
     return base64.b64encode(bytes(data.data())).decode("ascii")
 
@@ -193,17 +202,21 @@ class TableStates:
                 view.setProperty(DEFAULT_STATE, view.horizontalHeader().saveState())
 
     def save(self) -> dict[str, str]:
-        return {name: _encode(view.horizontalHeader().saveState())
+        return {name: f"{_columns_key(view)}:{_encode(view.horizontalHeader().saveState())}"
                 for name, view in self.tables.items()}
 
     def restore(self, states: dict[str, str]) -> list[str]:
-        """Apply saved states; returns the tables restored. A state Qt refuses (another
-        version of a table, with other columns) leaves the table as built."""
+        """Apply saved states; returns the tables restored. A state saved when a table
+        had other columns (another version of the app) is left out: widths and hidden
+        flags would land on the wrong columns."""
         restored = []
         for name, text in states.items():
             view = self.tables.get(name)
-            data = _decode(text) if view is not None else None
-            if view is not None and data is not None and restore_header(view, data):
+            key, _, encoded = text.partition(":")
+            if view is None or key != _columns_key(view):
+                continue
+            data = _decode(encoded)
+            if data is not None and restore_header(view, data):
                 restored.append(name)
         return restored
 
