@@ -9,7 +9,7 @@ reader could not name (``missing``).
 
 from __future__ import annotations
 
-import re
+import itertools
 
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import (
@@ -17,16 +17,21 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractSpinBox,
     QComboBox,
+    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QTabBar,
     QTextEdit,
     QWidget,
 )
+
+from desktop_app.domain.config import CredentialField
+from desktop_app.domain.types import FormField
 
 DESCRIBED: dict[str, tuple[str, str]] = {
     # accounts
@@ -121,6 +126,22 @@ DESCRIBED: dict[str, tuple[str, str]] = {
     "profiles.saveButton": ("", "Saves the connection (secrets to the keyring) and connects."),
     "profiles.closeButton": ("", "Closes this dialog."),
     "profiles.ownerButton": ("", "Changes the name the broker keeps for the holder."),
+    "about.copy": ("", "Copies the version, paths and licences as text."),
+    "shortcuts.closeButton": ("", "Closes the list of keyboard shortcuts."),
+    "modifyOrder.okButton": ("", "Sends the change; a LIVE account asks first."),
+    "owner.saveButton": ("", "Sends the new holder's name to the broker."),
+    "preferences.saveButton": ("", "Sends the hedging mode and leverage to the broker."),
+    "orderTicket.sideDialog.buy": ("", "Sends the order as a buy (a LIVE account asks "
+                                   "first)."),
+    "orderTicket.sideDialog.sell": ("", "Sends the order as a sell (a LIVE account asks "
+                                    "first)."),
+    "orderTicket.sideDialog.neither": ("", "Sends nothing (also Enter and Esc)."),
+}
+
+# Widgets made per row of a broker's answer, by the start of their object name: the
+# description (the name is the label beside them).
+DESCRIBED_ROWS: dict[str, str] = {
+    "preferences.leverage.": "The leverage for this asset class, from the broker's choices.",
 }
 
 _INPUTS = (QLineEdit, QComboBox, QAbstractSpinBox, QTextEdit, QPlainTextEdit,
@@ -131,18 +152,17 @@ _QT_PARTS = ("QTableCornerButton", "QLineEditIconButton", "QDockWidgetTitleButto
              "QToolBarExtension", "QCalendarWidget")
 
 
-def _words(name: str) -> str:
-    """``orderTicket.stopLoss`` → ``stop loss``."""
-    last = name.split(".")[-1]
-    return re.sub(r"(?<!^)(?=[A-Z])", " ", last).lower()
-
-
 def is_qt_part(widget: QWidget) -> bool:
-    parent = widget.parentWidget()
-    return (widget.objectName().startswith(("qt_", "_q_"))
+    if (widget.objectName().startswith(("qt_", "_q_"))
             or widget.metaObject().className() in _QT_PARTS
-            or isinstance(parent, (QAbstractSpinBox, QComboBox, QTabBar))
-            or isinstance(widget, QHeaderView))
+            or isinstance(widget, QHeaderView)):
+        return True
+    parent = widget.parentWidget()  # inside a composite (a combo box's popup list...)
+    while parent is not None:
+        if isinstance(parent, (QAbstractSpinBox, QComboBox, QTabBar)):
+            return True
+        parent = parent.parentWidget()
+    return False
 
 
 def is_interactive(widget: QWidget) -> bool:
@@ -168,6 +188,17 @@ def form_label(widget: QWidget) -> str:
     return ""
 
 
+def _answer(widget: QWidget) -> str:
+    """A dialog's own button (OK, Close, Yes, No): what it answers."""
+    box = widget.parentWidget()
+    if not isinstance(widget, QAbstractButton) or not isinstance(
+        box, (QDialogButtonBox, QMessageBox)
+    ):
+        return ""
+    title = widget.window().windowTitle()
+    return f"{widget.text().replace('&', '')}: the answer to “{title}”." if title else ""
+
+
 def describe(widget: QWidget) -> None:
     """Give ``widget`` a name and description where it has none: the table's, else its
     label's, else its own words. Buttons keep being named by their text (it changes:
@@ -181,9 +212,12 @@ def describe(widget: QWidget) -> None:
         name = name or text.replace("&", "")
     else:
         placeholder = widget.placeholderText() if isinstance(widget, QLineEdit) else ""
-        name = (form_label(widget) or text.replace("&", "") or placeholder
-                or _words(widget.objectName()))
-        description = widget.toolTip() or placeholder or name
+        # The words a sighted trader reads beside or on it; no words: no name (the test
+        # then fails and the widget gets its entry above).
+        name = form_label(widget) or text.replace("&", "") or placeholder
+        row = next((d for prefix, d in DESCRIBED_ROWS.items()
+                    if widget.objectName().startswith(prefix)), "")
+        description = row or widget.toolTip() or placeholder or _answer(widget)
     if not widget.accessibleName() and name and not isinstance(widget, QAbstractButton):
         widget.setAccessibleName(name)
     if not widget.accessibleDescription() and description:
@@ -224,3 +258,34 @@ def missing(root: QWidget) -> list[str]:
             out.append(f"{kind} {widget.objectName() or '(no name)'}: "
                        f"name={name!r} description={description!r}")
     return out
+
+
+def set_tab_order(*widgets: QWidget) -> None:
+    """Tab moves through ``widgets`` in this order (the order they are seen in)."""
+    for first, second in itertools.pairwise(widgets):
+        QWidget.setTabOrder(first, second)
+
+
+def credential_description(field: CredentialField) -> str:
+    """What a screen reader says about a broker's login field (from the broker's spec)."""
+    parts = [field.placeholder] if field.placeholder else []
+    if field.flag:
+        parts.append("A yes or no option of this connection.")
+    else:
+        parts.append("Optional." if field.optional else "Required.")
+    if field.secret or field.private_key:
+        parts.append("Kept in the system keyring, never in the settings file.")
+    return " ".join(parts)
+
+
+def form_field_description(field: FormField) -> str:
+    """The same for a broker's funding or account form field."""
+    parts = [field.placeholder] if field.placeholder else []
+    parts.append("Optional." if field.optional else "Required.")
+    if field.choices:
+        parts.append("One of the broker's choices.")
+    if field.max_len:
+        parts.append(f"Up to {field.max_len} characters.")
+    if field.private:
+        parts.append("Private: masked on screen, never journalled or logged.")
+    return " ".join(parts)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.types import Environment
-from desktop_app.ui.accessibility import describe_widgets
+from desktop_app.ui.accessibility import credential_description, describe_widgets
 from desktop_app.ui.common import error_label, set_result, show_error
 from desktop_app.ui.owner_dialog import OwnerDialog
 from desktop_app.viewmodels.profiles_vm import (
@@ -194,11 +194,13 @@ class ProfilesDialog(QDialog):
                 box = QCheckBox(field.label, self)
                 box.setObjectName(f"profiles.field.{field.name}")
                 box.setChecked(form.values.get(field.name, "").lower() == "true")
+                box.setAccessibleDescription(credential_description(field))
                 self.fields_form.addRow("", box)
                 self.field_flags[field.name] = box
                 continue
             edit = QLineEdit(self)
             edit.setObjectName(f"profiles.field.{field.name}")
+            edit.setAccessibleDescription(credential_description(field))
             if field.secret or field.private_key:
                 edit.setEchoMode(QLineEdit.EchoMode.Password)
                 edit.setPlaceholderText(
