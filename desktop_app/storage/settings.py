@@ -47,14 +47,15 @@ ALERT_KINDS = (
     "order_filled", "working_order_filled", "working_order_cancelled", "position_closed",
     "connection_lost", "funding_settled",
 )
-MIN_LOST_AFTER, MAX_LOST_AFTER = 5, 3600
+MIN_LOST_AFTER, MAX_LOST_AFTER, DEFAULT_LOST_AFTER = 5, 3600, 30
 
 
 @dataclass(frozen=True, slots=True)
 class AlertPrefs:
     enabled: frozenset[str] = frozenset(ALERT_KINDS)
     sound: bool = False  # a beep with each alert; off unless the trader turns it on
-    connection_lost_after: int = 30  # seconds a connection is down before it is an alert
+    # Seconds a connection may be down before that is an alert.
+    connection_lost_after: int = DEFAULT_LOST_AFTER
 
 
 def _is_secret_name(name: str) -> bool:
@@ -217,7 +218,7 @@ class Settings:
             connection_lost_after=(
                 min(max(after, MIN_LOST_AFTER), MAX_LOST_AFTER)
                 if isinstance(after, int) and not isinstance(after, bool)
-                else AlertPrefs.connection_lost_after
+                else DEFAULT_LOST_AFTER
             ),
         )
 
