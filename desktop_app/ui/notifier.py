@@ -22,6 +22,7 @@ from desktop_app.viewmodels.alerts_vm import Alert, AlertsViewModel
 TOAST_MS = 8000
 MAX_TOASTS = 4
 TOAST_WIDTH = 360
+MARGIN = 16
 WARNING_STYLE = "QFrame#alerts\\.toast { border-left: 4px solid #d64545; }"
 INFO_STYLE = "QFrame#alerts\\.toast { border-left: 4px solid #3d8bfd; }"
 
@@ -133,7 +134,8 @@ class Notifier(QObject):
         self._place()
 
     def _place(self) -> None:
-        """Newest at the bottom right, above the status bar, older ones above it."""
+        """Newest at the bottom left, above the status bar, older ones above it: over the
+        chart in the default layout, never over the ticket's Buy and Sell (bottom right)."""
         bottom = self.window.height() - 12
         status = self.window.statusBar()
         if status is not None and status.isVisible():
@@ -141,8 +143,7 @@ class Notifier(QObject):
         for toast in reversed([t for t in self.toasts if t.isVisible()]):
             toast.adjustSize()
             height = toast.sizeHint().height()
-            toast.setGeometry(self.window.width() - TOAST_WIDTH - 16, bottom - height,
-                              TOAST_WIDTH, height)
+            toast.setGeometry(MARGIN, bottom - height, TOAST_WIDTH, height)
             toast.raise_()
             bottom -= height + 8
 

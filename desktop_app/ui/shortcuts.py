@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.domain.types import Side
+from desktop_app.domain.types import OrderType, Side
 from desktop_app.ui.accessibility import describe_widgets
+from desktop_app.viewmodels import formatting as fmt
 
 if TYPE_CHECKING:
     from desktop_app.ui.main_window import MainWindow
@@ -275,12 +276,17 @@ class WindowShortcuts:
         box = QMessageBox(QMessageBox.Icon.Question, "Buy or sell?",
                           f"{vm.size_label} {vm.size_text} "
                           f"{instrument.symbol if instrument else ''}, "
-                          f"{vm.order_type.value.replace('_', '-')} order"
+                          f"{fmt.order_type(vm.order_type).lower()} order"
                           f"\n\n{context.text if context else ''}\n\nWhich side?",
                           QMessageBox.StandardButton.NoButton, self.window)
         box.setObjectName("orderTicket.sideDialog")
-        sell = box.addButton(vm.button_text(Side.SELL), QMessageBox.ButtonRole.AcceptRole)
-        buy = box.addButton(vm.button_text(Side.BUY), QMessageBox.ButtonRole.AcceptRole)
+        # A limit or stop order's buttons carry its own level; a market order's carry no
+        # price (one read now would be old by the time the trader answers).
+        market = vm.order_type is OrderType.MARKET
+        sell = box.addButton("Sell" if market else vm.button_text(Side.SELL),
+                             QMessageBox.ButtonRole.AcceptRole)
+        buy = box.addButton("Buy" if market else vm.button_text(Side.BUY),
+                            QMessageBox.ButtonRole.AcceptRole)
         cancel = box.addButton("Neither", QMessageBox.ButtonRole.RejectRole)
         sell.setObjectName("orderTicket.sideDialog.sell")
         buy.setObjectName("orderTicket.sideDialog.buy")

@@ -59,11 +59,14 @@ def test_a_fill_shows_a_toast_beeps_when_asked_and_kinds_turn_off(capital_sim, q
             assert toast.title.text() == "<b>Order filled</b>"
             assert toast.text.text().startswith("BUY 0.01 BTCUSD at ")
             assert beeps == [1]
-            # In the window's bottom right corner, above the status bar.
+            # In the window's bottom left corner, above the status bar: clear of the
+            # ticket's Buy and Sell.
             geometry = toast.geometry()
-            assert geometry.right() < window.width() and geometry.bottom() < (
-                window.height() - window.statusBar().height())
-            assert geometry.left() > window.width() // 2
+            assert geometry.bottom() < window.height() - window.statusBar().height()
+            assert geometry.right() < window.width() // 2
+            buy = find(window, QPushButton, "orderTicket.buyButton")
+            top_left = buy.mapTo(window, buy.rect().topLeft())
+            assert not geometry.intersects(buy.rect().translated(top_left))
             find(toast, QToolButton, "alerts.toast.close").click()
             await wait_for(lambda: not toasts(window), what="the toast dismissed")
 
