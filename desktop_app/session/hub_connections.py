@@ -277,7 +277,7 @@ class HubConnections(HubCore):
         from desktop_app.brokers.registry import broker_specs
 
         return [
-            BrokerInfo(s.broker, s.display_name, s.environments, s.credential_fields)
+            BrokerInfo(s.broker, s.display_name, s.environments, s.credential_fields, s.hosts)
             for s in broker_specs()
         ]
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.types import Instrument, OrderType, Quote, Side
+from desktop_app.ui.accessibility import set_tab_order
 from desktop_app.ui.common import ElidedLabel, ask, error_label, set_result, show_error
 from desktop_app.ui.ticket_sizing import TicketSizingRow
 from desktop_app.viewmodels.confirmation import Confirmation
@@ -233,6 +234,10 @@ class OrderTicketPanel(QWidget):
         vm.inputsChanged.connect(self._show_inputs)
         vm.factsChanged.connect(self._show_facts)
         vm.sizing.changed.connect(lambda: self._show_instrument(vm.instrument))
+        # Tab follows what is seen, top to bottom, Sell before Buy as they stand.
+        set_tab_order(self.sources.tabBar(), self.search, self.results, self.quantity,
+                      self.order_type, self.level, self.stop_price, self.stop_loss,
+                      self.take_profit, self.sell_button, self.buy_button)
         self._show_instrument(vm.instrument)
         self._show_inputs()
         self._update_state()

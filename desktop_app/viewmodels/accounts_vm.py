@@ -143,6 +143,8 @@ ACCOUNT_COLUMNS: tuple[Column[AccountRow], ...] = (
     Column("Details", ("balance", "account"), lambda r: _details_text(r),
            lambda r: _details_text(r)),
 )
+BALANCE_FIELDS = {"Balance": "balance", "Equity": "equity", "Available": "available",
+                  "P/L": "profit_loss"}
 AGE_COLUMN = next(i for i, c in enumerate(ACCOUNT_COLUMNS) if c.title == "Updated")
 STATUS_COLUMN = next(i for i, c in enumerate(ACCOUNT_COLUMNS) if c.title == "Status")
 
@@ -257,6 +259,15 @@ class AccountsTableModel(KeyedTableModel[AccountRow]):
 
     def row_for_account(self, ref: AccountRef) -> int:
         return self.row_of(account_key(ref))
+
+    def raw_value(self, item: AccountRow, column: int) -> Any:
+        """Exported: the balance's figures as Decimals, when it was read (not its age)."""
+        title = self.columns[column].title
+        if title in BALANCE_FIELDS:
+            return getattr(item.balance, BALANCE_FIELDS[title]) if item.balance else None
+        if title == "Updated":
+            return item.balance.as_of if item.balance else None
+        return super().raw_value(item, column)
 
 
 def account_key(ref: AccountRef) -> str:

@@ -433,6 +433,16 @@ class OrderTicketViewModel(TicketRules, TicketSending, TicketSearch, HubViewMode
         self._set_errors(errors)
         self.stateChanged.emit()
 
+    def check(self) -> str:
+        """Enter in the ticket: every field checked and its message shown (the empty ones
+        too); what to fix first, or '' when the order can go once a side is chosen."""
+        state = self.state()
+        if not state.can_send:
+            return state.send_why
+        errors, _ = self.validate(None)
+        self._set_errors({k: v for k, v in errors.items() if k != F_INSTRUMENT})
+        return next(iter(errors.values()), "")
+
     def _set_errors(self, errors: dict[str, str]) -> None:
         if errors != self.errors:
             self.errors = errors

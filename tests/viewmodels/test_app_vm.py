@@ -190,7 +190,8 @@ def test_top_up_and_journal(capital_sim, qrun):
             await wait_for(lambda: funding.journal.rowCount() == 1, what="the journal row")
             model = funding.journal
             assert model.data(model.index(0, 3)).startswith("500.00")
-            assert model.data(model.index(0, 4)) == "completed"
+            assert model.data(model.index(0, 4)) == "USD"  # its own cell: a sum in a sheet
+            assert model.data(model.index(0, 5)) == "completed"
 
     qrun(scenario(), timeout=60)
 

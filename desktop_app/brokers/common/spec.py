@@ -48,6 +48,9 @@ class BrokerSpec:
     sandbox_accounts: str = ""
     # The demo trade the smoke run makes; None: the broker does not trade here.
     smoke: SmokeTrade | None = None
+    # The broker's documented REST root per environment: what a profile without its own
+    # server URL uses (the connections dialog shows it; a test checks the clients agree).
+    hosts: tuple[tuple[Environment, str], ...] = ()
 
     @property
     def secret_fields(self) -> frozenset[str]:
