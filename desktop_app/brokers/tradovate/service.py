@@ -60,7 +60,11 @@ class TradovateService(TradovateOrders, TradovateFunding):
     async def quote(self, account: AccountRef, symbol: str) -> Quote:
         self._account_id(account)
         contract = await self._contract(symbol)
-        return await self._quote(str(contract.get("name")))
+        name = str(contract.get("name"))
+        streamed = self._streamed.get(name)
+        if streamed is not None and self._stream_live:
+            return streamed  # no request: the stream has it
+        return await self._quote(name)
 
     async def search_instruments(self, account: AccountRef, text: str) -> list[Instrument]:
         self._account_id(account)
