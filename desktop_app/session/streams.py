@@ -102,6 +102,8 @@ class _Feed:
     detail: str = ""
     polled: tuple[str, ...] = ()
     failures: int = 0
+    down: BrokerError | None = None  # why it is reconnecting
+    retry_at: float = 0.0
     up_since: float = 0.0
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
@@ -231,7 +233,12 @@ class Streams:
         feed = self._feeds.get(connection_id)
         if feed is None:
             return None
-        return PriceFeed(feed.mode, feed.detail, tuple(sorted(feed.streamed)), feed.polled)
+        detail = feed.detail
+        if feed.mode is PriceMode.RECONNECTING and feed.down is not None:
+            # Said as it is now: the wait left, and whether REST quotes turned out to exist.
+            wait = feed.retry_at - asyncio.get_running_loop().time()
+            detail = self._down_text(feed, feed.down, wait)
+        return PriceFeed(feed.mode, detail, tuple(sorted(feed.streamed)), feed.polled)
 
     async def streamed_quote(self, account: AccountRef, symbol: str) -> Quote | None:
         """The symbol's streamed price: the latest, or the first to come within
@@ -342,6 +349,7 @@ class Streams:
             delay = AT_ONCE if at_once else self.backoff.delay(feed.failures)
             if isinstance(reason, AuthError):
                 delay = max(delay, AUTH_WAIT)
+            feed.down, feed.retry_at = reason, loop.time() + delay
             self._set(feed, PriceMode.RECONNECTING, self._down_text(feed, reason, delay))
             await asyncio.sleep(delay)
 
@@ -350,7 +358,7 @@ class Streams:
             meanwhile = "the ticket's prices are read over REST meanwhile"
         else:
             meanwhile = "the broker has no REST prices, so the last streamed ones stay"
-        when = "at once" if delay < 1 else f"in {delay:.0f} s"
+        when = "now" if delay < 1 else f"in {delay:.0f} s"
         return f"{reason.user_text()} Trying again {when}; {meanwhile}."
 
     async def _steer(self, feed: _Feed, stream: QuoteStream) -> BrokerError | None:
@@ -398,6 +406,7 @@ class Streams:
             feed.streamed.update(s for s in new if s not in refused)
         if feed.mode is not PriceMode.STREAMING:
             feed.up_since = asyncio.get_running_loop().time()
+            feed.down = None
         self._set(feed, PriceMode.STREAMING, self._streaming_text(feed))
 
     def _streaming_text(self, feed: _Feed) -> str:

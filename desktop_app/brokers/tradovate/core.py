@@ -19,8 +19,9 @@ Choices where the API leaves room (see also client.py and budgets.py):
   (``stream``; the session streams what is on screen). ``quote()`` and the positions'
   P/L take the latest streamed price of a contract while it is streamed; otherwise
   they ask the simulator's REST stand-in ``GET /md/getquote`` (shaped like the quote
-  event), which real Tradovate does not have: after its HTTP 404 (for a known contract)
-  REST quotes are not asked again (``capabilities.quotes`` turns False) and a position
+  event), which real Tradovate does not have: on Tradovate's own hosts, and after the
+  stand-in's HTTP 404 (for a known contract), REST quotes are not asked
+  (``capabilities.quotes`` is False: the poller leaves them alone) and a position
   without a streamed price shows its entry price with no open P/L. Position P/L = (bid
   for a long, offer for a short - netPrice) x netPos x value per point (``reprice``
   marks held positions at each streamed price); REST quotes are reused for a second.
@@ -220,6 +221,8 @@ class TradovateCore(BrokerBase):
         # placement): an order seen before a request was sent is never taken for it.
         self._first_listed: dict[int, datetime] = {}
         self._capabilities = capabilities(self.is_demo)
+        if not profile.base_url:
+            self._no_rest_quotes()  # Tradovate's own hosts: prices over the stream only
 
     @property
     def is_demo(self) -> bool:
@@ -249,6 +252,15 @@ class TradovateCore(BrokerBase):
 
     def _forget_streamed(self, symbol: str) -> None:
         self._streamed.pop(symbol, None)
+
+    def _no_rest_quotes(self) -> None:
+        """The server has no REST quotes (real Tradovate): not asked again, and the
+        poller leaves them alone."""
+        self._quotes_missing = True
+        self._capabilities = replace(
+            self._capabilities, quotes=False,
+            reasons={**self._capabilities.reasons, "quotes": NO_QUOTES},
+        )
 
     def _streaming(self, up: bool) -> None:
         self._stream_live = up
@@ -372,11 +384,7 @@ class TradovateCore(BrokerBase):
         except NotFound as exc:
             # The contract exists (it is known): the server has no REST quotes (real
             # Tradovate): the poller stops asking, prices come from the stream only.
-            self._quotes_missing = True
-            self._capabilities = replace(
-                self._capabilities, quotes=False,
-                reasons={**self._capabilities.reasons, "quotes": NO_QUOTES},
-            )
+            self._no_rest_quotes()
             raise NotSupported(NO_QUOTES, broker=BROKER) from exc
         found = mapping.quote(contract_name, data)
         self._quotes[contract_name] = (time.monotonic(), found)
