@@ -8,10 +8,11 @@ One feed per connection whose broker streams (``capabilities.streaming_quotes``)
   over REST and the status says so. A stream opens when something is wanted and closes
   ``linger`` seconds after nothing is (the trader looking at another broker);
 - prices are coalesced: everything that arrives between two frames (``frame`` s) is one
-  ``QuoteUpdated`` per symbol, and the positions whose P/L the app computes
-  (``BrokerService.reprice``, Tradovate) are marked at it in one ``PositionsUpdated``
-  per account. A streamed price keeps the market status, buy/sell flags and note of the
-  last REST quote of that symbol (streams carry prices only);
+  ``QuoteUpdated`` per symbol; the positions whose P/L the app computes
+  (``BrokerService.reprice``, Tradovate) are marked at the latest prices at most every
+  ``mark_every`` s (0.1), one ``PositionsUpdated`` per account. A streamed price keeps
+  the market status, buy/sell flags and note of the last REST quote of that symbol
+  (streams carry prices only);
 - a stream that ends is opened again after a back-off (1, 2, 4 ... 30 s; after a
   refusal of the credentials at least 30 s; at once when the adapter knows why it
   ended, e.g. Capital.com's account switch); meanwhile the ticket's symbols are polled
@@ -54,6 +55,7 @@ from desktop_app.session.poller import Poller
 log = logging.getLogger(__name__)
 
 FRAME = 1 / 60
+MARK_EVERY = 0.1
 LINGER = 30.0
 STABLE = 10.0  # a stream up this long starts its back-off over when it drops
 QUOTE_WAIT = 5.0  # how long a ticket's first quote waits for the stream
@@ -135,6 +137,11 @@ class Streams:
         self._accounts: dict[str, tuple[AccountRef, ...]] = {}
         self._pending: dict[tuple[str, str], Quote] = {}
         self._flush_handle: asyncio.TimerHandle | None = None
+        # Positions are marked at most every ``mark_every`` s: a table of a thousand P/Ls
+        # is read at that pace, and each mark re-sorts it.
+        self.mark_every = MARK_EVERY
+        self._marks: dict[AccountRef, dict[str, Quote]] = {}
+        self._mark_handle: asyncio.TimerHandle | None = None
         self._last: dict[tuple[str, str], Quote] = {}
         self._base: dict[tuple[str, str], Quote] = {}  # the last REST quote (its status)
         self._publishing = False
@@ -179,9 +186,10 @@ class Streams:
         for task in list(self._status_tasks):
             task.cancel()
         await asyncio.gather(*self._status_tasks, return_exceptions=True)
-        if self._flush_handle is not None:
-            self._flush_handle.cancel()
-            self._flush_handle = None
+        for handle in (self._flush_handle, self._mark_handle):
+            if handle is not None:
+                handle.cancel()
+        self._flush_handle = self._mark_handle = None
 
     def set_focus(self, account: AccountRef | None, topics: Iterable[Topic],
                   quote_symbols: Sequence[str], watched: Sequence[str] = ()) -> None:
@@ -439,7 +447,7 @@ class Streams:
         self._flush_handle = None
         now = asyncio.get_running_loop().time()
         pending, self._pending = self._pending, {}
-        marks: dict[AccountRef, dict[str, Quote]] = {}
+        marks = self._marks
         self._publishing = True
         try:
             for (cid, symbol), quote in pending.items():
@@ -462,9 +470,22 @@ class Streams:
                     self._publish(QuoteUpdated(account, quote))
                 for ref in self._holders.get((cid, symbol), ()):
                     marks.setdefault(ref, {})[symbol] = quote
+            self.flushes += 1
+        finally:
+            self._publishing = False
+        if marks and self._mark_handle is None:
+            self._mark_handle = asyncio.get_running_loop().call_later(
+                self.mark_every, self._mark_all)
+
+    def _mark_all(self) -> None:
+        """The positions held in the symbols priced since the last time, marked at their
+        latest prices: one ``PositionsUpdated`` per account."""
+        self._mark_handle = None
+        marks, self._marks = self._marks, {}
+        self._publishing = True
+        try:
             for ref, quotes in marks.items():
                 self._mark(ref, quotes)
-            self.flushes += 1
         finally:
             self._publishing = False
 
@@ -473,15 +494,18 @@ class Streams:
         held = self._held.get(ref, ())
         if feed is None or not held:
             return
-        marked, changed = [], False
-        for position in held:
+        marked: list[Position] | None = None
+        reprice = feed.service.reprice
+        for row, position in enumerate(held):
             quote = quotes.get(position.symbol)
-            if quote is not None:
-                moved = feed.service.reprice(position, quote)
-                if moved is not None and moved is not position:
-                    position, changed = moved, True
-            marked.append(position)
-        if changed:
+            if quote is None:
+                continue
+            moved = reprice(position, quote)
+            if moved is not None and moved is not position:
+                if marked is None:
+                    marked = list(held)
+                marked[row] = moved
+        if marked is not None:
             positions = tuple(marked)
             self._held[ref] = positions
             self._publish(PositionsUpdated(ref, positions, self._held_at.get(ref, utc_now())))

@@ -1,4 +1,5 @@
-"""The status bar: each connection's state and how much of its request budget is used."""
+"""The status bar: each connection's state, how its prices come (streaming, polling,
+reconnecting) and how much of its request budget is used."""
 
 from __future__ import annotations
 
@@ -6,7 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop_app.session.events import ConnectionChanged, ConnectionState, PollFailed
+from desktop_app.session.events import (
+    ConnectionChanged,
+    ConnectionState,
+    PollFailed,
+    PricesChanged,
+)
+from desktop_app.session.streams import PriceMode
 from desktop_app.viewmodels import formatting as fmt
 from desktop_app.viewmodels.base import HubViewModel
 
@@ -19,6 +26,14 @@ STATE_DOTS = {
     ConnectionState.DEGRADED: "◐",
     ConnectionState.FAILED: "✖",
     ConnectionState.DISCONNECTED: "○",
+}
+# How a usable connection's prices come, in a word (none: the broker sends no prices).
+PRICE_WORDS = {
+    PriceMode.STREAMING: "streaming",
+    PriceMode.POLLING: "polling",
+    PriceMode.IDLE: "stream idle",
+    PriceMode.CONNECTING: "opening stream…",
+    PriceMode.RECONNECTING: "reconnecting…",
 }
 
 
@@ -54,11 +69,18 @@ class StatusViewModel(HubViewModel):
             profile = info.profile
             label = profile.name or names.get(profile.broker, profile.broker)
             state = info.state
-            conn_parts.append(f"{label} {STATE_DOTS.get(state, '?')} {state.value}")
+            part = f"{label} {STATE_DOTS.get(state, '?')} {state.value}"
             tip = f"{label} ({names.get(profile.broker, profile.broker)}, "
             tip += f"{profile.environment.value}): {state.value}"
             if info.message:
                 tip += f" — {info.message}"
+            if state in (ConnectionState.CONNECTED, ConnectionState.DEGRADED):
+                feed = self.hub.price_feed(profile.connection_id)
+                word = PRICE_WORDS.get(feed.mode)
+                if word:
+                    part += f" · prices {word}"
+                    tip += f"\n    Prices {word}: {feed.detail}" if feed.detail else ""
+            conn_parts.append(part)
             conn_tips.append(tip)
             if state is not ConnectionState.CONNECTED and (
                 worst is None or order.index(state) > order.index(worst)
@@ -99,6 +121,8 @@ class StatusViewModel(HubViewModel):
                 self.message.emit("")  # an earlier failure is over: its words go too
         elif isinstance(event, PollFailed):
             self.message.emit(event.message)
+        elif isinstance(event, PricesChanged):
+            self.refresh()
 
     def close(self) -> None:
         self._timer.stop()

@@ -7,7 +7,7 @@ USD accounts, so every figure here is USD.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -353,7 +353,10 @@ def marked(position: Position, quote: Quote, value_per_point: Decimal) -> Positi
     facts = position.facts
     if any(f.label == OPEN_PL for f in facts):
         facts = tuple(f for f in facts if f.label != OPEN_PL)
-    return replace(position, current_level=current, profit_loss=pnl, facts=facts)
+    p = position  # built field by field: several times faster than dataclasses.replace
+    return Position(p.account, p.position_id, p.symbol, p.name, p.side, p.size, p.open_level,
+                    current, pnl, p.currency, p.opened_at, p.stop_level, p.profit_level,
+                    p.leverage, facts)
 
 
 @reads("order side data", BROKER)
