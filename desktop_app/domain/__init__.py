@@ -6,6 +6,7 @@ from desktop_app.domain.errors import (
     BrokerError,
     DuplicateOrder,
     NotFound,
+    NotSent,
     NotSupported,
     OutcomeUnknown,
     PermissionDenied,
@@ -60,6 +61,6 @@ __all__ = [
     "InstrumentKind", "LeverageSetting", "MarketNode", "NotFound", "NotSupported",
     "OrderRequest", "OrderResult", "OrderStatus", "OrderType", "OutcomeUnknown",
     "PermissionDenied", "Position", "ProtocolError", "Quote", "RateLimited", "Rejected",
-    "Side", "Unavailable", "ValidationError", "Watchlist", "WorkingOrder", "to_decimal",
+    "NotSent", "Side", "Unavailable", "ValidationError", "Watchlist", "WorkingOrder", "to_decimal",
     "utc_now",
 ]

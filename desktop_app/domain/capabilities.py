@@ -25,6 +25,9 @@ class Capabilities:
     # the background; False: the focused account's only (LWork: no published limits,
     # every account costs requests of its own).
     poll_all_accounts: bool = True
+    # One login reaches demo and live accounts alike (LWork): each account's own
+    # environment decides; a profile's label is not expected to match every account.
+    mixed_environments: bool = False
     # The account holder's name can be changed (``rename_owner``; LWork 3.12).
     owner_rename: bool = False
     instrument_search: bool = False

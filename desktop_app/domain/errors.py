@@ -79,6 +79,13 @@ class Unavailable(BrokerError):
     default_hint = "The broker could not be reached; the app keeps retrying reads."
 
 
+class NotSent(Unavailable):
+    """A write that provably never reached the broker whole (no connection, or the
+    connection failed while the request was still being written): nothing was taken."""
+
+    default_hint = "Nothing reached the broker and nothing was taken; you can send it again."
+
+
 class ProtocolError(BrokerError):
     default_hint = "The broker's answer could not be read; please report this."
 

@@ -133,12 +133,15 @@ class BrokerService(Protocol):
         since: datetime | None = None,
         exclude: frozenset[str] = frozenset(),
         final: bool = False,
+        peers: tuple[datetime, ...] = (),
+        rank: int = 0,
     ) -> OrderResult:
         """The true outcome of an order sent earlier. Without ``broker_ref`` only deals
         made at or after ``since`` (when it was journalled) and not in ``exclude``
         (claimed by other journal entries) may match. UNKNOWN when it cannot be told;
         ``final`` (long after the send): REJECTED where the broker's record proves that
-        nothing was done."""
+        nothing was done. ``peers`` / ``rank``: when identical orders are in doubt, the times
+        they were sent and this one's place among them (see ``brokers.common.reconcile``)."""
         ...
 
     async def close_position(self, account: AccountRef, position_id: str) -> OrderResult: ...

@@ -18,7 +18,13 @@ from urllib.parse import urlencode
 import httpx
 
 from desktop_app.domain import exact_json
-from desktop_app.domain.errors import BrokerError, ProtocolError, RateLimited, Unavailable
+from desktop_app.domain.errors import (
+    BrokerError,
+    NotSent,
+    ProtocolError,
+    RateLimited,
+    Unavailable,
+)
 from desktop_app.domain.money import utc_now
 from desktop_app.net.limiter import Priority, RateLimiter
 from desktop_app.net.redact import Redactor
@@ -151,8 +157,20 @@ class BrokerHttp:
                     attempt += 1
                     await self._sleep(self.backoff * 2 ** (attempt - 1))
                     continue
-                raise Unavailable(
+                raise (NotSent if write else Unavailable)(
                     f"Cannot reach {self.broker} ({type(exc).__name__}).", broker=self.broker
+                ) from exc
+            except httpx.WriteError as exc:
+                # The connection failed while the request was still being written: the
+                # broker never had the whole request, so it cannot have acted on it.
+                self._log(request, None, started, f"not sent whole: {type(exc).__name__}")
+                if not write and attempt < READ_RETRIES:
+                    attempt += 1
+                    await self._sleep(self.backoff * 2 ** (attempt - 1))
+                    continue
+                raise (NotSent if write else Unavailable)(
+                    f"The connection to {self.broker} failed while sending "
+                    f"({type(exc).__name__}).", broker=self.broker,
                 ) from exc
             except httpx.TransportError as exc:
                 self._log(request, None, started, f"no reply: {type(exc).__name__}")

@@ -5,19 +5,28 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from dataclasses import replace
 
 from desktop_app.domain.capabilities import Capabilities
 from desktop_app.domain.config import ConnectionProfile, Credentials
-from desktop_app.domain.errors import AuthError, NotFound, NotSupported
+from desktop_app.domain.errors import (
+    AuthError,
+    BrokerError,
+    NotFound,
+    NotSupported,
+    PermissionDenied,
+)
 from desktop_app.domain.money import utc_now
 from desktop_app.domain.service import CHANGE_TOPICS
-from desktop_app.domain.types import AccountRef
+from desktop_app.domain.types import Account, AccountRef, Environment
 from desktop_app.session.connection import Connection
 from desktop_app.session.events import AccountsUpdated, ConnectionChanged, ConnectionState, Topic
 from desktop_app.session.hub_core import HubCore
 from desktop_app.session.info import BrokerInfo, ConnectionInfo
 from desktop_app.session.writes import CHECK_BALANCE
+
+log = logging.getLogger(__name__)
 
 
 class HubConnections(HubCore):
@@ -51,6 +60,39 @@ class HubConnections(HubCore):
         # Assigning to an existing key keeps the connection's place in the list.
         self._connections[profile.connection_id] = conn
         return conn
+
+    def _environment_disagrees(self, connection_id: str, accounts: tuple[Account, ...]) -> bool:
+        """Whether an account is live is the broker's word, not the profile's label: a
+        demo profile whose credentials reach a live account (or a live one that reaches
+        demo accounts only) is refused, with the reason, before anything can be sent."""
+        conn = self._connections.get(connection_id)
+        caps = conn.capabilities if conn is not None else None
+        if conn is None or not accounts or caps is None or caps.mixed_environments:
+            return False
+        label = conn.profile.environment
+        live = [a for a in accounts if a.environment is Environment.LIVE]
+        name = conn.profile.name or conn.profile.broker
+        if label is not Environment.LIVE and live:
+            shown = ", ".join(f"{a.name} ({a.ref.account_id})" for a in live[:3])
+            error: BrokerError = PermissionDenied(
+                f"The {label.value} connection '{name}' reaches LIVE money: {shown}. "
+                "Its credentials are live ones.",
+                hint="Nothing can be sent on it. For real money set the connection to Live "
+                "and tick 'Allow live trading'; for demo, enter the demo credentials.",
+            )
+        elif label is Environment.LIVE and not live:
+            error = PermissionDenied(
+                f"The live connection '{name}' reaches demo accounts only.",
+                hint="Set the connection to Demo, or enter the live credentials.",
+            )
+        else:
+            return False
+        log.warning("connection %s refused: its accounts' environment is not %s",
+                    connection_id, label.value)
+        self.poller.unregister(connection_id)
+        conn.fail(error)
+        self._spawn(self._close_failed(conn), name=f"close-refused:{connection_id}")
+        return True
 
     def _on_broker_change(
         self, conn: Connection, account: AccountRef | None, topics: frozenset[str]

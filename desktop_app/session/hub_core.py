@@ -124,6 +124,8 @@ class HubCore:
     def _publish(self, event: Event) -> None:
         self.streams.on_event(event)
         if isinstance(event, AccountsUpdated):
+            if self._environment_disagrees(event.connection_id, event.accounts):
+                return  # refused: the connection failed with the reason, nothing listed
             self._accounts[event.connection_id] = event.accounts
         elif isinstance(event, PositionsUpdated):
             self._positions[event.account] = event.positions
@@ -134,6 +136,9 @@ class HubCore:
                 listener(event)
             except Exception:  # one broken view must not stop the others or the poller
                 log.exception("a session listener failed on %s", type(event).__name__)
+
+    def _environment_disagrees(self, connection_id: str, accounts: tuple[Account, ...]) -> bool:
+        raise NotImplementedError  # HubConnections
 
     def _journal_event(self, kind: str, entry_id: int) -> None:
         if kind == "order":

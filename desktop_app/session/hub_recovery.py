@@ -44,6 +44,38 @@ def _restart_note(entry: JournalEntry) -> str:
 
 
 class HubRecovery(HubTrading):
+    # When the broker has surely listed what an order did (tests shorten it).
+    final_after = FINAL_AFTER
+
+    async def look_up_unknown(self, connection_id: str | None = None) -> int:
+        """Look up now every order whose outcome is not known (what a trader's "check
+        again" asks); returns how many are still not known."""
+        left = 0
+        entries = await self.writer.read(self.journal.unresolved_orders, connection_id)
+        # Those the broker can be asked about by reference first: once settled, their
+        # deals are claimed and no longer candidates for the others.
+        entries.sort(key=lambda e: (not e.broker_ref, e.created, e.id))
+        for entry in entries:
+            if ("order", entry.id) in self._in_flight_entries:
+                left += 1
+                continue
+            conn = self._connections.get(entry.connection)
+            if conn is None or not conn.usable or conn.service is None:
+                left += 1
+                continue
+            try:
+                with interactive():
+                    settled = await self._look_up(conn.service, entry, during_session=True)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not isinstance(exc, BrokerError):
+                    log.exception("looking up journal entry %s failed", entry.id)
+                settled = False
+            left += 0 if settled else 1
+        await self.writer.flush(within=5.0)
+        return left
+
     # ------------------------------------------------------------------ during the session
     def _follow_up(self, kind: str, entry_id: int) -> None:
         if self._stopped:
@@ -89,7 +121,7 @@ class HubRecovery(HubTrading):
         self, service: BrokerService, entry: JournalEntry, *, during_session: bool
     ) -> bool:
         """Ask the broker once; record what it says. True when the outcome is known."""
-        final = utc_now() - entry.created >= FINAL_AFTER
+        final = utc_now() - entry.created >= self.final_after
         note = "" if during_session else _restart_note(entry)
         result = await self._order_outcome(service, entry, final=final)
         announce = lambda: self._journal_event("order", entry.id)  # noqa: E731
@@ -112,11 +144,8 @@ class HubRecovery(HubTrading):
     ) -> OrderResult:
         action = OrderAction(entry.action)
         if action is OrderAction.PLACE:
-            claimed = frozenset(self.journal.claimed_deal_ids(entry))
-            return await service.reconcile_order(
-                entry.order_request(), entry.broker_ref, since=entry.created,
-                exclude=claimed, final=final,
-            )
+            return await self._reconcile_placement(service, entry, entry.broker_ref,
+                                                   final=final)
         if action in (OrderAction.CLOSE, OrderAction.CANCEL):
             target = str(entry.request.get("target_id", ""))
             found = await self._target_outcome(service, entry.account, action, target)

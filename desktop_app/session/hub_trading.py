@@ -4,6 +4,7 @@ cancelling and modifying through the journalled write, and looking outcomes up."
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from desktop_app.domain.account_rules import account_allows
 from desktop_app.domain.errors import NotSupported, PermissionDenied, ValidationError
@@ -20,6 +21,7 @@ from desktop_app.domain.types import (
     new_client_ref,
 )
 from desktop_app.session.connection import Connection
+from desktop_app.session.duplicates import order_key
 from desktop_app.session.hub_core import HubCore
 from desktop_app.session.writes import JournalledWrite, OrderLedger
 from desktop_app.storage.journal import DuplicateRequest, JournalEntry, OrderAction
@@ -197,14 +199,39 @@ class HubTrading(HubCore):
         )
 
     async def _reconcile_placement(
-        self, service: BrokerService, entry: JournalEntry, ref: str
+        self, service: BrokerService, entry: JournalEntry, ref: str, *, final: bool = False
     ) -> OrderResult:
         """Ask the broker for the outcome of a journalled placement."""
         # A deal another journal entry already holds is that entry's: never counted.
         claimed = frozenset(self.journal.claimed_deal_ids(entry))
+        peers, rank, in_flight = self._peers(entry)
+        # A peer whose own request is still under way will get its own answer: the
+        # group is not settled around it.
+        final = final and not in_flight
         return await service.reconcile_order(
-            entry.order_request(), ref, since=entry.created, exclude=claimed
+            entry.order_request(), ref, since=entry.created, exclude=claimed, final=final,
+            peers=peers, rank=rank,
         )
+
+    def _peers(self, entry: JournalEntry) -> tuple[tuple[datetime, ...], int, bool]:
+        """When identical placements on the connection are in doubt besides this one (in
+        flight, pending or unknown): all their send times, this one's place by time, and
+        whether one of the others is still under way."""
+        if entry.broker_ref:
+            return (), 0, False  # looked up by its own reference
+        key = order_key(entry.order_request())
+        # One with a reference settles by it, but until it has, its deal is in doubt too.
+        doubtful = [e for e in self.journal.unresolved_orders(entry.connection)
+                    if e.action == OrderAction.PLACE and order_key(e.order_request()) == key]
+        if all(e.id != entry.id for e in doubtful):
+            doubtful.append(entry)
+        doubtful.sort(key=lambda e: (e.created, e.id))
+        if len(doubtful) < 2:
+            return (), 0, False
+        in_flight = any(("order", e.id) in self._in_flight_entries
+                        for e in doubtful if e.id != entry.id)
+        return (tuple(e.created for e in doubtful), [e.id for e in doubtful].index(entry.id),
+                in_flight)
 
     @staticmethod
     async def _target_outcome(

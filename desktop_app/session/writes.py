@@ -18,6 +18,7 @@ from typing import Generic, TypeVar
 from desktop_app.domain.errors import (
     AuthError,
     BrokerError,
+    NotSent,
     NotSupported,
     OutcomeUnknown,
     PermissionDenied,
@@ -43,8 +44,9 @@ CHECK_BALANCE = (
 # The broker said no, or the request was stopped on this side: nothing was taken.
 _REFUSALS = (ValidationError, PermissionDenied, NotSupported, Rejected)
 # Raised by any request, also by a read after the write: they prove that nothing was
-# taken only when the write reports its reference and none came.
-_NOT_SENT_WITHOUT_REFERENCE = (AuthError, RateLimited)
+# taken only when the write reports its reference and none came (NotSent from a read
+# made after the write proves nothing about the write).
+_NOT_SENT_WITHOUT_REFERENCE = (AuthError, RateLimited, NotSent)
 
 
 def refused_before_send(exc: BaseException, *, references: bool, referenced: bool) -> bool:

@@ -23,3 +23,21 @@ class ContractHooks(Protocol):
     def rate_limit_next(self, count: int = 1) -> None:
         """Answer the next ``count`` requests with the broker's own rate-limit refusal."""
         ...
+
+    # For the fault-injection suite (tests/faults):
+
+    def is_placement(self, method: str, path: str) -> bool:
+        """Whether a request places an order (its path as the server sees it)."""
+        ...
+
+    def refuse_next_placement(self, account_id: str) -> None:
+        """The broker's own rate-limit refusal on the next placement (not processed)."""
+        ...
+
+    def expire_sessions(self) -> None:
+        """Every session / access token expires now (the next request meets a 401)."""
+        ...
+
+    def executed(self) -> int:
+        """Orders the simulator executed (filled or placed as working) so far."""
+        ...

@@ -9,7 +9,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,12 +125,14 @@ def start_simulator(
     host: str = "127.0.0.1",
     access_log: bool = False,
     saved: Mapping[str, Any] | None = None,
+    wrap: Callable[[Any], Any] | None = None,
 ) -> RunningSimulator:
     """Start simulator ``name`` and return once it is listening (port 0 picks a free one).
 
     ``saved``: a state from ``RunningSimulator.export_state()`` of a simulator with the
     same ``seed``, to carry on from (the Sandbox across restarts); a state that does not
-    fit raises before anything listens.
+    fit raises before anything listens. ``wrap``: an outer ASGI layer (the fault layer of
+    the fault-injection tests, ``simulators.fault_layer``).
     """
     seed = new_seed() if seed is None else seed
     restore = {"origin": float(saved["origin"])} if saved is not None else {}
@@ -145,7 +147,11 @@ def start_simulator(
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
     config = uvicorn.Config(
-        bundle.app,
+        wrap(bundle.app) if wrap is not None else bundle.app,
+        # Inside the app (its logging set up: desktop_app.logs) uvicorn's records go to the
+        # app's log file, masked like every other; uvicorn's own config would add handlers
+        # that write to the terminal. Standalone (the simulators' CLI) it keeps its own.
+        log_config=None if logging.getLogger().handlers else uvicorn.config.LOGGING_CONFIG,
         log_level="warning",
         access_log=access_log,
         lifespan="off",

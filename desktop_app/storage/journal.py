@@ -14,6 +14,7 @@ or rejected), ``unknown`` (the reply was lost and the outcome is not established
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -35,9 +36,17 @@ from desktop_app.domain.types import (
     OrderStatus,
 )
 from desktop_app.storage import codec
+from desktop_app.storage.errors import JournalDamaged, JournalUnavailable
+from desktop_app.storage.journal_db import (
+    SCHEMA_VERSION,
+    connect_read_only,
+    connect_writable,
+)
 from desktop_app.storage.paths import journal_path
 
-SCHEMA_VERSION = 1
+__all__ = ["SCHEMA_VERSION", "Journal", "JournalEntry"]
+
+log = logging.getLogger(__name__)
 # How far before an entry other placements' deals still count as claimed (see
 # claimed_deal_ids): well beyond any broker clock margin.
 CLAIM_LOOKBACK = timedelta(minutes=10)
@@ -64,42 +73,6 @@ class OrderAction(StrEnum):
 
 class DuplicateRequest(ValueError):
     """The same client reference was journalled before: the request was already sent."""
-
-
-_ENTRY_COLUMNS = """
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    client_ref TEXT NOT NULL UNIQUE,
-    connection TEXT NOT NULL,
-    broker TEXT NOT NULL,
-    account TEXT NOT NULL,
-    action TEXT NOT NULL,
-    request TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('pending', 'completed', 'unknown', 'reconciled')),
-    result TEXT,
-    broker_ref TEXT NOT NULL DEFAULT '',
-    message TEXT NOT NULL DEFAULT '',
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL
-"""
-
-SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS orders ({_ENTRY_COLUMNS});
-CREATE TABLE IF NOT EXISTS funding ({_ENTRY_COLUMNS});
-CREATE INDEX IF NOT EXISTS orders_state ON orders (state);
-CREATE INDEX IF NOT EXISTS funding_state ON funding (state);
-CREATE TABLE IF NOT EXISTS balance_snapshots (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    connection TEXT NOT NULL,
-    broker TEXT NOT NULL,
-    account TEXT NOT NULL,
-    at TEXT NOT NULL,
-    balance TEXT NOT NULL,
-    equity TEXT NOT NULL,
-    available TEXT NOT NULL,
-    currency TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS snapshots_account_at ON balance_snapshots (connection, account, at);
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,51 +136,56 @@ class Journal:
         snapshot_same_interval: float = 300.0,
         snapshot_min_interval: float = 30.0,
         clock: Callable[[], datetime] = utc_now,
+        unavailable: str = "",
     ) -> None:
         """Open (creating if needed) the journal at ``path`` (default: the data dir).
 
         Snapshots are throttled: identical values are stored at most once per
         ``snapshot_same_interval`` seconds, changed ones at most once per
         ``snapshot_min_interval`` seconds (enough for a chart; bounded table growth).
+
+        ``unavailable`` (why it cannot be written, for the trader) opens it read-only,
+        if it can be read at all: writes raise ``JournalUnavailable``, reads give what
+        the file holds (nothing when it cannot be read). ``journal_open.open_journal``
+        decides this at start. Opening a damaged or newer file raises
+        (``sqlite3.DatabaseError``, ``JournalTooNew``).
         """
         self.path = Path(path) if path else journal_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.snapshot_same_interval = snapshot_same_interval
         self.snapshot_min_interval = snapshot_min_interval
         self._clock = clock
         self._lock = threading.Lock()
-        self._db: sqlite3.Connection | None = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=5.0
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self.unavailable = unavailable
+        self._db: sqlite3.Connection | None
+        if unavailable:
+            self._db = connect_read_only(self.path)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = connect_writable(self.path)
         self._durable = True
-        self._db.executescript(SCHEMA)
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"The journal {self.path} was written by a newer version of the app."
-            )
-        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self._closed = False
         self._last_snapshot: dict[tuple[str, str], tuple[datetime, _Values]] = {}
 
     # -- plumbing -----------------------------------------------------------------
     @property
     def closed(self) -> bool:
-        return self._db is None
+        return self._closed
 
     def close(self) -> None:
         with self._lock:
             if self._db is not None:
                 self._db.close()
                 self._db = None
+            self._closed = True
 
     def _conn(self) -> sqlite3.Connection:
-        if self._db is None:
+        if self._db is None or self._closed:
             raise RuntimeError("the journal is closed")
         return self._db
 
     def _write(self, sql: str, params: tuple[Any, ...], *, durable: bool) -> sqlite3.Cursor:
+        if self.unavailable:
+            raise JournalUnavailable(self.unavailable)
         with self._lock:
             db = self._conn()
             if durable != self._durable:
@@ -218,6 +196,14 @@ class Journal:
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
+            if self.unavailable and not self._closed:  # what can be read, if anything
+                if self._db is None:
+                    return []
+                try:
+                    return self._db.execute(sql, params).fetchall()
+                except sqlite3.Error as exc:
+                    log.warning("the read-only journal could not be read: %s", exc)
+                    return []
             return self._conn().execute(sql, params).fetchall()
 
     def _now(self) -> str:
@@ -273,25 +259,28 @@ class Journal:
             f" ORDER BY id DESC LIMIT ?",
             (*params, limit),
         )
-        return [
-            JournalEntry(
-                id=r[0],
-                kind=kind,
-                action=r[1],
-                client_ref=r[2],
-                connection=r[3],
-                broker=r[4],
-                account_id=r[5],
-                request=json.loads(r[6]),
-                state=EntryState(r[7]),
-                result=json.loads(r[8]) if r[8] else None,
-                broker_ref=r[9],
-                message=r[10],
-                created=codec.from_iso(r[11]),
-                updated=codec.from_iso(r[12]),
-            )
-            for r in rows
-        ]
+        entries = []
+        for r in rows:
+            try:
+                entries.append(JournalEntry(
+                    id=r[0],
+                    kind=kind,
+                    action=r[1],
+                    client_ref=r[2],
+                    connection=r[3],
+                    broker=r[4],
+                    account_id=r[5],
+                    request=codec.loads_object(r[6]),
+                    state=EntryState(r[7]),
+                    result=codec.loads_object(r[8]) if r[8] else None,
+                    broker_ref=r[9],
+                    message=r[10],
+                    created=codec.from_iso(r[11]),
+                    updated=codec.from_iso(r[12]),
+                ))
+            except (JournalDamaged, ValueError) as exc:  # one bad row must not hide the rest
+                log.warning("%s journal entry %s cannot be read (skipped): %s", kind, r[0], exc)
+        return entries
 
     def _in_states(
         self, table: str, states: tuple[EntryState, ...], connection: str | None
@@ -402,7 +391,11 @@ class Journal:
         )
         claimed: set[str] = set()
         for (text,) in rows:
-            claimed.update(str(d) for d in json.loads(text).get("deal_ids") or ())
+            try:
+                deal_ids = codec.loads_object(text).get("deal_ids") or ()
+                claimed.update(str(d) for d in deal_ids if isinstance(d, (str, int)))
+            except (JournalDamaged, TypeError):
+                continue  # an unreadable result claims nothing
         return claimed
 
     # -- funding ------------------------------------------------------------------
@@ -417,7 +410,10 @@ class Journal:
         for created, state, result in rows:
             if state in (EntryState.PENDING.value, EntryState.UNKNOWN.value):
                 return codec.from_iso(created)
-            status = json.loads(result).get("status") if result else None
+            try:
+                status = codec.loads_object(result).get("status") if result else None
+            except JournalDamaged:
+                return codec.from_iso(created)  # unreadable: it may have taken effect
             if status != OrderStatus.REJECTED.value:
                 return codec.from_iso(created)
         return None
@@ -513,6 +509,8 @@ class Journal:
         currency: str,
     ) -> bool:
         """Store a snapshot unless throttled; True when a row was written."""
+        if self.unavailable:
+            return False  # a chart point is not worth an error
         key = (account.connection, account.account_id)
         values: _Values = (balance, equity, available, currency)
         last = self._last_snapshot.get(key)

@@ -55,6 +55,11 @@ def journal_path() -> Path:
     return data_dir() / "journal.sqlite3"
 
 
+def lock_path() -> Path:
+    """The file whose lock says which process uses the data dir (one app per data dir)."""
+    return data_dir() / "trading-dashboard.lock"
+
+
 def sandbox_dir(*, create: bool = True) -> Path:
     """Where the Sandbox keeps its simulators' state between runs (``HOME/data/sandbox``)."""
     path = data_dir(create=create) / "sandbox"

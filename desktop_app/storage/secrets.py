@@ -7,6 +7,10 @@ only, and ``persistent``/``warning`` say so plainly: there is no plaintext fallb
 
 Keyring calls can block (D-Bus, an unlock prompt), so the loop uses the ``a*``
 wrappers, which run them in a worker thread.
+
+Every value read or written is registered with the log redaction first
+(``net.redact.register_secret``): work sent to a thread is logged with its arguments
+and result by qasync at DEBUG, and the value must already be known there.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import logging
 import os
 import threading
 from collections.abc import Iterable, Mapping
+
+from desktop_app.net.redact import register_secret
 
 log = logging.getLogger(__name__)
 
@@ -101,11 +107,17 @@ class SecretStore:
         key = _key(connection_id, field)
         with self._lock:
             if key in self._memory or self._backend is None:
-                return self._memory.get(key)
+                value = self._memory.get(key)
+                if field != INDEX_FIELD:
+                    register_secret(value)
+                return value
             backend = self._backend
         try:
             found = backend.get_password(self.service, key)  # type: ignore[attr-defined]
-            return None if found is None else str(found)
+            value = None if found is None else str(found)
+            if field != INDEX_FIELD:
+                register_secret(value)
+            return value
         except Exception as exc:
             with self._lock:
                 self._fallback(exc)
@@ -121,6 +133,8 @@ class SecretStore:
 
     def _set_one(self, connection_id: str, field: str, value: str) -> None:
         key = _key(connection_id, field)
+        if field != INDEX_FIELD:
+            register_secret(value)
         with self._lock:
             backend = self._backend
             if backend is None:
@@ -179,6 +193,7 @@ class SecretStore:
         return await asyncio.to_thread(self.get, connection_id, field)
 
     async def aset(self, connection_id: str, field: str, value: str) -> None:
+        register_secret(value)
         await asyncio.to_thread(self.set, connection_id, field, value)
 
     async def adelete(self, connection_id: str, field: str) -> None:
@@ -191,4 +206,6 @@ class SecretStore:
         return await asyncio.to_thread(self.get_many, connection_id, tuple(fields))
 
     async def aset_many(self, connection_id: str, values: Mapping[str, str]) -> None:
+        for value in values.values():
+            register_secret(value)
         await asyncio.to_thread(self.set_many, connection_id, dict(values))

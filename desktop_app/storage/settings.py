@@ -1,8 +1,11 @@
 """The settings file: connection profiles (never secrets), theme, window layout, UI prefs.
 
 JSON in the config dir, written atomically (temp file + ``os.replace``) so a crash
-mid-write leaves the previous file intact. A corrupt file is kept as ``.bak`` and the
-app starts with defaults, saying so in ``load_warning``.
+mid-write leaves the previous file intact. A file that cannot be read at all (not UTF-8,
+not JSON, nested too deeply) is moved aside as ``settings.damaged-<UTC time>.json`` and
+the app starts with defaults; one with parts that cannot be used (a profile without an
+id, an id with ``:``) starts with the rest, and the file as it was is copied aside as
+``settings.original-<UTC time>.json``. ``load_warning`` says which, for the window.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 
 from desktop_app.domain.config import ConnectionProfile
 from desktop_app.domain.types import AccountRef, Environment
+from desktop_app.storage.aside import copy_aside, move_aside
 from desktop_app.storage.paths import settings_path
 
 log = logging.getLogger(__name__)
@@ -74,8 +78,11 @@ def profile_from_dict(data: Any) -> ConnectionProfile:
     if not isinstance(fields, dict):
         raise ValueError("profile fields must be an object")
     base_url = data.get("base_url")
+    connection_id = _str(data, "connection_id", required=True)
+    if ":" in connection_id:  # the keyring's keys are "<connection id>:<field>"
+        raise ValueError(f"its id {connection_id!r} contains ':', which an id cannot hold")
     return ConnectionProfile(
-        connection_id=_str(data, "connection_id", required=True),
+        connection_id=connection_id,
         broker=_str(data, "broker", required=True),
         name=_str(data, "name") or _str(data, "connection_id"),
         environment=Environment(data.get("environment", Environment.DEMO.value)),
@@ -112,6 +119,14 @@ def _account_from_dict(data: Any) -> AccountRef | None:
         )
     except KeyError:
         return None
+
+
+def _why_unreadable(exc: BaseException) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return f"it is not UTF-8 text: byte {exc.start} is 0x{exc.object[exc.start]:02x}"
+    if isinstance(exc, RecursionError):
+        return "its contents are nested too deeply"
+    return str(exc)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -238,41 +253,49 @@ class Settings:
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
-        """Read the file; a missing one gives defaults, a corrupt one is kept as ``.bak``."""
+        """Read the file; a missing one gives defaults, a damaged one is moved aside."""
         settings = cls(path)
         target = settings.path
         try:
-            text = target.read_text(encoding="utf-8")
+            raw = target.read_bytes()
         except FileNotFoundError:
             return settings
         except OSError as exc:
             settings.load_warning = (
-                f"The settings file {target} could not be read ({exc.strerror}); "
+                f"The settings file {target} could not be read ({exc.strerror or exc}); "
                 "defaults are used for this run."
             )
             return settings
         try:
-            data = json.loads(text)
+            data = json.loads(raw.decode("utf-8"))
             if not isinstance(data, dict):
                 raise ValueError("the file does not hold a settings object")
             notes = settings._apply(data)
-        except (ValueError, TypeError) as exc:
-            fresh = cls(target)
-            backup = target.with_name(target.name + ".bak")
-            try:
-                os.replace(target, backup)
-                kept = f"it was kept as {backup.name}"
-            except OSError:
-                kept = "it could not be moved aside"
-            fresh.load_warning = (
-                f"The settings file was damaged ({exc}); {kept} and default settings are used. "
-                "Connections may need to be added again."
-            )
-            log.warning("corrupt settings file %s: %s", target, exc)
-            return fresh
+        except (ValueError, TypeError, RecursionError) as exc:
+            return cls._damaged(target, _why_unreadable(exc))
         if notes:
-            settings.load_warning = "Settings: " + "; ".join(notes) + "."
+            try:
+                copy = copy_aside(target, "original")
+                kept = f"the file as it was is kept as {copy.name} in {copy.parent}"
+            except OSError as exc:
+                kept = f"a copy of the file could not be kept ({exc.strerror or exc})"
+            settings.load_warning = "Settings: " + "; ".join(notes) + f"; {kept}."
+            log.warning("%s (%s)", settings.load_warning, target)
         return settings
+
+    @classmethod
+    def _damaged(cls, target: Path, why: str) -> Settings:
+        fresh = cls(target)
+        try:
+            kept = f"it was moved aside as {move_aside(target, 'damaged').name}"
+        except OSError as exc:
+            kept = f"it could not be moved aside ({exc.strerror or exc})"
+        fresh.load_warning = (
+            f"The settings file could not be read ({why}); {kept} in {target.parent} and "
+            "default settings are used. Connections may need to be added again."
+        )
+        log.warning("%s", fresh.load_warning)
+        return fresh
 
     def _snapshot(self) -> tuple[int, str]:
         self._snapshots += 1

@@ -3,8 +3,8 @@ connections and theme, the status bar."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtCore import QRect, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget
 
 from desktop_app import APP_DISPLAY_NAME, __version__
@@ -46,6 +46,8 @@ TALL_SCREEN = 900
 
 
 class MainWindow(QMainWindow):
+    closed = Signal()  # the window accepted a close (File → Quit, Ctrl+Q, its close button)
+
     def __init__(self, app_vm: AppViewModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
@@ -118,9 +120,22 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        self._log_folder = ""
+        self.log_folder_action = QAction("Open &log folder", self)
+        self.log_folder_action.setObjectName("menu.openLogFolder")
+        self.log_folder_action.setEnabled(False)  # until the app says where the log is
+        self.log_folder_action.triggered.connect(self.open_log_folder)
+        file_menu.addAction(self.log_folder_action)
+        file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setObjectName("menu.quit")
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        # The platform's Quit keys where it has them; Ctrl+Q where it has none (Windows,
+        # the offscreen platform), so Ctrl+Q quits everywhere.
+        quit_action.setShortcuts(
+            QKeySequence.keyBindings(QKeySequence.StandardKey.Quit) or [QKeySequence("Ctrl+Q")]
+        )
+        # From any of the app's windows (a dialog or message in front included).
+        quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 
@@ -229,6 +244,19 @@ class MainWindow(QMainWindow):
                 # Once the window has its first geometry: docks are sized within it.
                 QTimer.singleShot(0, self, self.default_dock_sizes)
 
+    def set_log_folder(self, folder: str) -> None:
+        self._log_folder = folder
+        self.log_folder_action.setEnabled(bool(folder))
+        self.log_folder_action.setToolTip(folder)
+
+    def open_log_folder(self) -> bool:
+        """Show the log folder in the system's file manager."""
+        folder = self._log_folder
+        opened = bool(folder) and QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
+        if not opened:
+            self.status.show_message(f"The log folder could not be opened: {folder or 'none'}")
+        return opened
+
     # --- dialogs (non-modal: open(), never exec()) -----------------------------------------
 
     def open_profiles(self) -> ProfilesDialog:
@@ -269,3 +297,5 @@ class MainWindow(QMainWindow):
         if self.preferences_dialog is not None:
             self.preferences_dialog.close()  # closes its view-model too
         super().closeEvent(event)
+        if event.isAccepted():
+            self.closed.emit()  # the app quits through one road (desktop_app.lifecycle)

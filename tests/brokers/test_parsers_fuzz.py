@@ -32,8 +32,8 @@ from desktop_app.domain.errors import BrokerError
 from desktop_app.domain.types import AccountRef, Environment, Side
 from desktop_app.net.http import json_body, reply_body
 
-# Upvest and LWork join when their services land on the platform (issue 11, 12).
-BROKERS = ("capital", "tradovate", "darwinex")
+# Upvest joins when its service lands on the platform (issue 11).
+BROKERS = ("capital", "tradovate", "darwinex", "lwork")
 DEEP = 5000
 # Examples per parser; FUZZ_EXAMPLES=500 for a long run (the CI default keeps the suite fast).
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
@@ -73,7 +73,8 @@ def _deep(depth: int = DEEP) -> Any:
 
 
 KNOWN: dict[str, Any] = {
-    "ref": REF, "account": REF, "connection": "c1", "environment": Environment.DEMO,
+    "ref": REF, "account": REF, "server_ids": {}, "login": "1001", "pay_currency": "USD",
+    "connection": "c1", "environment": Environment.DEMO,
     "currency": "USD", "symbol": "ES", "contract_name": "ESZ6", "side": Side.BUY,
     "name": "x", "what": "an account", "fallback_name": "x", "state": "cancelled",
     "today": datetime(2026, 12, 4, tzinfo=UTC), "price": Decimal("10"),
@@ -81,16 +82,21 @@ KNOWN: dict[str, Any] = {
 }
 
 
+# Where each broker reads raw replies: its mapping, and LWork's wire records.
+READERS = ("mapping", "wire")
+
+
 def _callables(broker: str) -> list[tuple[str, Callable[..., Any]]]:
-    try:
-        module = importlib.import_module(f"desktop_app.brokers.{broker}.mapping")
-    except ImportError:
-        return []
     found = []
-    for name, fn in inspect.getmembers(module, inspect.isfunction):
-        if name.startswith("_") or fn.__module__ != module.__name__:
+    for reader in READERS:
+        try:
+            module = importlib.import_module(f"desktop_app.brokers.{broker}.{reader}")
+        except ImportError:
             continue
-        found.append((f"{broker}.{name}", fn))
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("_") or fn.__module__ != module.__name__:
+                continue
+            found.append((f"{broker}.{reader}.{name}", fn))
     return found
 
 
@@ -109,10 +115,9 @@ def _fuzzed_params(fn: Callable[..., Any]) -> list[str] | None:
             "Any" not in hint
         ):
             continue
-        if any(t in hint for t in ("datetime", "Decimal", "bool", "ProductInfo")) and (
-            "dict" not in hint
-        ):
-            return None  # takes our own values, not broker data
+        raw = ("dict", "Any", "object", "Iterable", "list")
+        if not hint or not any(t in hint for t in raw):
+            return None  # takes our own values or parsed records, not the broker's JSON
         fuzzed.append(param.name)
     return fuzzed
 

@@ -41,3 +41,21 @@ def test_capital_entry_creates_a_broker_service(run) -> None:
 def test_unknown_broker() -> None:
     with pytest.raises(NotSupported):
         get_spec("nobody")
+
+
+@pytest.mark.parametrize(("broker", "host", "fields", "secrets"), [
+    ("capital", "https://api-capital.backend-capital.com/api/v1",
+     {"identifier": "me@example.com"}, {"api_key": "k" * 16, "password": "p" * 10}),
+    ("tradovate", "https://live.tradovateapi.com/v1",
+     {"name": "me", "app_id": "a", "cid": "1"}, {"password": "p" * 10, "sec": "s" * 10}),
+])
+def test_the_brokers_live_host_makes_its_accounts_live_whatever_the_label(
+    broker, host, fields, secrets, run
+) -> None:
+    """A demo profile pointed at a broker's live server (the connections dialog's server
+    URL) reaches live accounts: they are listed LIVE, so the hub refuses the profile."""
+    profile = ConnectionProfile("c1", broker, "Mislabelled", fields=fields, base_url=host)
+    service = get_spec(broker).create(profile, secrets, RequestLog())
+    assert profile.environment is Environment.DEMO
+    assert service.served_environment is Environment.LIVE
+    run(service.close())

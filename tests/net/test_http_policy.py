@@ -5,8 +5,8 @@ import asyncio
 import httpx
 import pytest
 
-from desktop_app.domain import RateLimited, Rejected, Unavailable
-from desktop_app.net.http import BrokerHttp, MaybeSent
+from desktop_app.domain import NotSent, RateLimited, Rejected, Unavailable
+from desktop_app.net.http import READ_RETRIES, BrokerHttp, MaybeSent
 from desktop_app.net.limiter import Budget, RateLimiter
 from desktop_app.net.request_log import RequestLog
 
@@ -251,3 +251,53 @@ def test_auth_signs_the_exact_bytes_sent_and_each_retry_afresh() -> None:
     assert body == b'{"amount":10.50}'
     assert digest == hashlib.sha256(body).hexdigest()
     assert [n for _, _, n in seen] == ["1", "2", "3"]  # the retried GET was signed again
+
+
+def test_a_write_that_never_left_whole_is_not_sent_and_not_resent() -> None:
+    """A connection that fails while the request is being written never gave the broker a
+    whole request: the write is NotSent (nothing taken), not 'maybe sent', and not resent."""
+
+
+    calls = []
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        calls.append(req)
+        raise httpx.WriteError("broken pipe", request=req)
+
+    async def go(method: str, write: bool):
+        http = make(handler)
+        try:
+            await http.request(method, "/positions", json={"epic": "GOLD"}, write=write)
+        finally:
+            await http.aclose()
+
+    with pytest.raises(NotSent) as caught:
+        asyncio.run(go("POST", True))
+    assert not isinstance(caught.value, MaybeSent)
+    assert len(calls) == 1
+    calls.clear()
+    with pytest.raises(Unavailable) as read_caught:
+        asyncio.run(go("GET", False))
+    assert not isinstance(read_caught.value, NotSent)
+    assert len(calls) == 1 + READ_RETRIES  # a read is tried again
+
+
+def test_a_write_that_cannot_connect_is_not_sent() -> None:
+
+
+    calls = []
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        calls.append(req)
+        raise httpx.ConnectError("refused", request=req)
+
+    async def go():
+        http = make(handler)
+        try:
+            await http.request("POST", "/positions", json={"epic": "GOLD"}, write=True)
+        finally:
+            await http.aclose()
+
+    with pytest.raises(NotSent):
+        asyncio.run(go())
+    assert len(calls) == 1 + READ_RETRIES  # never left the machine: safe to try again

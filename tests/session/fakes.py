@@ -163,6 +163,7 @@ class FakeService(BrokerBase):
     async def reconcile_order(
         self, request: OrderRequest, broker_ref: str, *, since: datetime | None = None,
         exclude: frozenset[str] = frozenset(), final: bool = False,
+        peers: tuple[datetime, ...] = (), rank: int = 0,
     ) -> OrderResult:
         self.reconciles.append((broker_ref, since))
         await self._call("reconcile_order", broker_ref)

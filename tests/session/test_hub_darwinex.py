@@ -212,3 +212,46 @@ def test_rotated_tokens_and_a_moved_account_are_kept(darwinex_sim, run, make_hub
     run(second_run(), timeout=30)
 
 
+
+
+@pytest.mark.parametrize("label", ["demo", "live"])
+def test_the_broker_decides_what_is_live_not_the_profiles_label(
+    darwinex_sim, run, make_hub, label
+) -> None:
+    """Darwinex serves demo and live on one host and the token decides the accounts: a
+    DEMO profile holding a live token reaches the LIVE account. It is refused with the
+    reason (nothing listed, nothing sendable); a live profile holding a demo token too."""
+    from dataclasses import replace
+
+    from desktop_app.domain.errors import BrokerError
+    from desktop_app.domain.types import Environment
+
+    hub = make_hub()
+    state = darwinex_sim.state
+    if label == "demo":  # a demo profile given the live login
+        creds = state.live_credentials
+        profile = replace(darwinex_profile(darwinex_sim),
+                          fields={"consumer_key": creds["consumer_key"]})
+    else:  # a live profile (opted in) given the demo login
+        creds = dict(darwinex_sim.credentials)
+        profile = replace(darwinex_profile(darwinex_sim), environment=Environment.LIVE,
+                          live_opt_in=True)
+    secrets = {k: v for k, v in creds.items() if k != "consumer_key"}
+    live_id = str(state.account_ids("LIVE")[0])
+
+    async def go() -> None:
+        await hub.start()
+        await hub.add_connection(profile, secrets, persist=False)
+        await wait_for(lambda: hub.connections()[0].state is ConnectionState.FAILED, 10)
+        info = hub.connections()[0]
+        if label == "demo":
+            assert "reaches LIVE money" in info.message and live_id in info.message
+        else:
+            assert "reaches demo accounts only" in info.message
+        assert [a for a in hub.accounts() if a.ref.connection == CID] == []
+        with pytest.raises(BrokerError):
+            await hub.place_order(OrderRequest(AccountRef(CID, "darwinex", live_id), PRODUCT,
+                                               Side.BUY, Decimal("300")))
+
+    run(go(), timeout=30)
+    assert state.orders == []

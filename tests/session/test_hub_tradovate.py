@@ -254,3 +254,33 @@ def test_a_generated_device_id_is_kept_in_the_profile(tradovate_sim, run, make_h
     assert sim.credentials["password"] not in str(saved) and sim.credentials["sec"] not in str(
         saved)
 
+
+
+def test_an_order_the_broker_never_received_is_not_sent_not_unknown(tradovate_sim, run,
+                                                                    make_hub) -> None:
+    """The simulator is gone when the order goes out: no connection, so nothing reached the
+    broker. The entry is settled at once as refused with that reason (not 'unknown' to be
+    looked up for a week), and the trader is told nothing was taken."""
+    from desktop_app.domain.errors import NotSent
+
+    hub = make_hub()
+    sim = tradovate_sim
+    es = front_month(sim, "ES")
+
+    async def go() -> str:
+        await hub.start()
+        await hub.add_connection(tradovate_profile(sim), tradovate_secrets(sim), persist=False)
+        first, _second = await tradovate_accounts(hub, sim)
+        await hub.quote(first, es)  # the contract is known before the server goes away
+        await asyncio.to_thread(sim.stop)
+        with pytest.raises(NotSent) as caught:
+            await hub.place_order(OrderRequest(first, es, Side.BUY, Decimal(1)))
+        return caught.value.user_text()
+
+    text = run(go(), timeout=60)
+    assert "nothing was taken" in text.lower()
+    entry = hub.order_journal()[0]
+    assert (entry.action, entry.state) == ("place", EntryState.COMPLETED)
+    result = entry.order_result()
+    assert result is not None and result.status is OrderStatus.REJECTED
+    assert "Cannot reach Tradovate" in result.reason

@@ -69,13 +69,13 @@ def test_theme_and_prefs_are_checked() -> None:
         s.set_pref("bad", object())
 
 
-def test_corrupt_file_is_kept_as_bak_and_defaults_are_used() -> None:
+def test_corrupt_file_is_moved_aside_and_defaults_are_used() -> None:
     path = paths.settings_path()
     path.write_text('{"version": 1, "profiles": [ {"connection_id": "x"', encoding="utf-8")
     s = Settings.load()
     assert s.profiles == []
-    assert "damaged" in s.load_warning and "settings.json.bak" in s.load_warning
-    backup = path.with_name("settings.json.bak")
+    [backup] = path.parent.glob("settings.damaged-*.json")
+    assert "could not be read" in s.load_warning and backup.name in s.load_warning
     assert backup.read_text().startswith('{"version": 1')
     assert not path.exists()
     s.save()  # the app can go on and write a fresh file
@@ -85,8 +85,8 @@ def test_corrupt_file_is_kept_as_bak_and_defaults_are_used() -> None:
 def test_wrong_shape_is_corrupt_too() -> None:
     paths.settings_path().write_text("[1, 2, 3]", encoding="utf-8")
     s = Settings.load()
-    assert "damaged" in s.load_warning
-    assert paths.settings_path().with_name("settings.json.bak").exists()
+    assert "settings.damaged-" in s.load_warning
+    assert len(list(paths.config_dir().glob("settings.damaged-*.json"))) == 1
 
 
 def test_one_bad_profile_is_skipped_not_everything() -> None:

@@ -29,7 +29,7 @@ from desktop_app.domain.capabilities import Capabilities
 from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.domain.money import utc_now
 from desktop_app.domain.streaming import QuoteStream
-from desktop_app.domain.types import AccountRef, FundingKind, OrderType
+from desktop_app.domain.types import AccountRef, Environment, FundingKind, OrderType
 from desktop_app.net.limiter import Priority
 from desktop_app.net.request_log import RequestLog
 
@@ -89,6 +89,10 @@ class CapitalCore(BrokerBase):
     broker = mapping.BROKER_ID
     display_name = BROKER
     required_fields = ("identifier", "api_key", "password")
+    known_hosts = {
+        "api-capital.backend-capital.com": Environment.LIVE,
+        "demo-api-capital.backend-capital.com": Environment.DEMO,
+    }
 
     def __init__(
         self,

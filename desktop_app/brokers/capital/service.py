@@ -30,7 +30,7 @@ class CapitalService(CapitalMarkets, CapitalOrders, CapitalFunding):
         raw = await self.client.accounts()
         result = [
             mapping.account(
-                item, connection=self.connection_id, environment=self.environment,
+                item, connection=self.connection_id, environment=self.served_environment,
                 active_id=self.client.account_id,
             )
             for item in raw

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from desktop_app.brokers.common.reconcile import INTERVAL, Lookup, reconcile
 from desktop_app.domain.capabilities import Capabilities
@@ -59,6 +60,8 @@ class BrokerBase:
     display_name: ClassVar[str] = ""
     # Fields a profile must carry (credentials or profile fields) for ``__init__``.
     required_fields: ClassVar[tuple[str, ...]] = ()
+    # The broker's own servers whose host says the environment (its live and demo APIs).
+    known_hosts: ClassVar[dict[str, Environment]] = {}
 
     def __init__(self, profile: ConnectionProfile, credentials: Credentials) -> None:
         self.profile = profile
@@ -96,6 +99,14 @@ class BrokerBase:
     @property
     def is_demo(self) -> bool:
         return self.environment is not Environment.LIVE
+
+    @property
+    def served_environment(self) -> Environment:
+        """What the broker's server says, not the profile's label: a profile pointed at a
+        broker's live host reaches live accounts whatever it is called. Else (a
+        simulator, a host the app does not know) the profile's environment."""
+        host = (urlsplit(self.profile.base_url or "").hostname or "").lower()
+        return self.known_hosts.get(host, self.environment)
 
     def check_account(self, account: AccountRef) -> None:
         """Refuse an account of another connection (nothing is sent)."""
@@ -192,13 +203,16 @@ class BrokerBase:
         since: datetime | None = None,
         exclude: frozenset[str] = frozenset(),
         final: bool = False,
+        peers: tuple[datetime, ...] = (),
+        rank: int = 0,
     ) -> OrderResult:
         """One rule for every broker (``common.reconcile``); the broker only says how
         its orders are found (``order_lookup``)."""
         self.check_account(request.account)
         return await reconcile(
             self.order_lookup(request), request, broker_ref, broker=self.display_name,
-            since=since, exclude=exclude, final=final, interval=self.reconcile_interval,
+            since=since, exclude=exclude, final=final, peers=peers, rank=rank,
+            interval=self.reconcile_interval,
         )
 
     # ------------------------------------------------------------------ refusals

@@ -75,6 +75,8 @@ async def reconcile(
     since: datetime | None,
     exclude: frozenset[str] = frozenset(),
     final: bool = False,
+    peers: tuple[datetime, ...] = (),
+    rank: int = 0,
     attempts: int = ATTEMPTS,
     interval: float = INTERVAL,
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
@@ -86,6 +88,15 @@ async def reconcile(
     several are UNKNOWN results whose reason says so (nothing was resent). ``final``:
     the broker has had time to list the order (long after it was sent); with a complete
     lookup, no candidate then means the order was not executed (REJECTED).
+
+    ``peers``: when identical orders are still in doubt in the journal, the times they
+    were sent (this one's included) and ``rank`` this one's place among them. A
+    candidate could be any of theirs, so none is taken while they are in doubt. Once the
+    broker has listed everything (``final``) they are settled together: in the order
+    they were sent, each takes the earliest deal not taken yet that was made after it
+    was sent (a broker executes one session's orders in the order they arrive); those
+    left without one were not executed. The count is then exact (nothing doubled or
+    lost) even where the broker's record cannot say which deal was whose.
     """
     if broker_ref:
         try:
@@ -101,12 +112,14 @@ async def reconcile(
             reason=f"{broker} gave no reference and the time the order was sent is not "
             "known, so it cannot be told apart from an older identical one.",
         )
-    earliest = since - CLOCK_MARGIN
+    group = sorted(peers) if len(peers) > 1 else []
+    start = group[0] if group else since
+    earliest = start - CLOCK_MARGIN
     for attempt in range(max(1, attempts)):
         if attempt:
             await sleep(interval)
         try:
-            found = await lookup.candidates(request, since)
+            found = await lookup.candidates(request, start)
         except BrokerError as exc:
             return OrderResult(
                 OrderStatus.UNKNOWN,
@@ -117,6 +130,16 @@ async def reconcile(
         # journal entry is that entry's.
         mine = [c for c in found
                 if c.ref not in exclude and c.made is not None and c.made >= earliest]
+        if group:
+            if final and lookup.complete and len(mine) <= len(group):
+                return _settle_together(mine, group, rank, request, broker, lookup.what)
+            return OrderResult(
+                OrderStatus.UNKNOWN,
+                reason=f"{len(group)} identical {request.symbol} orders are still being "
+                f"settled and {len(mine)} matching {lookup.what} are listed; the app looks "
+                "again once they can be told apart.",
+            )
+        mine = [c for c in mine if c.made is not None and c.made >= since - CLOCK_MARGIN]
         if len(mine) == 1:
             found_one = mine[0]
             note = f"Found at {broker} among the {lookup.what}."
@@ -140,3 +163,28 @@ async def reconcile(
         reason=f"No matching {request.symbol} order appears among {broker}'s {lookup.what} "
         "(yet); the app keeps looking.",
     )
+
+
+def _settle_together(
+    found: list[Candidate], sent: list[datetime], rank: int, request: OrderRequest,
+    broker: str, what: str,
+) -> OrderResult:
+    """Identical orders in doubt, settled in the order they were sent (see reconcile)."""
+    free = sorted(found, key=lambda c: (c.made or sent[0], c.ref))
+    taken: list[Candidate | None] = []
+    for at in sent:
+        pick = next((c for c in free if c.made is not None and c.made >= at - CLOCK_MARGIN),
+                    None)
+        if pick is not None:
+            free.remove(pick)
+        taken.append(pick)
+    mine = taken[rank]
+    if mine is None:
+        return OrderResult(
+            OrderStatus.REJECTED,
+            reason=f"Not executed: {len(sent)} identical {request.symbol} orders were in "
+            f"doubt and {broker}'s {what} show {len(found)} made since; this one has none.",
+        )
+    return replace(mine.result, reason=(
+        f"Found at {broker} among the {what}: {len(sent)} identical orders were in doubt, "
+        "each settled with the deal that followed it, in the order sent."))

@@ -313,7 +313,7 @@ class DarwinexCore(BrokerBase):
                     broker=BROKER,
                 )
         accounts = [
-            mapping.account(item, connection=self.connection_id, environment=self.environment)
+            mapping.account(item, connection=self.connection_id)
             for item in raw
             if self._pinned is None or _text(item.get("id")) == self._pinned
         ]

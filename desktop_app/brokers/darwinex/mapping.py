@@ -114,17 +114,23 @@ def balance(data: dict[str, Any]) -> Balance:
 
 
 @reads("account data", BROKER)
-def account(data: dict[str, Any], *, connection: str, environment: Environment) -> Account:
+def account(data: dict[str, Any], *, connection: str) -> Account:
+    """One host serves demo and live alike and the token decides which accounts a call
+    sees, so the account itself says which it is: Darwinex names a demo investor
+    account "DEMO" (recorded reply); any other is taken as live (money at stake: asked
+    before every write, refused on a demo profile)."""
     account_id = _text(data.get("id"))
     if not account_id:
         raise ProtocolError("Darwinex listed an investor account without an id.", broker=BROKER)
     currency = _text(data.get("currency"))
+    name = _text(data.get("name"))
+    said = Environment.DEMO if name.strip().upper() == "DEMO" else Environment.LIVE
     return Account(
         ref=AccountRef(connection, BROKER_ID, account_id),
-        name=_text(data.get("name")) or account_id,
+        name=name or account_id,
         currency=currency,
         status=AccountStatus.ENABLED,
-        environment=environment,
+        environment=said,
         active=False,
         kind="Investor account",
         balance=balance(data) if data.get("equity") is not None else None,

@@ -90,6 +90,7 @@ def capabilities() -> Capabilities:
         account_creation=True,
         account_actions=frozenset({AccountAction.OPEN}),
         poll_all_accounts=False,
+        mixed_environments=True,
         owner_rename=True,
         history=True,
         reasons=reasons,

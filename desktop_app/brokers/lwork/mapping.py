@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from desktop_app.brokers.common.replies import reads
 from desktop_app.brokers.lwork.errors import BROKER
 from desktop_app.brokers.lwork.wire import (
     DEPOSIT,
@@ -74,6 +75,7 @@ def _side(value: str, what: str) -> Side:
                             broker=BROKER) from None
 
 
+@reads("leverage text data", BROKER)
 def leverage_text(value: object) -> str:
     return f"1:{value}" if value not in (None, "") else ""
 
@@ -81,6 +83,7 @@ def leverage_text(value: object) -> str:
 # ---------------------------------------------------------------- accounts
 
 
+@reads("to account data", BROKER)
 def to_account(connection: str, account: TradingAccount, *, owner: str = "",
                info: dict[str, Any] | None = None,
                balance: Balance | None = None) -> Account:
@@ -101,6 +104,7 @@ def to_account(connection: str, account: TradingAccount, *, owner: str = "",
     )
 
 
+@reads("to balance data", BROKER)
 def to_balance(info: Any, *, as_of: datetime | None = None) -> Balance:
     """Account info (3.1) as a balance with its MT figures."""
     data = obj(info, "account info")
@@ -133,6 +137,7 @@ def to_balance(info: Any, *, as_of: datetime | None = None) -> Balance:
 # ---------------------------------------------------------------- positions, orders
 
 
+@reads("to position data", BROKER)
 def to_position(ref: AccountRef, row: Any, currency: str,
                 zone: timezone = LWORK_TIME_ZONE) -> Position:
     data = obj(row, "position")
@@ -163,6 +168,7 @@ def to_position(ref: AccountRef, row: Any, currency: str,
     )
 
 
+@reads("to working order data", BROKER)
 def to_working_order(ref: AccountRef, row: Any, currency: str,
                      zone: timezone = LWORK_TIME_ZONE) -> WorkingOrder:
     data = obj(row, "pending order")
@@ -191,6 +197,7 @@ def to_working_order(ref: AccountRef, row: Any, currency: str,
 # ---------------------------------------------------------------- history
 
 
+@reads("trade to history data", BROKER)
 def trade_to_history(ref: AccountRef, row: Any, currency: str,
                      zone: timezone = LWORK_TIME_ZONE) -> HistoryEntry:
     """A closed trade (3.8). The docs' field list says ``swap``, its example
@@ -224,6 +231,7 @@ def trade_to_history(ref: AccountRef, row: Any, currency: str,
     )
 
 
+@reads("cash status data", BROKER)
 def cash_status(record: CashRecord) -> str:
     parts = [p for p in (record.state, record.pay_status and f"payment {record.pay_status}")
              if p]
@@ -241,12 +249,14 @@ def _cash_note(record: CashRecord) -> str:
     return "; ".join(n for n in notes if n)
 
 
+@reads("cash kind data", BROKER)
 def cash_kind(record: CashRecord) -> str:
     if record.kind == TRANSFER:
         return "Transfer in" if record.amount > 0 else "Transfer out"
     return KIND_NAMES[record.kind]
 
 
+@reads("to cashflow data", BROKER)
 def to_cashflow(ref: AccountRef, record: CashRecord) -> CashflowEntry:
     """A cash-flow entry (3.7), signed from the account's side, with its status."""
     return CashflowEntry(account=ref, at=record.created_at, amount=record.amount,
@@ -254,12 +264,14 @@ def to_cashflow(ref: AccountRef, record: CashRecord) -> CashflowEntry:
                          note=_cash_note(record))
 
 
+@reads("cash to history data", BROKER)
 def cash_to_history(ref: AccountRef, record: CashRecord) -> HistoryEntry:
     return HistoryEntry(account=ref, entry_id=record.record_id, at=record.created_at,
                         kind=cash_kind(record), symbol="", profit_loss=record.amount,
                         currency=record.currency, note=_cash_note(record))
 
 
+@reads("settled data", BROKER)
 def settled(record: CashRecord) -> bool | None:
     """True once the money moved, False when refused, None while pending (deposits:
     paid; withdrawals: approved; transfers move at once). UNCONFIRMED state names:

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+from desktop_app.brokers.common.replies import reads
 from desktop_app.brokers.lwork.errors import BROKER
 from desktop_app.domain.errors import ProtocolError
 from desktop_app.domain.money import from_epoch_ms, optional_decimal, to_decimal
@@ -31,6 +32,7 @@ TRANSFER = "Transfer"
 CASHFLOW_TYPES = (DEPOSIT, WITHDRAW, TRANSFER)
 
 
+@reads("obj data", BROKER)
 def obj(data: Any, what: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ProtocolError(f"LWork sent an unexpected {what} (not an object).",
@@ -38,12 +40,14 @@ def obj(data: Any, what: str) -> dict[str, Any]:
     return data
 
 
+@reads("items data", BROKER)
 def items(data: Any, what: str) -> list[Any]:
     if not isinstance(data, list):
         raise ProtocolError(f"LWork sent an unexpected {what} (not a list).", broker=BROKER)
     return data
 
 
+@reads("text data", BROKER)
 def text(data: dict[str, Any], name: str, *, required: bool = True) -> str:
     value = data.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -55,6 +59,7 @@ def text(data: dict[str, Any], name: str, *, required: bool = True) -> str:
     return str(value).strip()
 
 
+@reads("money data", BROKER)
 def money(data: dict[str, Any], name: str) -> Decimal:
     """A required number: missing or unreadable is a ``ProtocolError``, never 0."""
     if data.get(name) is None or data.get(name) == "":
@@ -65,6 +70,7 @@ def money(data: dict[str, Any], name: str) -> Decimal:
         raise ProtocolError(f"LWork's {name} is not a number.", broker=BROKER) from exc
 
 
+@reads("optional money data", BROKER)
 def optional_money(data: dict[str, Any], name: str) -> Decimal | None:
     try:
         return optional_decimal(data.get(name), field=name)
@@ -72,12 +78,14 @@ def optional_money(data: dict[str, Any], name: str) -> Decimal | None:
         raise ProtocolError(f"LWork's {name} is not a number.", broker=BROKER) from exc
 
 
+@reads("price or none data", BROKER)
 def price_or_none(data: dict[str, Any], name: str) -> Decimal | None:
     """Stop loss / take profit: MT sends 0 for "none"."""
     value = optional_money(data, name)
     return None if value is None or value == 0 else value
 
 
+@reads("local time data", BROKER)
 def local_time(value: object, zone: timezone = LWORK_TIME_ZONE) -> datetime | None:
     """``"2017-03-24T07:49:27.000"`` in LWork's zone -> aware UTC; "" is None; a time at
     the epoch (an unset MT time) is None."""
@@ -96,6 +104,7 @@ def local_time(value: object, zone: timezone = LWORK_TIME_ZONE) -> datetime | No
     return None if at.timestamp() == 0 else at
 
 
+@reads("required time data", BROKER)
 def required_time(data: dict[str, Any], name: str,
                   zone: timezone = LWORK_TIME_ZONE) -> datetime:
     at = local_time(data.get(name), zone)
@@ -104,6 +113,7 @@ def required_time(data: dict[str, Any], name: str,
     return at
 
 
+@reads("epoch ms data", BROKER)
 def epoch_ms(data: dict[str, Any], name: str) -> datetime:
     value = data.get(name)
     if isinstance(value, bool) or not isinstance(value, int | Decimal | str) or value == "":
@@ -140,6 +150,7 @@ class LoginInfo:
     last_login: datetime | None = None
 
 
+@reads("read login data", BROKER)
 def read_login(data: Any) -> LoginInfo:
     body = obj(data, "login reply")
     last = body.get("lastLoginTime")
@@ -169,6 +180,7 @@ class TradingAccount:
     group_name: str = ""
 
 
+@reads("read trading account data", BROKER)
 def read_trading_account(entry: Any, server_ids: dict[str, str]) -> TradingAccount:
     row = obj(entry, "trading account")
     vendor = vendor_of(text(row, "platformName"))
@@ -204,6 +216,7 @@ class UserDetail:
     accounts: tuple[TradingAccount, ...]
 
 
+@reads("read user detail data", BROKER)
 def read_user_detail(data: Any, server_ids: dict[str, str]) -> UserDetail:
     body = obj(data, "user detail")
     rows = body.get("accounts")
@@ -235,6 +248,7 @@ def _count(body: dict[str, Any], name: str) -> int:
     return value
 
 
+@reads("read page data", BROKER)
 def read_page(data: Any) -> Page:
     body = obj(data, "page")
     return Page(
@@ -260,6 +274,7 @@ class DepositReceipt:
     deposit_amount: Decimal
 
 
+@reads("read deposit receipt data", BROKER)
 def read_deposit_receipt(data: Any, *, pay_currency: str,
                          deposit_amount: Decimal) -> DepositReceipt:
     body = obj(data, "deposit reply")
@@ -296,6 +311,7 @@ class CashRecord:
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
+@reads("read cash record data", BROKER)
 def read_cash_record(entry: Any, login: str) -> CashRecord:
     row = obj(entry, "cash-flow entry")
     kind = text(row, "transactionType")

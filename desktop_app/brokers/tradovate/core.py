@@ -166,6 +166,10 @@ class TradovateCore(BrokerBase):
     broker = mapping.BROKER_ID
     display_name = BROKER
     required_fields = ("name", "password", "app_id", "cid", "sec")
+    known_hosts = {
+        "live.tradovateapi.com": Environment.LIVE,
+        "demo.tradovateapi.com": Environment.DEMO,
+    }
 
     def __init__(
         self,

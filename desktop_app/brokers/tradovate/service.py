@@ -47,7 +47,7 @@ class TradovateService(TradovateOrders, TradovateFunding):
                 log.info("Tradovate snapshot of %s refused: %s", account_id, exc.message)
                 snapshot = None
             result.append(mapping.account(
-                item, connection=self.connection_id, environment=self.environment,
+                item, connection=self.connection_id, environment=self.served_environment,
                 snapshot=snapshot,
             ))
         return result

@@ -22,6 +22,18 @@ class _Hooks:
         # its 429 is an hour's lock-out.
         self.state.force_423(count)
 
+    def is_placement(self, method: str, path: str) -> bool:
+        return method == "POST" and path.lower().rstrip("/").endswith("/order/placeorder")
+
+    def refuse_next_placement(self, account_id: str) -> None:
+        self.state.force_423(1, "/order/placeorder")
+
+    def expire_sessions(self) -> None:
+        self.state.expire_all_tokens()
+
+    def executed(self) -> int:
+        return len(self.state.orders_placed)
+
 
 def hooks(state: Any) -> ContractHooks:
     return _Hooks(state)
