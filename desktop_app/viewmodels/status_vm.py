@@ -27,11 +27,10 @@ STATE_DOTS = {
     ConnectionState.FAILED: "✖",
     ConnectionState.DISCONNECTED: "○",
 }
-# How a usable connection's prices come, in a word (none: the broker sends no prices).
+# How a usable connection's prices come, in a word (none: no prices, or none on screen).
 PRICE_WORDS = {
     PriceMode.STREAMING: "streaming",
     PriceMode.POLLING: "polling",
-    PriceMode.IDLE: "stream idle",
     PriceMode.CONNECTING: "opening stream…",
     PriceMode.RECONNECTING: "reconnecting…",
 }
@@ -64,23 +63,36 @@ class StatusViewModel(HubViewModel):
         usage = self.hub.budget_usage()
         conn_parts, conn_tips, budget_parts, budget_tips = [], [], [], []
         worst: ConnectionState | None = None
+        priced = 0
         order = list(ConnectionState)
         for info in self.hub.connections():
             profile = info.profile
             label = profile.name or names.get(profile.broker, profile.broker)
             state = info.state
-            part = f"{label} {STATE_DOTS.get(state, '?')} {state.value}"
+            dot = STATE_DOTS.get(state, "?")
+            part = f"{label} {dot} {state.value}"
             tip = f"{label} ({names.get(profile.broker, profile.broker)}, "
             tip += f"{profile.environment.value}): {state.value}"
             if info.message:
                 tip += f" — {info.message}"
+            word_shown = False
             if state in (ConnectionState.CONNECTED, ConnectionState.DEGRADED):
                 feed = self.hub.price_feed(profile.connection_id)
                 word = PRICE_WORDS.get(feed.mode)
+                word_shown = bool(word)
                 if word:
-                    part += f" · prices {word}"
-                    tip += f"\n    Prices {word}: {feed.detail}" if feed.detail else ""
-            conn_parts.append(part)
+                    # Connected goes without saying (the dot); how prices come does not.
+                    part = (f"{label} {dot} prices {word}" if state is ConnectionState.CONNECTED
+                            else f"{part} · prices {word}")
+                if feed.detail:
+                    tip += f"\n    Prices{' ' + word if word else ''}: {feed.detail}"
+            # Where prices stream, poll or reconnect it is said first: an elided bar
+            # still shows it.
+            if word_shown:
+                conn_parts.insert(priced, part)
+                priced += 1
+            else:
+                conn_parts.append(part)
             conn_tips.append(tip)
             if state is not ConnectionState.CONNECTED and (
                 worst is None or order.index(state) > order.index(worst)

@@ -33,7 +33,7 @@ def test_ticket_and_status_bar_follow_the_tradovate_stream(tradovate_sim, qrun) 
                 found = await ticket.search(es)
                 ticket.choose(next(i for i in found if i.symbol == es))
                 await wait_for(lambda: ticket.quote is not None, what="the first price")
-                await wait_for(lambda: "Tradovate Sandbox ● connected · prices streaming"
+                await wait_for(lambda: "Tradovate Sandbox ● prices streaming"
                                in status.connection_text, what="streaming in the status bar")
                 assert "Prices streaming: Prices stream for 1 symbol" in (
                     status.connection_tooltip)

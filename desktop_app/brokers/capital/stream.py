@@ -107,8 +107,8 @@ class CapitalQuoteStream(WsQuoteStream):
 
     def _refused_tokens(self, code: str) -> StreamClosed:
         return StreamClosed(
-            f"Capital.com refused the stream's session tokens ({code}); the stream opens "
-            "again once the session is renewed.", code=code, broker=BROKER)
+            f"The stream's session tokens were refused ({code}); it opens again once the "
+            "session is renewed.", code=code, broker=BROKER)
 
     async def authorise(self) -> None:
         # Nothing is asked on connecting: a ping checks the tokens at once.
@@ -199,7 +199,7 @@ class CapitalQuoteStream(WsQuoteStream):
     def lost(self, code: int | None, reason: str) -> BrokerError:
         if self._switches() != self._switches_at_open:
             return StreamClosed(
-                "Capital.com ended the stream after the account switch; subscribing again.",
+                "The account switch ended the stream; subscribing again.",
                 at_once=True, broker=BROKER)
         return super().lost(code, reason)
 

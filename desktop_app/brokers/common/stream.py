@@ -19,7 +19,7 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
-from desktop_app.domain.errors import AuthError, BrokerError, RateLimited, Unavailable
+from desktop_app.domain.errors import AuthError, BrokerError, RateLimited
 from desktop_app.domain.streaming import QuoteSink, StreamClosed
 from desktop_app.domain.types import Quote
 
@@ -93,7 +93,7 @@ class WsQuoteStream:
         return self._reason
 
     async def close(self) -> None:
-        self.end(StreamClosed(f"The {self.broker} price stream was closed by the app.",
+        self.end(StreamClosed("The price stream was closed by the app.",
                               broker=self.broker))
         tasks, self._tasks = self._tasks, []
         current = asyncio.current_task()
@@ -127,20 +127,20 @@ class WsQuoteStream:
         if code is None:
             what = "the connection was lost"
         else:
-            what = f"{self.broker} closed it ({code}{': ' + reason if reason else ''})"
+            what = f"the server closed it ({code}{': ' + reason if reason else ''})"
         return StreamClosed(f"The price stream ended: {what}.", broker=self.broker)
 
     def refused(self, status: int) -> BrokerError:
         """The upgrade was answered with HTTP ``status`` instead of a WebSocket."""
         if status in (401, 403):
             return AuthError(
-                f"{self.broker} refused the price stream's credentials (HTTP {status}).",
+                f"The price stream's credentials were refused (HTTP {status}).",
                 code=f"HTTP {status}", broker=self.broker)
         if status == 429:
-            return RateLimited(f"{self.broker} refused the price stream: too many "
-                               "connections (HTTP 429).", code="HTTP 429", broker=self.broker)
-        return Unavailable(f"{self.broker} refused the price stream for now (HTTP {status}).",
-                           code=f"HTTP {status}", broker=self.broker)
+            return RateLimited("The price stream was refused: too many connections "
+                               "(HTTP 429).", code="HTTP 429", broker=self.broker)
+        return StreamClosed(f"The price stream was refused for now (HTTP {status}).",
+                            code=f"HTTP {status}", broker=self.broker)
 
     def push(self, quote: Quote) -> None:
         """Hand one price on, as soon as it is read."""
@@ -157,7 +157,7 @@ class WsQuoteStream:
         ws = self._ws
         if ws is None or self._ended.is_set():
             raise self._reason or StreamClosed(
-                f"The {self.broker} price stream is not open.", broker=self.broker)
+                "The price stream is not open.", broker=self.broker)
         try:
             await ws.send(text)
         except ConnectionClosed as exc:
@@ -175,7 +175,7 @@ class WsQuoteStream:
                 return await future
         except TimeoutError:
             error = StreamClosed(
-                f"{self.broker} did not answer {what} within {self.reply_timeout:g} s.",
+                f"No answer to {what} came within {self.reply_timeout:g} s.",
                 broker=self.broker)
             self.end(error)
             raise error from None
@@ -196,7 +196,7 @@ class WsQuoteStream:
             return
         if self._reason is not None:
             raise self._reason
-        error = StreamClosed(f"{self.broker} sent no {what} within {self.open_timeout:g} s.",
+        error = StreamClosed(f"No {what} came within {self.open_timeout:g} s.",
                              broker=self.broker)
         self.end(error)
         raise error
@@ -240,9 +240,9 @@ class WsQuoteStream:
         except InvalidStatus as exc:
             raise self.refused(exc.response.status_code) from None
         except (OSError, TimeoutError, WebSocketException) as exc:
-            raise Unavailable(
-                f"The {self.broker} price stream could not be reached "
-                f"({type(exc).__name__}).", broker=self.broker) from None
+            raise StreamClosed(
+                f"The price stream could not be reached ({type(exc).__name__}).",
+                broker=self.broker) from None
         self._tasks.append(asyncio.get_running_loop().create_task(
             self._read(self._ws), name=f"{self.broker}-stream-reader"))
 
@@ -262,8 +262,8 @@ class WsQuoteStream:
             raise
         except Exception as exc:
             log.exception("the %s stream reader failed", self.broker)
-            self.end(StreamClosed(f"The {self.broker} price stream failed "
-                                  f"({type(exc).__name__}).", broker=self.broker))
+            self.end(StreamClosed(f"The price stream failed ({type(exc).__name__}).",
+                                  broker=self.broker))
 
     async def _beat(self, seconds: float) -> None:
         while not self._ended.is_set():

@@ -126,7 +126,7 @@ class DarwinexQuoteStream(WsQuoteStream):
     def lost(self, code: int | None, reason: str) -> BrokerError:
         if code == POLICY_VIOLATION:
             return StreamClosed(
-                f"Darwinex closed the quote stream: the access token no longer holds "
+                f"The quote stream was closed: the access token no longer holds "
                 f"({reason or 'policy'}); reopening with the renewed token.",
                 at_once=True, code=str(code), broker=BROKER)
         return super().lost(code, reason)

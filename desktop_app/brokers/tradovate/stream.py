@@ -104,7 +104,7 @@ class TradovateQuoteStream(WsQuoteStream):
         reply = await self.ask(0, request("authorize", 0, self._credential), "the authorisation")
         if not isinstance(reply, dict) or reply.get("s") != 200:
             raise AuthError(
-                f"Tradovate refused the market-data token: {_reply_text(reply)}.",
+                f"The market-data token was refused: {_reply_text(reply)}.",
                 code=str(reply.get("s") if isinstance(reply, dict) else ""), broker=BROKER,
                 hint="The app logs in again at the next attempt; if this goes on, reconnect.",
             )
@@ -174,7 +174,7 @@ class TradovateQuoteStream(WsQuoteStream):
         except (ValueError, TypeError):
             code, reason = "?", ""
         why = f"{code}: {reason}" if reason else str(code)
-        return StreamClosed(f"Tradovate closed the market-data stream ({why}).",
+        return StreamClosed(f"The server closed the market-data stream ({why}).",
                             code=str(code), broker=BROKER)
 
     def _item(self, item: Any) -> None:
@@ -213,5 +213,5 @@ class TradovateQuoteStream(WsQuoteStream):
         if code is None:
             what = "the connection was lost"
         else:
-            what = f"Tradovate closed it ({code}{': ' + reason if reason else ''})"
+            what = f"the server closed it ({code}{': ' + reason if reason else ''})"
         return StreamClosed(f"The market-data stream ended: {what}.", broker=BROKER)
