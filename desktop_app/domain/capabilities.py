@@ -34,6 +34,9 @@ class Capabilities:
     market_navigation: bool = False
     watchlists: bool = False
     quotes: bool = False
+    # Prices pushed over a stream (``quote_stream()``): the session streams what is on
+    # screen and polls ``quote()`` only while the stream is down.
+    streaming_quotes: bool = False
     account_switching: bool = False
     preferences: bool = False
     modify_orders: bool = False

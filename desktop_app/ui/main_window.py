@@ -166,6 +166,13 @@ class MainWindow(QMainWindow):
         self.reset_sandbox_action.setObjectName("menu.resetSandbox")
         self.reset_sandbox_action.triggered.connect(lambda: ask_reset(self.vm.sandbox, self))
         connections.addAction(self.reset_sandbox_action)
+        self.drop_streams_action = QAction("Simulate a dropped price stream", self)
+        self.drop_streams_action.setObjectName("menu.dropSandboxStreams")
+        self.drop_streams_action.setToolTip(
+            "Sandbox only: the simulators cut every price stream and refuse new ones for a "
+            "few seconds, as a network fault would; the status bar shows what the app does.")
+        self.drop_streams_action.triggered.connect(self.vm.sandbox.drop_streams)
+        connections.addAction(self.drop_streams_action)
         self.vm.sandbox.changed.connect(self._sandbox_changed)
         self._sandbox_changed()
 
@@ -184,6 +191,8 @@ class MainWindow(QMainWindow):
         sandbox = self.vm.sandbox
         self.sandbox_action.setEnabled(sandbox.can_open)
         self.reset_sandbox_action.setEnabled(sandbox.can_reset)
+        self.drop_streams_action.setEnabled(sandbox.can_drop_streams)
+        self.drop_streams_action.setVisible(sandbox.available)
         # The accounts' title is where a trader looks first and costs no room.
         hint = sandbox.hint
         self.docks["accounts"].setWindowTitle(f"Accounts — {hint}" if hint else "Accounts")

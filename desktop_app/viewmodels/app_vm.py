@@ -109,6 +109,7 @@ class AppViewModel(QObject):
         self.accounts.message.connect(self.statusMessage)
         self.status.message.connect(self.statusMessage)
         self.ticket.quoteSymbolsChanged.connect(self._update_focus)
+        self.products.watchedChanged.connect(self._update_focus)
         self.ticket.orderOutcome.connect(self._on_order_result)
         self.positions.actionDone.connect(self._on_position_action)
         self.funding.outcome.connect(self._on_funding_result)
@@ -165,7 +166,8 @@ class AppViewModel(QObject):
             topics = {Topic.BALANCES, Topic.POSITIONS, Topic.WORKING_ORDERS}
             if symbols:
                 topics.add(Topic.QUOTES)
-        self.hub.set_focus(ref, topics, symbols)
+        watched = self.products.watched_symbols() if ref is not None else set()
+        self.hub.set_focus(ref, topics, symbols, watched)
 
     def preferences_vm(self) -> PreferencesViewModel | None:
         """A new view-model for one preferences dialog of the selected account, if offered.

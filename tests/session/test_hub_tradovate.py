@@ -94,6 +94,8 @@ def test_connect_trade_close_cancel_modify_are_journalled(tradovate_sim, run, ma
         assert (entry.action, entry.state) == ("close", EntryState.COMPLETED)
         await wait_for(lambda: not hub.positions(first), 5)
 
+        # Real Tradovate has no REST quotes: the ticket's symbol is streamed.
+        hub.set_focus(first, {Topic.BALANCES, Topic.POSITIONS, Topic.WORKING_ORDERS}, {mes})
         quote = await hub.quote(first, mes)
         working = await hub.place_order(OrderRequest(
             first, mes, Side.BUY, Decimal(1), OrderType.LIMIT, level=quote.bid - 40))

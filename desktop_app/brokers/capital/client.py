@@ -133,6 +133,8 @@ class CapitalClient:
         self.account_id: str | None = None
         self.logins = 0
         self.pings = 0
+        # Account switches sent (PUT /session): each one drops the streaming connection.
+        self.switches = 0
         # Broker clock minus ours, from the replies' Date header (one-second resolution).
         self.clock_offset = timedelta(0)
 
@@ -261,6 +263,10 @@ class CapitalClient:
     def broker_time(self, local: datetime) -> datetime:
         """A local instant on the broker's clock (to compare with its ``...UTC`` stamps)."""
         return local + self.clock_offset
+
+    def stream_tokens(self) -> tuple[str, str]:
+        """The session's (CST, X-SECURITY-TOKEN), which every streaming frame carries."""
+        return self._cst or "", self._xst or ""
 
     def _auth_headers(self) -> dict[str, str]:
         return {"CST": self._cst or "", "X-SECURITY-TOKEN": self._xst or ""}
@@ -398,6 +404,7 @@ class CapitalClient:
             self._wanted_account = account_id
             return
         try:
+            self.switches += 1
             await self.send("PUT", "/session", json={"accountId": account_id}, priority=priority)
         except Rejected as exc:
             if split_code(exc.code)[0] != NOT_DIFFERENT_ACCOUNT:
@@ -408,6 +415,7 @@ class CapitalClient:
     async def _put_session(self, account_id: str, priority: Priority) -> None:
         # Used inside a (re-)login: no renewal loop here, the tokens are brand new.
         sent = (self._cst, self._xst)
+        self.switches += 1
         try:
             response = await self.http.request(
                 "PUT", "/session", json={"accountId": account_id},
