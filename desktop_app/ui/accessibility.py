@@ -57,6 +57,12 @@ DESCRIBED: dict[str, tuple[str, str]] = {
     "orderTicket.quantity": ("Size", "How much to trade, in the unit shown beside the field, "
                              "within the minimum, step and maximum shown below it. Enter "
                              "checks the order and asks Buy or Sell."),
+    "orderTicket.sizeUnit": ("Size unit", "What the size counts, where the instrument takes "
+                             "several: an amount of the account's currency or a quantity of "
+                             "shares; changing it starts the size again."),
+    "orderTicket.acknowledgement": ("Buyer's acknowledgement", "The broker asks for it before "
+                                    "a buy (the text beside it says what); Buy waits until "
+                                    "it is ticked."),
     "orderTicket.orderType": ("Order type", "Market, limit, stop or stop-limit, as the broker "
                               "offers."),
     "orderTicket.level": ("Level", "The price of a limit or stop order."),

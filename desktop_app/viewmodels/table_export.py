@@ -24,7 +24,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QAbstractProxyModel, QObject, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QObject, Qt, Signal
 
 from desktop_app.viewmodels.keyed_table import RAW_ROLE
 from desktop_app.viewmodels.tasks import TaskRunner
@@ -83,7 +83,9 @@ def exports_raw(model: QAbstractItemModel) -> bool:
     """Whether the model under any proxies answers ``RAW_ROLE`` (then None is an empty
     cell, not a role it does not know)."""
     source: Any = model
-    while isinstance(source, QAbstractProxyModel) and source.sourceModel() is not None:
+    # Qt's proxies and the app's NumericSortProxy (a plain table model) both name their
+    # source with sourceModel().
+    while callable(getattr(source, "sourceModel", None)) and source.sourceModel() is not None:
         source = source.sourceModel()
     return bool(getattr(source, "exports_raw", False))
 

@@ -155,10 +155,13 @@ def test_ten_minutes_of_polling_stay_inside_every_budget(darwinex_sim, run) -> N
     assert peaks[SCORES] <= 1.0  # the position's D-Score, once, not per cycle
     assert state.stats["GET /darwininfo/2.0/products/{productName}/dxscore"] <= 2
     # The ticket's quote streams (the quote WebSocket): no REST budget goes to it but
-    # the odd status read of a quiet DARWIN (every 30 s of wall time while it does not
-    # move); the stream sends it whenever it moves.
+    # the odd status read of a quiet DARWIN (after 5 s without a price, every 30 s of wall
+    # time while it does not move, and once when it moves again); the stream sends it
+    # whenever it moves. Polled, the quote would cost 60 reads in these 30 s of wall time;
+    # a loaded machine that holds the stream's frames past the 5 s mark adds a quiet spell
+    # or two (two reads each).
     assert feed.mode is PriceMode.STREAMING and PRODUCT in feed.streamed, feed
-    assert status_reads <= 3, status_reads
+    assert status_reads <= 8, status_reads
     # Wanted: positions and orders every second, balances every 2 s (2.5 a second) on
     # a budget of 50 a minute: each interval stretches alike, about 5x.
     assert per_minute["positions"] >= 4 and per_minute["working orders"] >= 4, per_minute

@@ -13,6 +13,8 @@ from desktop_app.brokers.darwinex.client import BASE_URL as DARWINEX_URL
 from desktop_app.brokers.lwork.client import DEFAULT_URL as LWORK_URL
 from desktop_app.brokers.registry import broker_specs
 from desktop_app.brokers.tradovate.client import base_url_for as tradovate_url
+from desktop_app.brokers.upvest.connection import LIVE_URL as UPVEST_LIVE_URL
+from desktop_app.brokers.upvest.connection import SANDBOX_URL as UPVEST_SANDBOX_URL
 from desktop_app.domain.types import Environment
 from desktop_app.session.events import ConnectionState
 from desktop_app.storage.settings import Settings
@@ -64,6 +66,8 @@ def test_the_specs_documented_hosts_are_the_clients_defaults() -> None:
         assert hosts["tradovate"][env] == tradovate_url(env)
     assert set(hosts["darwinex"].values()) == {DARWINEX_URL}
     assert set(hosts["lwork"].values()) == {LWORK_URL}
+    assert hosts["upvest"] == {Environment.DEMO: UPVEST_SANDBOX_URL,
+                               Environment.LIVE: UPVEST_LIVE_URL}
     for spec in broker_specs():  # every environment a broker offers has its host
         assert set(dict(spec.hosts)) == set(spec.environments), spec.broker
 

@@ -11,8 +11,9 @@ from decimal import Decimal
 from PySide6.QtCore import Qt
 
 from desktop_app.domain.types import AccountRef, Position, Side
-from desktop_app.viewmodels.keyed_table import RAW_ROLE, NumericSortProxy
+from desktop_app.viewmodels.keyed_table import RAW_ROLE
 from desktop_app.viewmodels.positions_model import PositionsTableModel
+from desktop_app.viewmodels.sort_proxy import NumericSortProxy
 from desktop_app.viewmodels.table_export import (
     ExportedTable,
     cell_text,

@@ -33,4 +33,6 @@ SPEC = BrokerSpec(
     sandbox_accounts="an operator's desk: three users, their account groups and four "
     "securities accounts",
     smoke=SmokeTrade("Apple", "US0378331005", Decimal("25.00"), SizeUnit.CASH, "EUR"),
+    hosts=((Environment.DEMO, "https://sandbox.upvest.co"),
+           (Environment.LIVE, "https://api.upvest.co")),
 )
