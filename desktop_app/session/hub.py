@@ -45,7 +45,7 @@ from desktop_app.session.hub_funding import HubFunding
 from desktop_app.session.hub_recovery import HubRecovery
 from desktop_app.session.hub_webhooks import HubWebhooks
 from desktop_app.session.info import BrokerInfo, ConnectionInfo
-from desktop_app.session.poller import ACCOUNT_TOPICS
+from desktop_app.session.poll_config import ACCOUNT_TOPICS
 from desktop_app.session.streams import PriceFeed, PriceMode
 from desktop_app.storage.journal import JournalEntry
 

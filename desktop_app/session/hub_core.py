@@ -27,7 +27,8 @@ from desktop_app.session.events import (
     WorkingOrdersUpdated,
 )
 from desktop_app.session.journal_writer import JournalWriter
-from desktop_app.session.poller import ACCOUNT_TOPICS, PollConfig, Poller
+from desktop_app.session.poll_config import ACCOUNT_TOPICS, PollConfig
+from desktop_app.session.poller import Poller
 from desktop_app.session.streams import Streams
 from desktop_app.session.writes import JournalledWrite, R, run_write
 from desktop_app.storage.journal import Journal

@@ -30,7 +30,7 @@ from desktop_app.session.events import (
     WorkingOrdersUpdated,
 )
 from desktop_app.session.hub import Hub
-from desktop_app.session.poller import PollConfig
+from desktop_app.session.poll_config import PollConfig
 from desktop_app.session.streams import PriceMode
 from desktop_app.storage.journal import Journal
 from desktop_app.storage.secrets import SecretStore

@@ -17,7 +17,8 @@ from desktop_app.session.events import (
     QuoteUpdated,
     Topic,
 )
-from desktop_app.session.poller import PollConfig, Poller
+from desktop_app.session.poll_config import PollConfig
+from desktop_app.session.poller import Poller
 from desktop_app.storage.journal import Journal
 from tests.session.fakes import FakeService
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from desktop_app.domain.types import OrderRequest, Side
 from desktop_app.session.connection import Backoff
 from desktop_app.session.events import PositionsUpdated, PricesChanged, QuoteUpdated, Topic
-from desktop_app.session.poller import PollConfig
+from desktop_app.session.poll_config import PollConfig
 from desktop_app.session.streams import PriceMode
 from tests.session.conftest import wait_for
 from tests.session.test_hub_tradovate import (

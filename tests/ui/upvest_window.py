@@ -20,7 +20,7 @@ from desktop_app.domain.types import Account, AccountRef
 from desktop_app.sandbox import sandbox_connection
 from desktop_app.session.events import Topic
 from desktop_app.session.hub import Hub
-from desktop_app.session.poller import PollConfig
+from desktop_app.session.poll_config import PollConfig
 from desktop_app.storage.journal import Journal
 from desktop_app.storage.secrets import SecretStore
 from desktop_app.storage.settings import Settings
