@@ -49,7 +49,7 @@ DOCK_AREAS = {
 DEFAULT_SIZE = (1600, 1000)
 # Accounts shown without scrolling at the default layout: every Sandbox account (and a
 # few more) where the screen is tall enough, three on a 720p laptop.
-ACCOUNT_ROWS_TALL, ACCOUNT_ROWS_SHORT = 8, 3
+ACCOUNT_ROWS_TALL, ACCOUNT_ROWS_SHORT = 13, 3
 TALL_SCREEN = 900
 
 
