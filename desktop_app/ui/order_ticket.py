@@ -352,8 +352,10 @@ class OrderTicketPanel(QWidget):
                                        (state.sell_enabled, state.sell_why)) if not ok and why}
         if market.startswith("Market "):  # the market line already says it is closed
             blocked = {why for why in blocked if not why.startswith("Market ")}
-        if state.can_send or state.market_status:
-            market = " ".join([market, *sorted(blocked)]).strip()
+        if (state.can_send or state.market_status) and blocked:
+            # "Market open. To buy, tick …": each its own sentence.
+            market = " ".join(p if p.endswith((".", "…", ")")) else f"{p}."
+                              for p in [market, *sorted(blocked)] if p)
         self.market_status.setText(market)
         self.search.setEnabled(self.vm.account is not None and state.trading)
         # Nothing on the ticket can be used on a broker that does not trade here.

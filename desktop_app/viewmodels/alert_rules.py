@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from desktop_app.domain.types import AccountRef, Position, Side, WorkingOrder
+from desktop_app.domain.types import AccountRef, OrderType, Position, Side, WorkingOrder
 
 INTENT_TTL = timedelta(seconds=120)
 SETTLE = timedelta(seconds=30)
@@ -148,6 +148,13 @@ class BackgroundChanges:
                 or (netted and self._recent(traded[0] if traded else None, at))
                 or self._recent(self._whole.get(account), at))
 
+    def _placed_by_app(self, account: AccountRef, order: WorkingOrder, at: datetime) -> bool:
+        """A market order the app just placed, listed while the broker settles it (Upvest:
+        NEW, filled asynchronously): its fill is told from the journal, not as news."""
+        traded = self._symbols.get((account, order.symbol))
+        return (order.order_type is OrderType.MARKET and traded is not None
+                and traded[1] is order.side and self._recent(traded[0], at))
+
     # --- the lists ------------------------------------------------------------------------
 
     def forget(self, accounts: Iterable[AccountRef]) -> None:
@@ -187,7 +194,8 @@ class BackgroundChanges:
                 if key in new:
                     continue
                 state.orders_gone[order.symbol] = as_of
-                if not self._recent(self._targets.get((account, key)), as_of):
+                if not self._recent(self._targets.get((account, key)), as_of) and not (
+                        self._placed_by_app(account, order, as_of)):
                     self._gone_orders.append(
                         (account, _GoneOrder(order, before or as_of, as_of)))
         return self.decide(as_of)

@@ -9,6 +9,7 @@ from desktop_app.domain.types import (
     OrderAmendment,
     OrderResult,
     OrderStatus,
+    OrderType,
     Position,
     WorkingOrder,
 )
@@ -27,7 +28,9 @@ def order_words(order: WorkingOrder | None, order_id: str) -> str:
     if order is None:
         return f"order {order_id}"
     words = (f"{order.side.value} {fmt.order_type(order.order_type).lower()} "
-             f"{fmt.size(order.size)} {order.symbol} at {fmt.level(order.level)}")
+             f"{fmt.size(order.size)} {order.symbol}")
+    if order.order_type is not OrderType.MARKET:  # a market order has no level of its own
+        words += f" at {fmt.level(order.level)}"
     if order.stop_price is not None:
         words += f" (stop {fmt.level(order.stop_price)})"
     return words

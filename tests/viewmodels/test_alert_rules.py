@@ -155,3 +155,27 @@ def test_an_account_forgotten_has_nothing_pending() -> None:
     rules.orders(ACC, [], at(1))
     rules.forget([ACC])
     assert rules.expire(at(1) + SETTLE) == [] and rules.accounts() == []
+
+
+def test_a_market_order_the_app_placed_and_the_broker_settles_later_is_not_news() -> None:
+    """Upvest lists the app's market order (NEW) until it fills: its leaving the list is
+    the app's own fill (told from the journal), not a working order filled in the
+    background. Another side, or a limit order, still is news."""
+    rules = BackgroundChanges()
+    market = WorkingOrder(ACC, "o1", "US0378331005", "Apple", Side.BUY, Decimal("25"),
+                          OrderType.MARKET, Decimal("0"), T0)
+    rules.positions(ACC, [], at(0))
+    rules.orders(ACC, [], at(0))
+    rules.app_trades(ACC, "US0378331005", Side.BUY, at(0.5))
+    rules.orders(ACC, [market, order("o2", symbol="US0378331005")], at(1))
+    rules.positions(ACC, [position("p1", symbol="US0378331005")], at(2))
+    assert rules.orders(ACC, [], at(2.1)) == [OrderFilled(order("o2", symbol="US0378331005"))]
+
+
+def test_a_market_order_is_said_without_a_level() -> None:
+    from desktop_app.viewmodels.position_texts import order_words
+
+    market = WorkingOrder(ACC, "o1", "US0378331005", "Apple", Side.BUY, Decimal("25"),
+                          OrderType.MARKET, Decimal("0"), T0)
+    assert order_words(market, "o1") == "BUY market 25 US0378331005"
+    assert order_words(order("o2"), "o2").endswith("EURUSD at 99")
