@@ -130,17 +130,24 @@ class CapitalQuoteStream(WsQuoteStream):
         epics = epics[:max(0, room)]
         if not epics:
             return refused
-        reply = await self._request("marketData.subscribe", {"epics": epics})
+        # Taken before the request: the first quote follows its answer at once, and may be
+        # read before this coroutine resumes (a quiet market sends no second one).
+        self._epics.update(epics)
+        try:
+            reply = await self._request("marketData.subscribe", {"epics": epics})
+        except BaseException:
+            self._epics.difference_update(epics)
+            raise
         if reply.get("status") == "OK":
             payload = reply.get("payload")
             subs = payload.get("subscriptions") if isinstance(payload, dict) else None
             for epic in epics:
                 state = subs.get(epic) if isinstance(subs, dict) else "PROCESSED"
-                if state == "PROCESSED":
-                    self._epics.add(epic)
-                else:
+                if state != "PROCESSED":
+                    self._epics.discard(epic)
                     refused[epic] = f"Capital.com did not stream it ({state})."
             return refused
+        self._epics.difference_update(epics)
         code = _error_code(reply)
         if code in TOKEN_CODES:
             error = self._refused_tokens(code)
