@@ -402,20 +402,18 @@ class FundingViewModel(HubViewModel):
             else:  # the trader moved on: logged, not shown on another account
                 self.outcome.emit(text, ok)
 
-        future.add_done_callback(lambda f: self._taken(request, f))
         send_and_report(
             self.tasks, self.hub.fund(request), future,
             describe=lambda result: self.describe_result(request, result, label),
-            show=show, finish=self._sent,
+            show=show, finish=self._sent, taken=lambda result: self._taken(request, result),
         )
 
-    def _taken(self, request: FundingRequest,
-               future: asyncio.Future[FundingResult | None]) -> None:
+    def _taken(self, request: FundingRequest, result: FundingResult) -> None:
         """The broker took the request (done, or pending its payment or approval): the
-        amount is emptied, so a late second press has nothing to send, and private
-        values (bank details) are kept for next time (in the keyring)."""
-        result = None if future.cancelled() else future.result()
-        if result is None or result.status not in (OrderStatus.ACCEPTED, OrderStatus.PENDING):
+        amount is emptied before the form is usable again, so a late second press has
+        nothing to send, and private values (bank details) are kept for next time (in
+        the keyring)."""
+        if result.status not in (OrderStatus.ACCEPTED, OrderStatus.PENDING):
             return
         self.form.remember()
         if request.account == self.account:

@@ -58,13 +58,18 @@ def send_and_report(
     describe: Callable[[R], str],
     show: Callable[[str, bool], None],
     finish: Callable[[], None],
+    taken: Callable[[R], None] | None = None,
 ) -> None:
     """Run a write (order, top-up) for a form: show the broker's outcome or why it failed,
-    call ``finish`` either way (clear busy flags), settle ``future`` with the result."""
+    call ``finish`` either way (clear busy flags), settle ``future`` with the result.
+    ``taken`` sees the broker's answer before ``finish`` re-enables the form (to empty
+    what was sent, so no press in between can send it again)."""
 
     async def send() -> R | None:
         try:
             result = await call
+            if taken is not None:
+                taken(result)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
