@@ -76,7 +76,10 @@ def test_a_fill_shows_a_toast_beeps_when_asked_and_kinds_turn_off(capital_sim, q
             find(dialog, QPushButton, "alertPrefs.ok").click()
             assert "order_filled" not in window.vm.alerts.prefs.enabled
             find(window, QLineEdit, "orderTicket.quantity").setText("0.02")
-            find(window, QPushButton, "orderTicket.buyButton").click()
+            # Buy is one-shot until the first order's send has finished (under load that
+            # can be after its alert): a click before then does nothing.
+            await wait_for(buy.isEnabled, what="Buy usable again")
+            buy.click()
             await wait_for(lambda: len([a for a in window.vm.alerts.alerts
                                         if a.kind == "order_filled"]) == 2, what="2nd fill")
             assert not toasts(window) and beeps == [1]
