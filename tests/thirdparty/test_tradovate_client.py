@@ -5,8 +5,8 @@ its body, and its token cache, a Redis client to the host "redis" made at import
 server here: a dict with the same ``get``/``set`` stands in; it is a cache, not the broker).
 
 The other Tradovate packages on PyPI are unusable: ``TradovatePy`` 0.1 and 0.2 (wheel and
-sdist) hold no Python module at all, only packaging metadata; the GitHub project behind it
-is not what was published.
+sdist) hold no Python module at all, only packaging metadata (the code in
+github.com/antonio-hickey/TradovatePy was never published).
 
 Where the client and the real API disagree, the client is wrong (evidence: Tradovate's
 OpenAPI spec, TV-SPEC in shared/brokers/tradovate_upvest_lwork.md; and the same author's
@@ -26,14 +26,17 @@ which sends ``json=`` for both), and the test asserts what the real API does:
 - Wrong paths or parameters: ``order_list`` reads ``/order/limit`` (the spec's is
   ``/order/list``), ``product_item`` ``/product/id=<id>`` (``/product/item?id=``),
   ``order_version_item`` ``/orderVersion/items?id=`` (``items`` takes ``ids``),
-  ``contract_maturity_dependents`` ``?master_id=`` (``masterid``): the simulator answers
-  404 / 400 as for any unknown path or missing parameter.
+  ``contract_maturity_dependents`` ``?master_id=`` (``masterid``), ``product_L_dependents``
+  ``/product/ldeps?masterid=`` (``masterids``): the simulator answers 404 / 400 as for any
+  unknown path or missing parameter. ``account_L_dependents`` sends its list to
+  ``/account/deps``, which takes one id: it works for one.
 
-Not run: of the client's 282 paths, 223 are documented calls this simulator does not
-serve (it simulates what the app uses): alerts, risk and auto-liquidation settings,
-users, subscriptions, organisations, currencies, exchanges, margins, fill pairs, OCO/OSO
-strategies, ``/cashBalance/list``, ``/account/deps``, ``/product/deps``. Thirteen more are
-not in the spec at all (typos such as ``/postion/deps``). Its ``stream.py`` (market data)
+Not run: of the client's 282 paths, 66 are served here and all of them are called below;
+203 are documented calls this simulator does not serve (it simulates what the app uses):
+alerts, risk and auto-liquidation settings, users, subscriptions, organisations, currency
+rates, margins, fill pairs, commands and command reports, OCO/OSO strategies,
+``/cashBalanceLog``, ``/position/find``, ``/contract/rollcontract``. Thirteen more are not
+in the spec at all (typos such as ``/postion/deps``). Its ``stream.py`` (market data)
 imports numpy, pandas and pandas_ta and opens a WebSocket to the real host at import, and
 ``users.py`` calls ``self._self._get``: neither can run anywhere.
 """
@@ -152,6 +155,19 @@ def test_its_account_and_contract_library_reads(sim) -> None:
     assert accounting.account_find(first["name"]) == first
     assert accounting.account_item(first["id"]) == first
     assert accounting.account_items([a["id"] for a in accounts]) == accounts
+    assert accounting.account_dependents(user["userId"]) == accounts
+    # Its "L" variant reads /account/deps with a list: one id is all that can work.
+    assert accounting.account_L_dependents([user["userId"]]) == accounts
+    assert accounting.account_suggest(first["name"][:6], 5) == [
+        a for a in accounts if first["name"][:6].lower() in a["name"].lower()][:5]
+    balances = accounting.cash_balance_list()
+    assert [b["accountId"] for b in balances] == [a["id"] for a in accounts]
+    balance = balances[0]
+    assert balance["currencyId"] == 1 and balance["amount"] > 0
+    assert accounting.cash_balance_item(balance["id"]) == balance
+    assert accounting.cash_balance_items([balance["id"]]) == [balance]
+    assert accounting.cash_balance_dependents(first["id"]) == [balance]
+    assert accounting.cash_balance_L_dependents([first["id"]]) == [balance]
 
     library = Contract_Library()
     es = library.conteract_find("ESZ6")
@@ -169,6 +185,16 @@ def test_its_account_and_contract_library_reads(sim) -> None:
     assert maturity in library.contract_maturity_L_dependents([product["id"]])
     assert library.product_items([product["id"]]) == [product]
     assert product in library.product_list()
+    assert product in library.product_dependents(product["exchangeId"])
+    assert library.product_suggest("ES", 2)[0] == product
+    usd = library.currency_find("USD")
+    assert usd == {"id": product["currencyId"], "name": "USD", "symbol": "$"}
+    assert library.currency_item(usd["id"]) == usd and library.currency_items([usd["id"]]) == [usd]
+    assert library.currency_list() == [usd] and library.currency_suggest("US", 5) == [usd]
+    cme = library.exchange_item(product["exchangeId"])
+    assert cme["name"] == "CME" and library.exchange_find("CME") == cme
+    assert library.exchange_items([cme["id"]]) == [cme] and cme in library.exchange_list()
+    assert cme in library.exchange_suggest("CM", 5)
     session = library.product_sess_item(product["id"])
     assert session["startTime"] == {"hour": 17, "minute": 0}
     assert library.product_session_items([product["id"]]) == [session]
@@ -180,6 +206,8 @@ def test_its_account_and_contract_library_reads(sim) -> None:
         library.product_item(product["id"])  # GET /product/id=2259
     with pytest.raises(ValidationError):
         library.contract_maturity_dependents(product["id"])  # ?master_id=
+    with pytest.raises(ValidationError):
+        library.product_L_dependents([product["exchangeId"]])  # ldeps?masterid= (masterids)
     with pytest.raises(NotFound):
         library.conteract_find("NOPE")
 
@@ -208,6 +236,8 @@ def test_its_orders_positions_fills_and_balances(sim) -> None:
     assert version["orderQty"] == 2 and version["orderType"] == "Market"
     assert orders.order_version_items([version["id"]]) == [version]
     assert version in orders.order_version_list()
+    with pytest.raises(ValidationError):
+        orders.order_version_item(version["id"])  # /orderVersion/items?id= (ids)
     [fill] = orders.fill_dependents(order_id)
     assert fill["qty"] == 2 and fill["action"] == "Buy"
     assert orders.fill_item(fill["id"]) == fill
@@ -229,6 +259,8 @@ def test_its_orders_positions_fills_and_balances(sim) -> None:
     held = _documented_post(accounting, lambda: accounting.cash_balance_snapshot(
         account.account_id))
     assert held["initialMargin"] > 0
+    [balance] = accounting.cash_balance_dependents(account.account_id)
+    assert balance["amount"] == held["totalCashValue"]
 
     # A resting limit order: modified (a new version), then cancelled.
     below = fill["price"] - 200
