@@ -49,7 +49,7 @@ DOCK_AREAS = {
 DEFAULT_SIZE = (1600, 1000)
 # Accounts shown without scrolling at the default layout: every Sandbox account (and a
 # few more) where the screen is tall enough, three on a 720p laptop.
-ACCOUNT_ROWS_TALL, ACCOUNT_ROWS_SHORT = 8, 3
+ACCOUNT_ROWS_TALL, ACCOUNT_ROWS_SHORT = 12, 3
 TALL_SCREEN = 900
 
 
@@ -196,6 +196,8 @@ class MainWindow(QMainWindow):
         # The accounts' title is where a trader looks first and costs no room.
         hint = sandbox.hint
         self.docks["accounts"].setWindowTitle(f"Accounts — {hint}" if hint else "Accounts")
+        # The View menu names the panel, not the hint (Qt copies the title into it).
+        self.docks["accounts"].toggleViewAction().setText("Accounts")
 
     def _build_help_menu(self) -> None:
         self.help_menu = self.menuBar().addMenu("&Help")
@@ -281,7 +283,7 @@ class MainWindow(QMainWindow):
         dock = self.docks["accounts"]
         title_height = dock.minimumSizeHint().height() - self.accounts.minimumSizeHint().height()
         accounts = self.accounts.height_for_rows(rows) + max(title_height, 0)
-        chart = max(150, height // 4)
+        chart = max(150, height // 5)
         column = [self.docks[k] for k in ("accounts", "positions", "chart")]
         # Qt scales the sizes to the column's height: give it sizes that add up to it.
         total = sum(d.height() for d in column)

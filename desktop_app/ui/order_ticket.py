@@ -350,6 +350,8 @@ class OrderTicketPanel(QWidget):
         market = self.vm.market_text()
         blocked = {why for ok, why in ((state.buy_enabled, state.buy_why),
                                        (state.sell_enabled, state.sell_why)) if not ok and why}
+        if market.startswith("Market "):  # the market line already says it is closed
+            blocked = {why for why in blocked if not why.startswith("Market ")}
         if state.can_send or state.market_status:
             market = " ".join([market, *sorted(blocked)]).strip()
         self.market_status.setText(market)

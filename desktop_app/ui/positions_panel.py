@@ -74,6 +74,9 @@ class PositionsPanel(QWidget):
         history.layout().insertWidget(0, self.history_status)
         self.lower_tabs.addTab(history, "History")
         split.addWidget(self.lower_tabs)
+        # Open positions are what a trader watches: they get twice the working orders' room.
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.account)

@@ -276,10 +276,12 @@ class OrderTicketViewModel(TicketRules, TicketSending, TicketSearch, HubViewMode
     def size_rules_text(self) -> str:
         """Minimum, step and ceiling of the size (the ceiling is this app's own bound)."""
         inst = self.sizing.sized(self.instrument)
+        if inst is None:
+            return ""  # no instrument: no rules to state yet
         parts = []
-        if inst is not None and inst.min_size > 0:
+        if inst.min_size > 0:
             parts.append(f"min {fmt.size(inst.min_size)}")
-        if inst is not None and inst.size_step > 0:
+        if inst.size_step > 0:
             parts.append(f"step {fmt.size(inst.size_step)}")
         parts.append(f"max {fmt.grouped(size_ceiling(inst, self.limits))}")
         return " · ".join(parts)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -388,5 +389,23 @@ def test_an_account_chosen_from_code_stays_chosen_while_account_lists_arrive(
                 seen.add(window.vm.ticket.account)
                 await asyncio.sleep(0.05)
             assert seen == {chosen}
+
+    qrun(scenario(), timeout=60)
+
+
+def test_a_closed_market_is_said_once_on_the_ticket(capital_sim, qtbot, qrun):
+    """The market line says when a closed market opens; the reason Buy and Sell are held
+    back says the same and is not repeated after it."""
+    async def scenario():
+        capital_sim.state.session_clock.move_to(datetime(2025, 1, 18, 12, 0, tzinfo=UTC))
+        async with sandbox_window(qtbot, {"capital": capital_sim}) as window:
+            await select_broker_account(window, "capital")
+            await choose_in_ticket(window, "EUR", "EURUSD")
+            buy = find(window, QPushButton, "orderTicket.buyButton")
+            label = find(window, QLabel, "orderTicket.marketStatus")
+            await wait_for(lambda: not buy.isEnabled() and "opens at" in label.text(),
+                           what="the closed market on the ticket")
+            assert "opens at" in buy.toolTip()
+            assert label.text().lower().count("closed") == 1, label.text()
 
     qrun(scenario(), timeout=60)

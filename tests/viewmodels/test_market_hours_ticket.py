@@ -44,3 +44,18 @@ def test_capital_ticket_says_when_the_market_opens(capital_sim, qrun):
             assert "closed" in result.reason.lower()
 
     qrun(scenario(), timeout=60)
+
+
+def test_size_rules_are_stated_for_an_instrument_only(capital_sim, qrun):
+    async def scenario():
+        async with running_app(capital_sim) as app_vm:
+            ticket = app_vm.ticket
+            await wait_for(lambda: ticket.account is not None, what="an account")
+            assert ticket.size_rules_text == ""  # no instrument: no ceiling out of nowhere
+            found = await ticket.search("Bitcoin")
+            ticket.choose(next(i for i in found if i.symbol == "BTCUSD"))
+            await wait_for(lambda: ticket.instrument is not None, what="the instrument")
+            assert ticket.size_rules_text.startswith("min 0.001")
+            assert "max " in ticket.size_rules_text
+
+    qrun(scenario(), timeout=60)
