@@ -72,6 +72,9 @@ Choices where the sources are silent or disagree (all UNCONFIRMED):
   path; the app's Tradovate prices come from the stream). It answers the quote event's object:
   ``{"id", "contractId", "timestamp", "entries": {"Bid": {"price", "size"}, "Offer",
   "Trade", "TotalTradeVolume": {"size"}, "HighPrice", "LowPrice", "OpeningPrice"}}``.
+- Reference entities: one USD ``Currency`` (id 1), the ``Exchange`` of each product (CME,
+  NYMEX, COMEX, CBOT; ids 1-4), one USD ``CashBalance`` per account (id: the account's
+  plus 500,000,000); those ids are this simulator's.
 - Margins are day-trading sized (ES about $520 a contract) and initial = maintenance.
 """
 

@@ -1,4 +1,5 @@
-"""/account, /cashBalance (snapshot and demo balance change) and /position."""
+"""/account (its deps: by user), /cashBalance (the entities, the snapshot and the demo balance
+change) and /position."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from desktop_app.simulators.tradovate.state import BalanceChange, TvAccount
 DEFAULT_COMMENT = "Demo Change"
 CASH_CHANGE_LIMIT = Decimal(1_000_000)
 COMMENT_MAX = 64
+SUGGEST_DEFAULT = 10
 
 # changeDemoBalance errorTexts. The seed lists the failure cases but not their wording
 # (UNCONFIRMED); each rule has its own text so a client can tell them apart.
@@ -40,6 +42,27 @@ def _account_find(ctx: Ctx) -> Reply:
         if account.name.lower() == name:
             return Reply(payloads.account(account, ctx.state.user_id))
     raise not_found("Account")
+
+
+def _accounts_of_users(ctx: Ctx, users: set[int]) -> Reply:
+    """Every account here is the one user's (``state.user_id``)."""
+    mine = ctx.state.user_id in users
+    return Reply([payloads.account(a, ctx.state.user_id) for a in _accounts(ctx) if mine])
+
+
+def account_deps(ctx: Ctx) -> Reply:
+    return _accounts_of_users(ctx, {ctx.query_int("masterid")})
+
+
+def account_ldeps(ctx: Ctx) -> Reply:
+    return _accounts_of_users(ctx, set(ctx.query_ints("masterids")))
+
+
+def account_suggest(ctx: Ctx) -> Reply:
+    needle = ctx.query_text("t").lower()
+    limit = ctx.query_int("l") if "l" in ctx.query else SUGGEST_DEFAULT
+    found = [a for a in _accounts(ctx) if needle in a.name.lower()]
+    return Reply([payloads.account(a, ctx.state.user_id) for a in found[:limit]])
 
 
 def cash_balance_snapshot(ctx: Ctx) -> Reply:
@@ -103,6 +126,12 @@ ENDPOINTS = [
     *family("account", _accounts, lambda a: a.account_id,
             lambda ctx, a: payloads.account(a, ctx.state.user_id)),
     Endpoint("GET", "/account/find", _account_find),
+    Endpoint("GET", "/account/deps", account_deps),
+    Endpoint("GET", "/account/ldeps", account_ldeps),
+    Endpoint("GET", "/account/suggest", account_suggest),
+    *family("cashbalance", _accounts, payloads.cash_balance_id,
+            lambda ctx, a: payloads.cash_balance(ctx.state.market, a, ctx.state.now()),
+            master=lambda a: a.account_id),
     Endpoint("POST", "/cashbalance/getcashbalancesnapshot", cash_balance_snapshot),
     Endpoint("POST", "/cashbalance/changedemobalance", change_demo_balance),
     *family("position", _positions, lambda p: p.position_id,

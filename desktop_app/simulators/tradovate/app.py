@@ -14,6 +14,7 @@ from desktop_app.simulators.tradovate import (
     auth_routes,
     contract_routes,
     order_routes,
+    reference_routes,
     session_routes,
 )
 from desktop_app.simulators.tradovate.md_stream import PATH as MD_PATH
@@ -27,6 +28,7 @@ ENDPOINTS: list[Endpoint] = [
     *contract_routes.ENDPOINTS,
     *order_routes.ENDPOINTS,
     *session_routes.ENDPOINTS,
+    *reference_routes.ENDPOINTS,
 ]
 _METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]
 

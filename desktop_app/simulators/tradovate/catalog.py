@@ -97,6 +97,11 @@ class Contract:
 
 # (name, description, kind, tick, value per point, start price, months, expiry, exchange)
 _CME, _NYMEX, _COMEX, _CBOT = 1, 2, 3, 4
+# The Exchange and Currency entities products point at (exchangeId, currencyId). Their ids
+# are this simulator's (UNCONFIRMED); the names are the exchanges' and ISO's.
+EXCHANGES: dict[int, str] = {_CME: "CME", _NYMEX: "NYMEX", _COMEX: "COMEX", _CBOT: "CBOT"}
+USD_ID = 1
+CURRENCIES: dict[int, tuple[str, str]] = {USD_ID: ("USD", "$")}
 _PRODUCTS: tuple[tuple[str, str, InstrumentKind, str, str, str, str,
                        Callable[[int, int], date], int], ...] = (
     ("ES", "E-Mini S&P 500", InstrumentKind.INDEX, "0.25", "50", "5200.00", QUARTERLY,
@@ -181,6 +186,16 @@ class Catalog:
 
     def product(self, name: str) -> Product | None:
         return self._products_by_name.get(name.strip().upper())
+
+    def suggest_products(self, text: str, limit: int) -> list[Product]:
+        """Products whose name or description contains ``text``; name prefixes first."""
+        needle = text.strip().upper()
+        ranked = sorted(
+            (not p.name.upper().startswith(needle), p.name, p)
+            for p in self.products.values()
+            if needle in p.name.upper() or needle in p.description.upper()
+        )
+        return [item[2] for item in ranked[:max(0, limit)]]
 
     def suggest(self, text: str, limit: int) -> list[Contract]:
         """Contracts whose name or product description contains ``text``; name prefixes first."""

@@ -1,4 +1,5 @@
-"""/contract, /contractMaturity, /product and the simulator-only quote read /md/getQuote."""
+"""/contract, /contractMaturity, /product (its deps: by exchange) and the simulator-only quote
+read /md/getQuote."""
 
 from __future__ import annotations
 
@@ -30,6 +31,12 @@ def product_find(ctx: Ctx) -> Reply:
     return Reply(payloads.product(found))
 
 
+def product_suggest(ctx: Ctx) -> Reply:
+    text = ctx.query_text("t")
+    limit = ctx.query_int("l") if "l" in ctx.query else SUGGEST_DEFAULT
+    return Reply([payloads.product(p) for p in ctx.catalog.suggest_products(text, limit)])
+
+
 def get_quote(ctx: Ctx) -> Reply:
     """Not part of Tradovate's REST API: real quotes come over the market-data WebSocket
     (``md/subscribeQuote``). This read answers the same quote object, for polling."""
@@ -51,8 +58,9 @@ ENDPOINTS = [
             lambda m: m.maturity_id, lambda ctx, m: payloads.maturity(m),
             master=lambda m: m.product.product_id),
     *family("product", lambda ctx: ctx.catalog.products.values(), lambda p: p.product_id,
-            lambda ctx, p: payloads.product(p)),
+            lambda ctx, p: payloads.product(p), master=lambda p: p.exchange_id),
     Endpoint("GET", "/product/find", product_find),
+    Endpoint("GET", "/product/suggest", product_suggest),
     # Not Tradovate's: served only while state.rest_quotes is on (404 otherwise, as real).
     Endpoint("GET", "/md/getquote", get_quote, market_data_ok=True, rest_quote=True),
 ]

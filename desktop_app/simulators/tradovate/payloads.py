@@ -8,7 +8,14 @@ from typing import Any
 
 from desktop_app.simulators.market import Market, money
 from desktop_app.simulators.pricepath import stable_key, unit_noise
-from desktop_app.simulators.tradovate.catalog import Contract, Maturity, Product
+from desktop_app.simulators.tradovate.catalog import (
+    CURRENCIES,
+    EXCHANGES,
+    USD_ID,
+    Contract,
+    Maturity,
+    Product,
+)
 from desktop_app.simulators.tradovate.state import TvAccount
 from desktop_app.simulators.tradovate.trading import (
     ExecutionReport,
@@ -88,7 +95,44 @@ def cash_balance_snapshot(market: Market, account: TvAccount, now: datetime) -> 
     }
 
 
+# Each account has one CashBalance, in USD. Its id is this simulator's (UNCONFIRMED): the
+# account's id plus this, so that an account id is never taken for a balance's.
+CASH_BALANCE_ID_OFFSET = 500_000_000
+
+
+def cash_balance_id(account: TvAccount) -> int:
+    return account.account_id + CASH_BALANCE_ID_OFFSET
+
+
+def cash_balance(market: Market, account: TvAccount, now: datetime) -> dict[str, Any]:
+    """The CashBalance entity: the snapshot's cash and realised P/L, as TV-SPEC names them;
+    its timestamp is the balance's last change (or the account's opening)."""
+    snapshot = cash_balance_snapshot(market, account, now)
+    ledger = market.account(str(account.account_id)).ledger
+    changed = max([account.created_at, *(entry.at for entry in ledger)])
+    return {
+        "id": cash_balance_id(account),
+        "accountId": account.account_id,
+        "timestamp": iso(changed),
+        "tradeDate": trade_date(now),
+        "currencyId": USD_ID,
+        "amount": snapshot["totalCashValue"],
+        "realizedPnL": snapshot["realizedPnL"],
+        "weekRealizedPnL": snapshot["weekRealizedPnL"],
+        "amountSOD": snapshot["totalCashValueSOD"],
+    }
+
+
 # ----------------------------------------------------------------- contract library
+def currency(currency_id: int) -> dict[str, Any]:
+    name, symbol = CURRENCIES[currency_id]
+    return {"id": currency_id, "name": name, "symbol": symbol}
+
+
+def exchange(exchange_id: int) -> dict[str, Any]:
+    return {"id": exchange_id, "name": EXCHANGES[exchange_id]}
+
+
 def contract(entity: Contract) -> dict[str, Any]:
     return {
         "id": entity.contract_id,
@@ -113,7 +157,7 @@ def product(entity: Product) -> dict[str, Any]:
     return {
         "id": entity.product_id,
         "name": entity.name,
-        "currencyId": 1,  # USD
+        "currencyId": USD_ID,
         "productType": "Futures",
         "description": entity.description,
         "exchangeId": entity.exchange_id,

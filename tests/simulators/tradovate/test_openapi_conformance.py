@@ -29,7 +29,7 @@ def errors_for(path: str, reply: Any) -> list[str]:
 
 def test_the_fixture_is_the_spec_subset_we_serve() -> None:
     assert SPEC["source"]["repository"] == "TradeWithIt/Tradovate"
-    assert len(SPEC["paths"]) == 20
+    assert len(SPEC["paths"]) == 28
     assert SPEC["schemas"]["LiquidatePosition"]["required"] == ["accountId", "contractId",
                                                                 "admin"]
 
@@ -46,6 +46,8 @@ def replies(tradovate_sim, client: TradovateHttp, account_id: int) -> dict[str, 
     got["GET /auth/me"] = client.ok("GET", "/auth/me")
     got["GET /account/list"] = client.accounts()
     got["GET /account/item"] = client.ok("GET", "/account/item", params={"id": account_id})
+    got["GET /account/deps"] = client.ok("GET", "/account/deps",
+                                         params={"masterid": client.last_login["userId"]})
     got["POST /cashBalance/getcashbalancesnapshot"] = client.snapshot(account_id)
     got["GET /contract/find"] = client.ok("GET", "/contract/find", params={"name": es.name})
     got["GET /contract/item"] = client.ok("GET", "/contract/item", params={"id": es.contract_id})
@@ -53,6 +55,11 @@ def replies(tradovate_sim, client: TradovateHttp, account_id: int) -> dict[str, 
     got["GET /contractMaturity/item"] = client.ok(
         "GET", "/contractMaturity/item", params={"id": es.maturity.maturity_id})
     got["GET /product/find"] = client.ok("GET", "/product/find", params={"name": "ES"})
+    got["GET /product/deps"] = client.ok("GET", "/product/deps",
+                                         params={"masterid": es.product.exchange_id})
+    got["GET /currency/list"] = client.ok("GET", "/currency/list")
+    got["GET /exchange/list"] = client.ok("GET", "/exchange/list")
+    got["GET /exchange/find"] = client.ok("GET", "/exchange/find", params={"name": "CME"})
     bid = state.market.quote(es.name).bid
     got["POST /order/placeorder"] = client.place(account_id, es.name, "Buy", 2)
     working = client.place(account_id, es.name, "Buy", 1, "Limit", price=str(bid - 50))
@@ -68,6 +75,12 @@ def replies(tradovate_sim, client: TradovateHttp, account_id: int) -> dict[str, 
     got["GET /executionReport/deps"] = client.ok("GET", "/executionReport/deps",
                                                  params={"masterid": working["orderId"]})
     got["GET /position/list"] = client.positions()
+    balances = client.ok("GET", "/cashBalance/list")
+    got["GET /cashBalance/list"] = balances
+    got["GET /cashBalance/item"] = client.ok("GET", "/cashBalance/item",
+                                             params={"id": balances[0]["id"]})
+    got["GET /cashBalance/deps"] = client.ok("GET", "/cashBalance/deps",
+                                             params={"masterid": account_id})
     got["POST /order/liquidateposition"] = client.ok("POST", "/order/liquidatePosition", {
         "accountId": account_id, "contractId": es.contract_id, "admin": False})
     return got
@@ -88,3 +101,8 @@ def test_the_checks_can_fail() -> None:
     assert errors_for("GET /order/list", [{**order, "ordStatus": "Pending"}])
     assert errors_for("GET /order/list", [{k: v for k, v in order.items() if k != "admin"}])
     assert errors_for("GET /order/list", [{**order, "accountId": "2"}])
+    balance = {"id": 3, "accountId": 2, "timestamp": "2024-01-01T00:00:00.000Z",
+               "tradeDate": {"year": 2024, "month": 1, "day": 1}, "currencyId": 1, "amount": 5}
+    assert errors_for("GET /cashBalance/list", [balance]) == []
+    assert errors_for("GET /cashBalance/list", [{k: v for k, v in balance.items()
+                                                 if k != "currencyId"}])
