@@ -19,13 +19,7 @@ the webhook envelope (``{"payload": [...]}``, a list or one event are all read),
 webhook signature's covered headers (read from ``signature-input``), the step of
 fractional shares (six decimals), and which scope reads the cash balance
 (``payments:read``).
+
+The package itself imports nothing: the registry reads ``spec`` at start-up, and the
+client (cryptography, signatures) loads when a connection is made.
 """
-
-from desktop_app.brokers.upvest.client import LIVE_URL, SANDBOX_URL, UpvestClient
-from desktop_app.brokers.upvest.connection import UpvestCredentials
-from desktop_app.brokers.upvest.webhooks import WebhookEvent, WebhookReceiver
-
-__all__ = [
-    "LIVE_URL", "SANDBOX_URL", "UpvestClient", "UpvestCredentials", "WebhookEvent",
-    "WebhookReceiver",
-]
