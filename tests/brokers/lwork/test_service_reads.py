@@ -150,3 +150,26 @@ def test_no_trading_through_lwork(service, run) -> None:
         run(service.cancel_order(accounts[0].ref, "1"))
     with pytest.raises(NotSupported, match="terminal"):
         run(service.search_instruments(accounts[0].ref, "EUR"))
+
+
+def test_the_other_accounts_figures_are_kept_current_oldest_first(
+        lwork_sim, service, run, monkeypatch) -> None:
+    """Accounts not in focus are read again once their figures are OTHERS_EVERY old, the
+    oldest first, at most OTHERS_PER_LISTING a listing: their balances never go stale
+    while the connection is listed, at a few requests more."""
+    from desktop_app.brokers.lwork import reads
+
+    accounts = run(service.accounts())
+    run(service.positions(accounts[2].ref))  # focus: the MT5 account
+    monkeypatch.setattr(reads, "OTHERS_EVERY", timedelta(0))
+    monkeypatch.setattr(reads, "OTHERS_PER_LISTING", 1)
+    first = {a.ref.account_id: a.balance.as_of for a in accounts}
+    before = requests_to(lwork_sim, INFO)
+    listed = run(service.accounts())  # the focused one and the older of the other two
+    assert requests_to(lwork_sim, INFO) == before + 2
+    fresh = [a.ref.account_id for a in listed[:2] if a.balance.as_of > first[a.ref.account_id]]
+    oldest = min(accounts[:2], key=lambda a: a.balance.as_of).ref.account_id
+    assert fresh == [oldest]
+    listed = run(service.accounts())  # then the other one
+    assert requests_to(lwork_sim, INFO) == before + 4
+    assert all(a.balance.as_of > first[a.ref.account_id] for a in listed)
