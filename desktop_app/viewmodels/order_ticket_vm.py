@@ -331,8 +331,11 @@ class OrderTicketViewModel(TicketRules, TicketSending, TicketSearch, HubViewMode
             return
         caps = self.capabilities()
         if caps is not None and not caps.quotes:
-            # Nothing to ask (Upvest: prices are a separate contract): say why, once.
-            self.searchStatus.emit(f"No live prices here: {caps.why_not('quotes')}")
+            # Nothing to ask. Where prices stream (Tradovate) they come without asking
+            # (the status bar says how the stream is); else (Upvest: prices are a
+            # separate contract) say why, once.
+            if not caps.streaming_quotes:
+                self.searchStatus.emit(f"No live prices here: {caps.why_not('quotes')}")
             return
 
         def done(quote: Quote) -> None:

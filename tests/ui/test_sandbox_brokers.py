@@ -114,7 +114,11 @@ def test_tradovate_futures_order_cancel_close_and_demo_balance(
             assert {r.ref.broker for r in window.vm.accounts.rows() if r.ref} == {
                 "capital", "tradovate"}
 
+            # Tradovate has no REST quotes (the simulator answers 404, as the real one):
+            # prices come from its stream, and the ticket does not say there are none.
+            await choose_in_ticket(window, "ES", "MES")
             symbol = await choose_in_ticket(window, "ES", "ES")
+            assert "No live prices" not in find(window, QLabel, "orderTicket.searchStatus").text()
             assert find(window, QLabel, "orderTicket.sizeLabel").text() == "Contracts"
             facts = find(window, QLabel, "orderTicket.facts")
             await wait_for(lambda: "Value per point" in facts.text() or "point" in facts.text(),
