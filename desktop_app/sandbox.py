@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SAVE_INTERVAL = 15.0
+# How long "Simulate a dropped price stream" keeps the simulators' streams refused.
+STREAM_OUTAGE = 5.0
 # ISO 8601 instant: the Sandbox's exchanges read this time (and tick on from it); to try
 # closed markets, e.g. TRADING_DASHBOARD_SANDBOX_TIME=2025-01-18T12:00Z (a Saturday).
 SESSION_TIME_ENV = "TRADING_DASHBOARD_SANDBOX_TIME"
@@ -247,6 +249,16 @@ class SandboxControl:
                 await asyncio.to_thread(SandboxStateFile(self.state_dir).discard)
             await self._start()
             return "The Sandbox was reset: new demo accounts at every simulated broker."
+
+    async def drop_streams(self, refuse_seconds: float = STREAM_OUTAGE) -> str:
+        """Cut every simulator's price streams and refuse new ones for a while, to see
+        what the app does when a broker's stream goes down (Sandbox only)."""
+        sandbox = self.sandbox
+        if sandbox is None:
+            return "The Sandbox is not open."
+        cut = sum(sim.drop_streams(refuse_seconds) for sim in sandbox.simulators.values())
+        return (f"The Sandbox cut {cut} price stream{'s' if cut != 1 else ''} and refuses new "
+                f"ones for {refuse_seconds:g} s; the app reconnects by itself.")
 
     async def close(self) -> None:
         async with self._lock:

@@ -16,12 +16,13 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from desktop_app.brokers.registry import SPECS, BrokerSpec, SmokeTrade
-from desktop_app.domain.types import OrderType, Side
+from desktop_app.domain.types import OrderStatus, OrderType, Side
 from desktop_app.session.events import ConnectionState
 from desktop_app.session.hub import Hub
 from desktop_app.viewmodels.app_vm import AppViewModel
 
 STEP_TIMEOUT = 20.0
+TAKEN = (OrderStatus.ACCEPTED, OrderStatus.PENDING)
 
 
 class SmokeFailed(Exception):
@@ -88,12 +89,18 @@ async def _smoke_trade(
         raise SmokeFailed(f"the ticket's search found no {trade.symbol_prefix}")
     symbol = instrument.symbol
     ticket.choose(instrument)
-    await _until(f"a live quote for {symbol}", lambda: ticket.quote)
+    caps = ticket.capabilities()
+    if caps is not None and caps.quotes:
+        await _until(f"a live quote for {symbol}", lambda: ticket.quote)
     ticket.set_order_type(OrderType.MARKET)
+    ticket.sizing.set_unit(trade.size_unit)
+    if instrument.buy_acknowledgement:
+        ticket.sizing.set_acknowledged(True)  # what the trader ticks in the ticket
     size = trade.size or (instrument.min_size if instrument.min_size > 0 else Decimal(1))
     ticket.set_size_text(str(size))
     result = await asyncio.wait_for(ticket.submit(Side.BUY), STEP_TIMEOUT)
-    if result is None or not result.accepted:
+    # A broker that settles asynchronously (Upvest) answers PENDING; the position shows.
+    if result is None or result.status not in TAKEN:
         raise SmokeFailed(f"the order was not accepted: {ticket.result_text}")
 
     positions = app_vm.positions
@@ -114,7 +121,7 @@ async def _smoke_trade(
     if task is None:
         raise SmokeFailed(f"the positions panel refused to close {position_id}")
     closed = await asyncio.wait_for(task, STEP_TIMEOUT)
-    if closed is None or not closed.accepted:
+    if closed is None or closed.status not in TAKEN:
         raise SmokeFailed(f"closing {position_id} failed")
     await _until(
         "the closed position to leave the positions table",

@@ -9,8 +9,9 @@ os.environ.setdefault("QT_API", "pyside6")
 
 import asyncio
 import gc
+import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -123,6 +124,17 @@ def qrun(qloop: asyncio.AbstractEventLoop):
 # the simulator fixtures pin their session clock here and tick on from it, so tests that
 # trade pass on any day at any hour. Market-hours tests move it themselves.
 OPEN_SESSION = datetime(2025, 1, 15, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _tradovate_reads_the_open_session(monkeypatch):
+    """Tradovate's adapter says whether the session is open from the app's own clock (the
+    broker sends only the session's times); the simulators' sessions are pinned at
+    OPEN_SESSION, so the adapter reads that instant too, ticking on. Market-hours tests
+    set ``service.now`` themselves."""
+    started = time.monotonic()
+    monkeypatch.setattr("desktop_app.brokers.tradovate.core.utc_now",
+                        lambda: OPEN_SESSION + timedelta(seconds=time.monotonic() - started))
 
 
 @pytest.fixture

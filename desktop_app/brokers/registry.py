@@ -13,11 +13,12 @@ from desktop_app.brokers.common.spec import BrokerSpec, SmokeTrade
 from desktop_app.brokers.darwinex.spec import SPEC as DARWINEX
 from desktop_app.brokers.lwork.spec import SPEC as LWORK
 from desktop_app.brokers.tradovate.spec import SPEC as TRADOVATE
+from desktop_app.brokers.upvest.spec import SPEC as UPVEST
 from desktop_app.domain.errors import NotSupported
 
 __all__ = ["SPECS", "BrokerSpec", "SmokeTrade", "broker_specs", "get_spec"]
 
-SPECS: tuple[BrokerSpec, ...] = (CAPITAL, TRADOVATE, DARWINEX, LWORK)
+SPECS: tuple[BrokerSpec, ...] = (CAPITAL, TRADOVATE, DARWINEX, LWORK, UPVEST)
 
 
 def broker_specs() -> list[BrokerSpec]:

@@ -49,6 +49,9 @@ from desktop_app.domain.types import (
     Side,
     SizeUnit,
     Watchlist,
+    Webhook,
+    WebhookAction,
+    WebhookOverview,
     WorkingOrder,
 )
 
@@ -61,6 +64,7 @@ __all__ = [
     "InstrumentKind", "LeverageSetting", "MarketNode", "NotFound", "NotSupported",
     "OrderRequest", "OrderResult", "OrderStatus", "OrderType", "OutcomeUnknown",
     "PermissionDenied", "Position", "ProtocolError", "Quote", "RateLimited", "Rejected",
-    "NotSent", "Side", "Unavailable", "ValidationError", "Watchlist", "WorkingOrder", "to_decimal",
+    "NotSent", "Side", "Unavailable", "ValidationError", "Watchlist", "Webhook",
+    "WebhookAction", "WebhookOverview", "WorkingOrder", "to_decimal",
     "utc_now",
 ]

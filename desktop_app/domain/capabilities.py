@@ -34,6 +34,9 @@ class Capabilities:
     market_navigation: bool = False
     watchlists: bool = False
     quotes: bool = False
+    # Prices pushed over a stream (``quote_stream()``): the session streams what is on
+    # screen and polls ``quote()`` only while the stream is down.
+    streaming_quotes: bool = False
     account_switching: bool = False
     preferences: bool = False
     modify_orders: bool = False
@@ -44,6 +47,8 @@ class Capabilities:
     # history(): executed orders, fills, closed trades (read when the trader asks).
     history: bool = False
     instrument_screens: tuple[InstrumentScreen, ...] = ()
+    # webhooks() / webhook_action(): the broker pushes changes to a URL the app serves.
+    webhooks: bool = False
     # Why a capability is missing, shown as a tooltip on the greyed-out control.
     reasons: dict[str, str] = field(default_factory=dict)
 

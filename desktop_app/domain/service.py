@@ -15,6 +15,7 @@ from typing import Protocol, runtime_checkable
 from desktop_app.domain.capabilities import Capabilities
 from desktop_app.domain.config import Credentials
 from desktop_app.domain.limits import RequestLimits
+from desktop_app.domain.streaming import QuoteStream
 from desktop_app.domain.types import (
     Account,
     AccountOpening,
@@ -37,6 +38,8 @@ from desktop_app.domain.types import (
     PricePoint,
     Quote,
     Watchlist,
+    WebhookAction,
+    WebhookOverview,
     WorkingOrder,
 )
 
@@ -95,6 +98,17 @@ class BrokerService(Protocol):
     async def positions(self, account: AccountRef) -> list[Position]: ...
     async def working_orders(self, account: AccountRef) -> list[WorkingOrder]: ...
     async def quote(self, account: AccountRef, symbol: str) -> Quote: ...
+
+    def quote_stream(self) -> QuoteStream:
+        """A new, unopened stream of this login's prices (``streaming_quotes``); the
+        session opens, steers and closes it (see ``domain.streaming``)."""
+        ...
+
+    def reprice(self, position: Position, quote: Quote) -> Position | None:
+        """``position`` marked at a streamed ``quote``, where this app computes the open
+        P/L itself (Tradovate); None where the broker's own figure stands until the next
+        read. Cheap and synchronous: called for every streamed price of a held symbol."""
+        ...
 
     async def search_instruments(self, account: AccountRef, text: str) -> list[Instrument]: ...
     async def market_navigation(
@@ -206,4 +220,12 @@ class BrokerService(Protocol):
 
     async def close_account(self, account: AccountRef) -> AccountOpeningResult:
         """Ask the broker to close the account (it may go CLOSING first)."""
+        ...
+
+    async def webhooks(self) -> WebhookOverview:
+        """The broker's webhook subscriptions and this app's receiver (``webhooks``)."""
+        ...
+
+    async def webhook_action(self, webhook_id: str, action: WebhookAction) -> WebhookOverview:
+        """Test, enable, disable or delete one subscription; the overview afterwards."""
         ...

@@ -183,6 +183,10 @@ class Instrument:
     # When a closed market opens next, from the broker's own data (None: open, or the
     # broker does not say).
     opens_at: datetime | None = None
+    # What the trader must acknowledge before buying, where the broker asks for it
+    # (Upvest: the user was told the instrument may not fit them); "" when nothing is.
+    # The ticket shows it as a checkbox and sends ``OrderRequest.acknowledged``.
+    buy_acknowledgement: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +274,8 @@ class OrderRequest:
     # What ``size`` counts; CASH sizes are an amount of ``currency``.
     size_unit: SizeUnit = SizeUnit.UNITS
     currency: str = ""
+    # The trader gave the instrument's ``buy_acknowledgement`` (sent to the broker).
+    acknowledged: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,6 +439,38 @@ class AccountOpeningResult:
     status: OrderStatus
     account: AccountRef | None = None
     message: str = ""
+
+
+class WebhookAction(StrEnum):
+    """What the trader can do to a broker's webhook subscription (``Capabilities.webhooks``)."""
+
+    TEST = "test"
+    ENABLE = "enable"
+    DISABLE = "disable"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """A subscription at the broker that pushes events to a URL (Upvest's webhooks)."""
+
+    webhook_id: str
+    title: str
+    url: str
+    events: tuple[str, ...]
+    enabled: bool
+    # The one this connection registered for its own receiver.
+    ours: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookOverview:
+    """The broker's webhooks and this app's receiver, for the connection's settings."""
+
+    webhooks: tuple[Webhook, ...]
+    receiver_url: str = ""  # where this app listens ("" when it does not)
+    deliveries: int = 0  # signed deliveries received since the connection came up
+    note: str = ""  # how events reach the app (or why they cannot), in plain words
 
 
 @dataclass(frozen=True, slots=True)

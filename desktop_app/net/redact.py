@@ -41,6 +41,10 @@ def mask_partial(value: str) -> str:
     return MASK + value[-4:]
 
 
+# Items of a list the log shows (its text is cut at 2,000 characters anyway).
+LOG_ITEMS = 20
+
+
 class Redactor:
     def __init__(
         self,
@@ -65,7 +69,10 @@ class Redactor:
             k: (MASK if k.lower() in self._headers else self.text(v)) for k, v in headers.items()
         }
 
-    def value(self, data: object) -> object:
+    def value(self, data: object, max_items: int | None = None) -> object:
+        """``data`` with secrets masked; lists cut after ``max_items`` (for the log,
+        which shows the first 2,000 characters: a page of 1,000 accounts need not be
+        walked whole on the loop to show its start)."""
         if isinstance(data, Mapping):
             out: dict[str, object] = {}
             for k, v in data.items():
@@ -75,10 +82,13 @@ class Redactor:
                 elif key in self._partial and isinstance(v, (str, int)):
                     out[k] = mask_partial(str(v))
                 else:
-                    out[k] = self.value(v)
+                    out[k] = self.value(v, max_items)
             return out
         if isinstance(data, list):
-            return [self.value(v) for v in data]
+            if max_items is not None and len(data) > max_items:
+                kept: list[object] = [self.value(v, max_items) for v in data[:max_items]]
+                return [*kept, f"… {len(data) - max_items} more"]
+            return [self.value(v, max_items) for v in data]
         if isinstance(data, str):
             return self.text(data)
         return data
@@ -94,7 +104,7 @@ class Redactor:
             return ""
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
         try:
-            shown = json.dumps(self.value(json.loads(text)), separators=(",", ":"))
+            shown = json.dumps(self.value(json.loads(text), LOG_ITEMS), separators=(",", ":"))
         except (ValueError, RecursionError):  # not JSON, or nested past reading: as text
             shown = re.sub(r"(?i)(password|sec|token)=[^&\s]+", r"\1=" + MASK, self.text(text))
         return shown if len(shown) <= limit else shown[:limit] + "…"

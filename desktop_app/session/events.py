@@ -72,6 +72,16 @@ class QuoteUpdated:
 
 
 @dataclass(frozen=True, slots=True)
+class PricesChanged:
+    """How a connection's prices come changed (``session.streams.PriceMode`` value:
+    streaming, reconnecting, idle, ...), with the reason."""
+
+    connection_id: str
+    mode: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
 class PollFailed:
     connection_id: str
     topic: Topic
@@ -104,6 +114,7 @@ Event = (
     | PositionsUpdated
     | WorkingOrdersUpdated
     | QuoteUpdated
+    | PricesChanged
     | PollFailed
     | JournalChanged
     | JournalTrouble

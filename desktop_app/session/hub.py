@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
 
+from desktop_app.domain.errors import NotSupported
 from desktop_app.domain.limits import BudgetUsage
 from desktop_app.domain.money import utc_now
 from desktop_app.domain.service import BrokerService
@@ -42,14 +43,16 @@ from desktop_app.session.hub_connections import HubConnections
 from desktop_app.session.hub_core import SNAPSHOT_RETENTION, WRITE_GRACE, T, interactive, log
 from desktop_app.session.hub_funding import HubFunding
 from desktop_app.session.hub_recovery import HubRecovery
+from desktop_app.session.hub_webhooks import HubWebhooks
 from desktop_app.session.info import BrokerInfo, ConnectionInfo
-from desktop_app.session.poller import ACCOUNT_TOPICS
+from desktop_app.session.poll_config import ACCOUNT_TOPICS
+from desktop_app.session.streams import PriceFeed, PriceMode
 from desktop_app.storage.journal import JournalEntry
 
 __all__ = ["WRITE_GRACE", "BrokerInfo", "ConnectionInfo", "Hub"]
 
 
-class Hub(HubConnections, HubRecovery, HubFunding, HubAccounts):
+class Hub(HubConnections, HubRecovery, HubFunding, HubAccounts, HubWebhooks):
     """The one object the view-models talk to (see the module docstring)."""
 
     # ------------------------------------------------------------------ lifecycle
@@ -88,6 +91,7 @@ class Hub(HubConnections, HubRecovery, HubFunding, HubAccounts):
         self._stopped = True
         self._started = False
         await self.poller.stop()
+        await self.streams.stop()
         await self._wait_writes()
         tasks = [*self._writes, *self._conn_tasks.values(), *self._tasks]
         for task in tasks:
@@ -116,6 +120,7 @@ class Hub(HubConnections, HubRecovery, HubFunding, HubAccounts):
         # Live values first; reconciling may take a few seconds per entry (the broker's
         # confirmation is polled) and shares the connection's budget with the poller.
         self.poller.register(conn.connection_id, conn.service)
+        self.streams.register(conn.connection_id, conn.service)
         await self._reconcile_journal(conn)
         self.follow_funding(conn.connection_id)
 
@@ -130,10 +135,23 @@ class Hub(HubConnections, HubRecovery, HubFunding, HubAccounts):
         return self._orders.get(account, ())
 
     def set_focus(
-        self, account: AccountRef | None, topics: set[Topic], quote_symbols: set[str]
+        self, account: AccountRef | None, topics: set[Topic], quote_symbols: set[str],
+        watched: set[str] | None = None,
     ) -> None:
-        """What is on screen: polled first and most often (see session.poller)."""
-        self.poller.set_focus(account, topics, sorted(quote_symbols))
+        """What is on screen: streamed where the broker streams (``watched``: symbols
+        shown with a price but not polled, the products view), else polled first and
+        most often (see session.streams and session.poller)."""
+        self.streams.set_focus(account, topics, sorted(quote_symbols), sorted(watched or ()))
+
+    def price_feed(self, connection_id: str) -> PriceFeed:
+        """How the connection's prices come now: streaming, polling, reconnecting..."""
+        feed = self.streams.feed(connection_id)
+        if feed is not None:
+            return feed
+        caps = self.capabilities(connection_id)
+        if caps is not None and caps.quotes:
+            return PriceFeed(PriceMode.POLLING, "Prices are read over REST while on screen.")
+        return PriceFeed(PriceMode.NONE, caps.why_not("quotes") if caps is not None else "")
 
     def budget_usage(self) -> dict[str, list[BudgetUsage]]:
         out = {}
@@ -173,7 +191,17 @@ class Hub(HubConnections, HubRecovery, HubFunding, HubAccounts):
             return await call(conn.service)
 
     async def quote(self, account: AccountRef, symbol: str) -> Quote:
-        return await self._call(account.connection, lambda s: s.quote(account, symbol))
+        """A quote now: the broker's REST quote (with its market status), or where the
+        broker has none (Tradovate), the stream's first price for the symbol."""
+        try:
+            quote = await self._call(account.connection, lambda s: s.quote(account, symbol))
+        except NotSupported:
+            streamed = await self.streams.streamed_quote(account, symbol)
+            if streamed is None:
+                raise
+            return streamed
+        self.streams.note_quote(account, quote)
+        return quote
 
     async def search_instruments(self, account: AccountRef, text: str) -> list[Instrument]:
         return await self._call(

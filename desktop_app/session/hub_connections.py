@@ -163,6 +163,7 @@ class HubConnections(HubCore):
 
     async def _shut(self, connection_id: str, *, forget: bool) -> Connection | None:
         self.poller.unregister(connection_id)
+        await self.streams.unregister(connection_id)
         task = self._conn_tasks.pop(connection_id, None)
         if task is not None and task is not asyncio.current_task():
             task.cancel()
@@ -277,7 +278,7 @@ class HubConnections(HubCore):
         from desktop_app.brokers.registry import broker_specs
 
         return [
-            BrokerInfo(s.broker, s.display_name, s.environments, s.credential_fields)
+            BrokerInfo(s.broker, s.display_name, s.environments, s.credential_fields, s.hosts)
             for s in broker_specs()
         ]
 
@@ -299,6 +300,7 @@ class HubConnections(HubCore):
             self._spawn(self._close_failed(conn), name=f"close-failed:{connection_id}")
 
     async def _close_failed(self, conn: Connection) -> None:
+        await self.streams.unregister(conn.connection_id)
         await self._wait_writes(conn.connection_id)
         await conn.close_service()
 

@@ -27,7 +27,9 @@ from desktop_app.session.events import (
     WorkingOrdersUpdated,
 )
 from desktop_app.session.journal_writer import JournalWriter
-from desktop_app.session.poller import ACCOUNT_TOPICS, PollConfig, Poller
+from desktop_app.session.poll_config import ACCOUNT_TOPICS, PollConfig
+from desktop_app.session.poller import Poller
+from desktop_app.session.streams import Streams
 from desktop_app.session.writes import JournalledWrite, R, run_write
 from desktop_app.storage.journal import Journal
 from desktop_app.storage.secrets import SecretStore
@@ -107,6 +109,8 @@ class HubCore:
             on_health=self._on_poll_health,
             on_fatal=self._on_poll_fatal,
         )
+        # Streamed prices for what is on screen; the poller polls what they do not cover.
+        self.streams = Streams(self._publish, self.poller)
 
     # ------------------------------------------------------------------ events
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -119,6 +123,7 @@ class HubCore:
         return unsubscribe
 
     def _publish(self, event: Event) -> None:
+        self.streams.on_event(event)
         if isinstance(event, AccountsUpdated):
             if self._environment_disagrees(event.connection_id, event.accounts):
                 return  # refused: the connection failed with the reason, nothing listed

@@ -24,3 +24,5 @@ class BrokerInfo:
     display_name: str
     environments: tuple[Environment, ...]
     credential_fields: tuple[CredentialField, ...]
+    # The broker's documented REST root per environment (a profile's default server).
+    hosts: tuple[tuple[Environment, str], ...] = ()

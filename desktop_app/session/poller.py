@@ -39,6 +39,12 @@ Budget, per connection, on its default (per-second) limiter budget:
 - ``refresh()`` (after an order, a close, a top-up) is part of a click: it runs at once,
   at INTERACTIVE priority, outside the share.
 
+An operator's desk (a connection listing more than ``desk_accounts`` accounts, e.g.
+Upvest's thousands): only the focused account's positions and working orders are
+polled (others' come when the broker says they changed, or when focused), and of each
+listing only the focused account's balance is published on its own and snapshotted to
+the journal; the listing itself (``AccountsUpdated``) carries every balance.
+
 Errors back off exponentially per (connection, topic) (1 s, 2 s, 4 s … 60 s);
 ``AuthError`` (and ``PermissionDenied`` on the account list) stop polling that
 connection (``on_fatal``); ``PermissionDenied`` on one account backs off like any other
@@ -54,7 +60,7 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from desktop_app.domain.errors import (
@@ -83,54 +89,12 @@ from desktop_app.session.events import (
     WorkingOrdersUpdated,
 )
 from desktop_app.session.journal_writer import JournalWriter
+from desktop_app.session.poll_config import ACCOUNT_TOPICS, AFTER_CLICK_ORDER, Focus, PollConfig
 from desktop_app.storage.journal import Journal
 
 log = logging.getLogger(__name__)
 
 JobKey = tuple[str, Topic, str, str]  # connection, topic, account id, symbol
-
-ACCOUNT_TOPICS = (Topic.POSITIONS, Topic.WORKING_ORDERS)
-
-
-def _visible_defaults() -> dict[Topic, float]:
-    return {Topic.QUOTES: 0.5, Topic.POSITIONS: 1.0, Topic.WORKING_ORDERS: 1.0,
-            Topic.BALANCES: 2.0}
-
-
-def _background_defaults() -> dict[Topic, float | None]:
-    return {Topic.BALANCES: 10.0, Topic.POSITIONS: 15.0, Topic.WORKING_ORDERS: 15.0,
-            Topic.QUOTES: None}
-
-
-AFTER_CLICK_ORDER = {
-    Topic.POSITIONS: 0,
-    Topic.WORKING_ORDERS: 1,
-    Topic.QUOTES: 2,
-    Topic.BALANCES: 3,
-}
-
-
-@dataclass(frozen=True)
-class PollConfig:
-    visible: Mapping[Topic, float] = field(default_factory=_visible_defaults)
-    # None: not polled in the background at all.
-    background: Mapping[Topic, float | None] = field(default_factory=_background_defaults)
-    budget_share: float = 0.65
-    max_in_flight: int = 3  # per connection
-    backoff_initial: float = 1.0
-    backoff_max: float = 60.0
-    # For a service without a ``limiter``: requests per second the poller allows itself.
-    fallback_rate: int = 4
-    # Idle wake-up while jobs are due but the budget is spent (seconds).
-    budget_recheck: float = 0.05
-
-
-@dataclass(frozen=True)
-class Focus:
-    account: AccountRef | None = None
-    topics: frozenset[Topic] = frozenset()
-    quote_symbols: tuple[str, ...] = ()
-
 
 @dataclass
 class _Job:
@@ -319,7 +283,9 @@ class Poller:
                 focus_here and Topic.BALANCES in focus.topics)
 
             refs = [a.ref for a in conn.accounts]
-            if focus_here and focus.account is not None and focus.account not in refs:
+            if len(refs) > cfg.desk_accounts:
+                refs = [focus.account] if focus_here and focus.account is not None else []
+            elif focus_here and focus.account is not None and focus.account not in refs:
                 refs.append(focus.account)  # focused before its accounts were listed
             for ref in refs:
                 focused = ref == focus.account
@@ -497,6 +463,10 @@ class Poller:
             if active is not None:
                 conn.active_account = active
             self._publish(AccountsUpdated(job.conn, accounts, as_of))
+            if len(accounts) > self.config.desk_accounts:
+                # A desk: the list carries every balance; the focused one is its own.
+                focus = self._focus.account
+                accounts = tuple(a for a in accounts if a.ref == focus)
             for listed in accounts:
                 if listed.balance is not None:
                     self._publish(BalanceUpdated(listed.ref, listed.balance))

@@ -86,6 +86,15 @@ class RunningSimulator:
 
         return asyncio.run_coroutine_threadsafe(take(), loop).result(_EXPORT_TIMEOUT)
 
+    def drop_streams(self, refuse_seconds: float = 0.0) -> int:
+        """Cut every live price stream as a network fault would (no close frame) and
+        turn new ones away with HTTP 503 for ``refuse_seconds``; how many were cut."""
+        knobs = self._stream_knobs
+        if knobs is None:
+            return 0
+        knobs.refuse(refuse_seconds)
+        return knobs.drop()
+
     def stop(self) -> None:
         """Shut the server down and join its thread; safe to call twice."""
         with self._stop_lock:

@@ -155,6 +155,7 @@ def order_request_to_dict(req: OrderRequest) -> dict[str, Any]:
         "stop_price": dec(req.stop_price),
         "size_unit": req.size_unit.value,
         "currency": req.currency,
+        "acknowledged": req.acknowledged,
     }
 
 
@@ -176,6 +177,7 @@ def order_request_from_dict(data: Any) -> OrderRequest:
         stop_price=undec(data.get("stop_price")),
         size_unit=SizeUnit(data.get("size_unit") or SizeUnit.UNITS.value),
         currency=_text(data.get("currency")),
+        acknowledged=data.get("acknowledged", False) is True,
     )
 
 

@@ -18,7 +18,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +30,9 @@ from desktop_app.storage.paths import settings_path
 log = logging.getLogger(__name__)
 
 SETTINGS_VERSION = 1
-THEMES = ("dark", "light")
-DEFAULT_THEME = "dark"
+# "system" follows the OS colour scheme (the UI asks Qt); dark and light override it.
+THEMES = ("system", "dark", "light")
+DEFAULT_THEME = "system"
 
 # Field names that are secrets for every broker we know. Profiles carry only the
 # non-secret login fields; these are dropped even if a caller passes them by mistake.
@@ -41,6 +42,24 @@ SECRET_FIELD_NAMES = frozenset(
         "refresh_token", "private_key", "client_secret", "consumer_secret", "sec", "cid_secret",
     }
 )
+
+
+ALERTS_KEY = "alerts"
+TABLES_KEY = "tables"
+# The kinds of alert, each on or off in the preferences.
+ALERT_KINDS = (
+    "order_filled", "working_order_filled", "working_order_cancelled", "position_closed",
+    "connection_lost", "funding_settled",
+)
+MIN_LOST_AFTER, MAX_LOST_AFTER, DEFAULT_LOST_AFTER = 5, 3600, 30
+
+
+@dataclass(frozen=True, slots=True)
+class AlertPrefs:
+    enabled: frozenset[str] = frozenset(ALERT_KINDS)
+    sound: bool = False  # a beep with each alert; off unless the trader turns it on
+    # Seconds a connection may be down before that is an alert.
+    connection_lost_after: int = DEFAULT_LOST_AFTER
 
 
 def _is_secret_name(name: str) -> bool:
@@ -200,6 +219,47 @@ class Settings:
         if theme not in THEMES:
             raise ValueError(f"theme must be one of {THEMES}")
         self.theme = theme
+
+    # -- alerts and table layouts (kept in ``prefs``; read leniently) --------------
+    def alert_prefs(self) -> AlertPrefs:
+        raw = self.prefs.get(ALERTS_KEY)
+        if not isinstance(raw, dict):
+            return AlertPrefs()
+        off = raw.get("off")
+        after = raw.get("connection_lost_after")
+        return AlertPrefs(
+            enabled=frozenset(ALERT_KINDS) - frozenset(off if isinstance(off, list) else ()),
+            sound=raw.get("sound") is True,
+            connection_lost_after=(
+                min(max(after, MIN_LOST_AFTER), MAX_LOST_AFTER)
+                if isinstance(after, int) and not isinstance(after, bool)
+                else DEFAULT_LOST_AFTER
+            ),
+        )
+
+    def set_alert_prefs(self, prefs: AlertPrefs) -> None:
+        # What is off is stored, so a kind added later starts on.
+        self.prefs[ALERTS_KEY] = {
+            "off": sorted(set(ALERT_KINDS) - prefs.enabled),
+            "sound": prefs.sound,
+            "connection_lost_after": prefs.connection_lost_after,
+        }
+
+    def table_states(self) -> dict[str, str]:
+        """Per table (its object name): its header's saved state, base64 (opaque here)."""
+        raw = self.prefs.get(TABLES_KEY)
+        if not isinstance(raw, dict):
+            return {}
+        return {str(k): v for k, v in raw.items() if isinstance(v, str)}
+
+    def set_table_states(self, states: dict[str, str]) -> None:
+        self.prefs[TABLES_KEY] = dict(states)
+
+    def reset_layout(self) -> None:
+        """Docks, window size and table columns back to the defaults at the next start."""
+        self.window_geometry = ""
+        self.window_state = ""
+        self.prefs.pop(TABLES_KEY, None)
 
     # -- (de)serialisation --------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

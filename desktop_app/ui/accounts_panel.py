@@ -16,6 +16,8 @@ from desktop_app.ui.common import table_view
 from desktop_app.viewmodels.accounts_vm import AccountsViewModel
 from desktop_app.viewmodels.sort_proxy import NumericSortProxy
 
+RESIZE_SAMPLE_ROWS = 50
+FIXED_WIDTHS_FROM = 200  # rows
 MAX_COLUMN_WIDTH = 240
 ROW_HEIGHT = 22
 
@@ -41,6 +43,12 @@ class AccountsPanel(QWidget):
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         # By pixel: "in view" then means the whole row, not just its top line.
         self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        # An operator's desk lists thousands of accounts (Upvest): widths are fitted to
+        # the first rows and those in view, not to every row on each change, and once the
+        # list is that long they are fitted once and then left to the trader (refitting
+        # on every change of a balance or an age costs a frame).
+        header.setResizeContentsPrecision(RESIZE_SAMPLE_ROWS)
+        vm.model.rowsInserted.connect(lambda *_: self._fix_widths_when_long())
         self.switch_button = QPushButton("Make active", self)
         self.switch_button.setObjectName("accounts.switchButton")
         self.preferences_button = QPushButton("Preferences…", self)
@@ -50,6 +58,8 @@ class AccountsPanel(QWidget):
         buttons.addWidget(self.switch_button)
         buttons.addWidget(self.preferences_button)
         buttons.addStretch(1)
+        # Further actions (the account lifecycle bar) go before the stretch.
+        self.button_row = buttons
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.table)
@@ -67,6 +77,14 @@ class AccountsPanel(QWidget):
         vm.model.rowsInserted.connect(lambda *_: self._show_selection())
         self._show_selection()
         self._update_buttons()
+
+    def _fix_widths_when_long(self) -> None:
+        header = self.table.horizontalHeader()
+        if (self.vm.model.rowCount() >= FIXED_WIDTHS_FROM
+                and header.sectionResizeMode(0) is QHeaderView.ResizeMode.ResizeToContents):
+            header.resizeSections(QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+            header.setStretchLastSection(True)
 
     def _scroll_to_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()

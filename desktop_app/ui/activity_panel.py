@@ -22,7 +22,7 @@ class ActivityPanel(QWidget):
         self.filter.setObjectName("activity.filter")
         self.filter.setPlaceholderText("Filter (e.g. error, POST, positions)")
         self.filter.setClearButtonEnabled(True)
-        self.table = table_view("activity.table", self.proxy, self, sortable=False)
+        self.table = table_view("activity.table", self.proxy, self, sortable=False, many=True)
         header = self.table.horizontalHeader()
         for col in range(3):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)

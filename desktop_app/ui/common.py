@@ -13,7 +13,7 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.ui import table_tools
+from desktop_app.ui.accessibility import describe_widgets
 from desktop_app.viewmodels.confirmation import Confirmation
 
 ERROR_STYLE = "color: #d64545;"
@@ -69,6 +71,16 @@ class KeyTableView(QTableView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._rows_going = False
+        # Set by the window: "Export to CSV…" in the context menu (ui.table_tools).
+        self.export_handler: Callable[[QTableView], None] | None = None
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Whole rows with their headers, tab-separated (Qt's own copies nothing).
+        if event.matches(QKeySequence.StandardKey.Copy):
+            table_tools.copy_rows(self)
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def rowsAboutToBeRemoved(
         self, parent: QModelIndex | QPersistentModelIndex, start: int, end: int
@@ -88,12 +100,15 @@ class KeyTableView(QTableView):
 
 
 def table_view(name: str, model: QAbstractItemModel, parent: QWidget | None = None,
-               *, sortable: bool = True) -> QTableView:
+               *, sortable: bool = True, many: bool = False) -> QTableView:
+    """A table of the app: whole rows selected (``many``: several, for a table nothing
+    acts on), copy and export, columns to hide, its state kept (ui.table_tools)."""
     view = KeyTableView(parent)
     view.setObjectName(name)
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if many
+                          else QAbstractItemView.SelectionMode.SingleSelection)
     view.setSortingEnabled(sortable)
     view.setAlternatingRowColors(True)
     view.setWordWrap(False)
@@ -104,6 +119,7 @@ def table_view(name: str, model: QAbstractItemModel, parent: QWidget | None = No
     view.horizontalHeader().setStretchLastSection(True)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft)
+    table_tools.attach(view)
     return view
 
 
@@ -175,5 +191,6 @@ def ask(parent: QWidget, question: Confirmation, name: str,
     # until Qt deletes it, it has no name, so nothing finds the answered one.
     box.finished.connect(lambda _result: box.setObjectName(""))
     box.finished.connect(box.deleteLater)
+    describe_widgets(box)
     box.open()
     return box

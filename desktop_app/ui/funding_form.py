@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.types import FormField
+from desktop_app.ui.accessibility import describe_widgets, form_field_description
 from desktop_app.ui.common import error_label, show_error
 from desktop_app.viewmodels.funding_vm import FundingViewModel
 
@@ -81,6 +82,7 @@ class FundingFormWidget(QWidget):
             row += 1
         self._show_values()
         self.set_enabled(self._enabled)
+        describe_widgets(self)  # the broker's fields, named by their labels
 
     @staticmethod
     def _label(field: FormField) -> str:
@@ -91,6 +93,7 @@ class FundingFormWidget(QWidget):
         if field.choices:
             combo = QComboBox(self)
             combo.setObjectName(name)
+            combo.setAccessibleDescription(form_field_description(field))
             for value, label in field.choices:
                 combo.addItem(label, value)
             combo.currentIndexChanged.connect(
@@ -99,6 +102,7 @@ class FundingFormWidget(QWidget):
             return combo
         edit = QLineEdit(self)
         edit.setObjectName(name)
+        edit.setAccessibleDescription(form_field_description(field))
         edit.setPlaceholderText(field.placeholder or ("optional" if field.optional else ""))
         if field.max_len:
             edit.setMaxLength(field.max_len)

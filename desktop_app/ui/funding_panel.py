@@ -51,7 +51,7 @@ class FundingPanel(QWidget):
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.journal_proxy = NumericSortProxy(vm.journal, self)
-        self.journal = table_view("funding.journal", self.journal_proxy, self)
+        self.journal = table_view("funding.journal", self.journal_proxy, self, many=True)
         self.journal.sortByColumn(0, Qt.SortOrder.DescendingOrder)
 
         form = QFormLayout()

@@ -5,24 +5,32 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QShowEvent
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QWidget
 
 from desktop_app import APP_DISPLAY_NAME, __version__
 from desktop_app.ui.about_dialog import AboutDialog
+from desktop_app.ui.accessibility import describe_widgets
+from desktop_app.ui.account_lifecycle import AccountLifecycleBar
 from desktop_app.ui.accounts_panel import AccountsPanel
 from desktop_app.ui.activity_panel import ActivityPanel
+from desktop_app.ui.alert_prefs_dialog import AlertPrefsDialog
 from desktop_app.ui.app_icon import apply_app_identity
 from desktop_app.ui.balance_chart import BalanceChart
 from desktop_app.ui.common import scrolling
+from desktop_app.ui.exports import WindowExports
 from desktop_app.ui.funding_panel import FundingPanel
+from desktop_app.ui.notifier import Notifier
 from desktop_app.ui.order_ticket import OrderTicketPanel
 from desktop_app.ui.positions_panel import PositionsPanel
 from desktop_app.ui.preferences_dialog import PreferencesDialog
 from desktop_app.ui.products_panel import ProductsPanel
 from desktop_app.ui.profiles_dialog import ProfilesDialog
 from desktop_app.ui.sandbox_hint import SandboxHint, ask_reset
+from desktop_app.ui.shortcuts import WindowShortcuts
 from desktop_app.ui.status_bar import StatusBar
+from desktop_app.ui.table_tools import TableStates
 from desktop_app.ui.theme import apply_theme
+from desktop_app.ui.window_menus import add_action, follow_system_theme, theme_menu
 from desktop_app.viewmodels.about_vm import AboutViewModel
 from desktop_app.viewmodels.app_vm import AppViewModel
 
@@ -41,7 +49,7 @@ DOCK_AREAS = {
 DEFAULT_SIZE = (1600, 1000)
 # Accounts shown without scrolling at the default layout: every Sandbox account (and a
 # few more) where the screen is tall enough, three on a 720p laptop.
-ACCOUNT_ROWS_TALL, ACCOUNT_ROWS_SHORT = 8, 3
+ACCOUNT_ROWS_TALL, ACCOUNT_ROWS_SHORT = 13, 3
 TALL_SCREEN = 900
 
 
@@ -66,6 +74,8 @@ class MainWindow(QMainWindow):
         self._laid_out = False
 
         self.accounts = AccountsPanel(app_vm.accounts, self)
+        self.lifecycle = AccountLifecycleBar(app_vm.lifecycle, app_vm.webhooks, self.accounts)
+        self.accounts.button_row.insertWidget(2, self.lifecycle)
         self.positions = PositionsPanel(app_vm.positions, self)
         self.ticket = OrderTicketPanel(app_vm.ticket, self)
         self.funding = FundingPanel(app_vm.funding, self)
@@ -92,26 +102,27 @@ class MainWindow(QMainWindow):
             # field, the facts of a future) never makes the window grow.
             dock.setWidget(scrolling(widget, f"scroll.{key}")
                            if key in ("orderTicket", "funding", "products") else widget)
-            self.addDockWidget(DOCK_AREAS[key], dock)
             self.docks[key] = dock
-        vertical = Qt.Orientation.Vertical
-        self.splitDockWidget(self.docks["accounts"], self.docks["positions"], vertical)
-        self.splitDockWidget(self.docks["positions"], self.docks["chart"], vertical)
-        self.tabifyDockWidget(self.docks["orderTicket"], self.docks["funding"])
-        self.docks["orderTicket"].raise_()
-        self.tabifyDockWidget(self.docks["chart"], self.docks["products"])
-        self.tabifyDockWidget(self.docks["chart"], self.docks["activity"])
-        self.docks["chart"].raise_()
+        self.arrange_docks()
         self.profiles_dialog: ProfilesDialog | None = None
         self.preferences_dialog: PreferencesDialog | None = None
+        self.alert_prefs_dialog: AlertPrefsDialog | None = None
         self._build_menus()
         self.about_dialog: AboutDialog | None = None
         self._build_help_menu()
+        # Every table: copy, export, columns kept (ui.table_states); keys; alerts.
+        self.table_states = TableStates(self)
+        self.exports = WindowExports(self, app_vm.exports, self.table_states.tables, self.chart)
+        self.shortcuts = WindowShortcuts(self)
+        self.notifier = Notifier(self, app_vm.alerts)
+        self._build_extra_menus()
+        describe_widgets(self)
 
         self.accounts.preferencesRequested.connect(self.open_preferences)
         app_vm.statusMessage.connect(self.status.show_message)
         app_vm.themeChanged.connect(self._apply_theme)
         app_vm.tradeRequested.connect(self.docks["orderTicket"].raise_)
+        follow_system_theme(app_vm)
         self._apply_theme(app_vm.theme)
         # Last: building the menus, docks and theme nudges the size by itself.
         self._fit_to_screen()
@@ -155,18 +166,21 @@ class MainWindow(QMainWindow):
         self.reset_sandbox_action.setObjectName("menu.resetSandbox")
         self.reset_sandbox_action.triggered.connect(lambda: ask_reset(self.vm.sandbox, self))
         connections.addAction(self.reset_sandbox_action)
+        self.drop_streams_action = QAction("Simulate a dropped price stream", self)
+        self.drop_streams_action.setObjectName("menu.dropSandboxStreams")
+        self.drop_streams_action.setToolTip(
+            "Sandbox only: the simulators cut every price stream and refuse new ones for a "
+            "few seconds, as a network fault would; the status bar shows what the app does.")
+        self.drop_streams_action.triggered.connect(self.vm.sandbox.drop_streams)
+        connections.addAction(self.drop_streams_action)
         self.vm.sandbox.changed.connect(self._sandbox_changed)
         self._sandbox_changed()
 
         view = bar.addMenu("&View")
-        self.theme_action = QAction("Dark theme", self)
-        self.theme_action.setObjectName("menu.theme")
-        self.theme_action.setCheckable(True)
-        self.theme_action.setChecked(self.vm.theme == "dark")
-        self.theme_action.toggled.connect(
-            lambda dark: self.vm.set_theme("dark" if dark else "light")
-        )
-        view.addAction(self.theme_action)
+        self.view_menu = view
+        self.theme_actions = theme_menu(view, self.vm, self)
+        self.reset_layout_action = add_action(view, self, "Reset layout", "menu.resetLayout",
+                                              self.reset_layout)
         view.addSeparator()
         for key, dock in self.docks.items():
             action = dock.toggleViewAction()
@@ -177,6 +191,8 @@ class MainWindow(QMainWindow):
         sandbox = self.vm.sandbox
         self.sandbox_action.setEnabled(sandbox.can_open)
         self.reset_sandbox_action.setEnabled(sandbox.can_reset)
+        self.drop_streams_action.setEnabled(sandbox.can_drop_streams)
+        self.drop_streams_action.setVisible(sandbox.available)
         # The accounts' title is where a trader looks first and costs no room.
         hint = sandbox.hint
         self.docks["accounts"].setWindowTitle(f"Accounts — {hint}" if hint else "Accounts")
@@ -189,12 +205,52 @@ class MainWindow(QMainWindow):
         self.about_action.triggered.connect(self.open_about)
         self.help_menu.addAction(self.about_action)
 
+    def _build_extra_menus(self) -> None:
+        """File → Export and Alerts (above what the File menu has), Help → Keyboard
+        shortcuts, the Trade menu before Help (ui.shortcuts)."""
+        file_menu = self.menuBar().actions()[0].menu()
+        first = file_menu.actions()[0] if file_menu.actions() else None
+        export = QMenu("&Export", self)
+        export.setObjectName("menu.exportMenu")
+        self.exports.fill_menu(export)
+        export.addSeparator()
+        export.addAction(self.shortcuts.actions["export"])
+        file_menu.insertMenu(first, export) if first else file_menu.addMenu(export)
+        self.alert_prefs_action = add_action(file_menu, self, "Alerts and sounds…",
+                                             "menu.alertPrefs", self.open_alert_prefs,
+                                             before=first)
+        if first is not None:
+            file_menu.insertSeparator(first)
+        self.help_menu.insertAction(self.about_action, self.shortcuts.actions["help"])
+        self.menuBar().insertMenu(self.help_menu.menuAction(), self.shortcuts.trade_menu)
+
     def _apply_theme(self, theme: str) -> None:
         apply_theme(theme)
         self.chart.apply_theme(theme)
         self.products.apply_theme(theme)
-        if self.theme_action.isChecked() != (theme == "dark"):
-            self.theme_action.setChecked(theme == "dark")
+
+    def arrange_docks(self) -> None:
+        """The default arrangement (also what View → Reset layout goes back to)."""
+        for key, dock in self.docks.items():
+            dock.setFloating(False)
+            self.addDockWidget(DOCK_AREAS[key], dock)
+            dock.show()
+        vertical = Qt.Orientation.Vertical
+        self.splitDockWidget(self.docks["accounts"], self.docks["positions"], vertical)
+        self.splitDockWidget(self.docks["positions"], self.docks["chart"], vertical)
+        self.tabifyDockWidget(self.docks["orderTicket"], self.docks["funding"])
+        self.docks["orderTicket"].raise_()
+        self.tabifyDockWidget(self.docks["chart"], self.docks["products"])
+        self.tabifyDockWidget(self.docks["chart"], self.docks["activity"])
+        self.docks["chart"].raise_()
+
+    def reset_layout(self) -> None:
+        """View → Reset layout: docks where they start, their default sizes for this
+        window, every table's columns as built; the saved layout is forgotten."""
+        self.arrange_docks()
+        self.table_states.reset()
+        self.vm.reset_layout()
+        QTimer.singleShot(0, self, self.default_dock_sizes)
 
     def _fit_to_screen(self) -> None:
         """The first size: DEFAULT_SIZE within the screen's free area, centred on it."""
@@ -215,6 +271,7 @@ class MainWindow(QMainWindow):
         state = self.vm.window_state()
         if state is not None:
             self._restored = self.restoreState(state)
+        self.table_states.restore(self.vm.table_states())
 
     def default_dock_sizes(self) -> None:
         """The default layout for this window's size: the ticket column about a third of
@@ -262,12 +319,14 @@ class MainWindow(QMainWindow):
     def open_profiles(self) -> ProfilesDialog:
         if self.profiles_dialog is None:
             self.profiles_dialog = ProfilesDialog(self.vm.profiles, self)
+            describe_widgets(self.profiles_dialog)
         self.profiles_dialog.open()
         return self.profiles_dialog
 
     def open_about(self) -> AboutDialog:
         if self.about_dialog is None:
             self.about_dialog = AboutDialog(AboutViewModel(), self)
+            describe_widgets(self.about_dialog)
         if self.about_dialog.isVisible():  # asked again: bring it forward, no second one
             self.about_dialog.raise_()
             self.about_dialog.activateWindow()
@@ -283,6 +342,7 @@ class MainWindow(QMainWindow):
         if self.preferences_dialog is not None:
             self.preferences_dialog.close()
         dialog = PreferencesDialog(vm, self)
+        describe_widgets(dialog)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(self._preferences_closed)
         self.preferences_dialog = dialog
@@ -292,8 +352,21 @@ class MainWindow(QMainWindow):
     def _preferences_closed(self, _result: int) -> None:
         self.preferences_dialog = None
 
+    def open_alert_prefs(self) -> AlertPrefsDialog:
+        if self.alert_prefs_dialog is None:
+            self.alert_prefs_dialog = AlertPrefsDialog(self.vm.alerts.prefs,
+                                                       self.vm.set_alert_prefs, self)
+            self.alert_prefs_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            describe_widgets(self.alert_prefs_dialog)
+            self.alert_prefs_dialog.destroyed.connect(
+                lambda _o=None: setattr(self, "alert_prefs_dialog", None))
+            self.alert_prefs_dialog.open()
+        else:
+            self.alert_prefs_dialog.raise_()
+        return self.alert_prefs_dialog
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.vm.save_window(self.saveGeometry(), self.saveState())
+        self.vm.save_window(self.saveGeometry(), self.saveState(), self.table_states.save())
         if self.preferences_dialog is not None:
             self.preferences_dialog.close()  # closes its view-model too
         super().closeEvent(event)

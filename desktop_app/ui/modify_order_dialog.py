@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.types import OrderType, WorkingOrder
+from desktop_app.ui.accessibility import describe_widgets
 from desktop_app.ui.common import error_label, show_error
 from desktop_app.viewmodels import formatting as fmt
 from desktop_app.viewmodels.input_numbers import field_text
@@ -68,6 +69,7 @@ class ModifyOrderDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        describe_widgets(self)
 
     def _send(self) -> None:
         if self.sent:  # one press, one change

@@ -23,7 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.types import Instrument, OrderType, Quote, Side
+from desktop_app.ui.accessibility import set_tab_order
 from desktop_app.ui.common import ElidedLabel, ask, error_label, set_result, show_error
+from desktop_app.ui.ticket_sizing import TicketSizingRow
 from desktop_app.viewmodels.confirmation import Confirmation
 from desktop_app.viewmodels.instrument_models import INSTRUMENT_ROLE, instrument_label
 from desktop_app.viewmodels.order_ticket_vm import (
@@ -106,6 +108,8 @@ class OrderTicketPanel(QWidget):
         self.instrument.setWordWrap(True)
         self.market_status = QLabel(self)
         self.market_status.setObjectName("orderTicket.marketStatus")
+        # It may carry why a side is held back: wrapped, never wider than the ticket.
+        self.market_status.setWordWrap(True)
         self.bid = QLabel("—", self)
         self.bid.setObjectName("orderTicket.bid")
         self.offer = QLabel("—", self)
@@ -163,6 +167,8 @@ class OrderTicketPanel(QWidget):
         size_box = self._with_error(self.quantity, self.errors[F_SIZE])
         size_box.layout().addWidget(self.size_rules)
         form.addRow(self.size_label, size_box)
+        self.sizing = TicketSizingRow(vm.sizing, self)
+        form.addRow("", self.sizing)
         form.addRow("Type", self.order_type)
         form.addRow("Level", self._with_error(self.level, self.errors[F_LEVEL]))
         self.stop_price_label = QLabel("Stop price", self)
@@ -227,6 +233,11 @@ class OrderTicketPanel(QWidget):
         vm.searchStatus.connect(self.search_status.setText)
         vm.inputsChanged.connect(self._show_inputs)
         vm.factsChanged.connect(self._show_facts)
+        vm.sizing.changed.connect(lambda: self._show_instrument(vm.instrument))
+        # Tab follows what is seen, top to bottom, Sell before Buy as they stand.
+        set_tab_order(self.sources.tabBar(), self.search, self.results, self.quantity,
+                      self.order_type, self.level, self.stop_price, self.stop_loss,
+                      self.take_profit, self.sell_button, self.buy_button)
         self._show_instrument(vm.instrument)
         self._show_inputs()
         self._update_state()

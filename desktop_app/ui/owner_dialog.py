@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.ui.accessibility import describe_widgets
 from desktop_app.ui.common import set_result
 from desktop_app.viewmodels.owner_vm import NAME_MAX, OwnerViewModel
 
@@ -59,6 +60,7 @@ class OwnerDialog(QDialog):
         vm.resultChanged.connect(lambda text, ok: set_result(self.result, text, ok))
         vm.busyChanged.connect(lambda busy: self.save_button.setEnabled(not busy))
         self.finished.connect(lambda _r: vm.close())
+        describe_widgets(self)
         vm.load()
 
     def _loaded(self, name: str) -> None:

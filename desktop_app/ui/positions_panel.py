@@ -35,7 +35,8 @@ class PositionsPanel(QWidget):
         self.vm = vm
         self.positions_table = table_view("positions.table", vm.positions_proxy, self)
         self.orders_table = table_view("workingOrders.table", vm.orders_proxy, self)
-        self.history_table = table_view("history.table", vm.history, self, sortable=False)
+        self.history_table = table_view("history.table", vm.history, self, sortable=False,
+                                        many=True)
         self.history_button = QPushButton("Refresh history", self)
         self.history_button.setObjectName("history.refreshButton")
         self.history_status = QLabel(self)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.types import AccountPreferences
+from desktop_app.ui.accessibility import describe_widgets
 from desktop_app.ui.common import set_result
 from desktop_app.viewmodels.preferences_vm import PreferencesViewModel, asset_class_label
 
@@ -96,6 +97,7 @@ class PreferencesDialog(QDialog):
             for value in setting.available:
                 combo.addItem(f"{value}:1", value)
             combo.setCurrentIndex(max(0, combo.findData(setting.current)))
+        describe_widgets(self)  # the leverage per asset class, named by its label
         if self.message.text() == "Loading…":
             set_result(self.message, "", True)
         self.save_button.setEnabled(True)

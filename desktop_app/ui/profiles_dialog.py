@@ -24,15 +24,18 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.types import Environment
-from desktop_app.ui.common import set_result
+from desktop_app.ui.accessibility import credential_description, describe_widgets
+from desktop_app.ui.common import error_label, set_result, show_error
 from desktop_app.ui.owner_dialog import OwnerDialog
 from desktop_app.viewmodels.profiles_vm import (
     CONNECTION_ID_ROLE,
+    F_BASE_URL,
     F_NAME,
     LIVE_WARNING,
     ProfileForm,
     ProfilesViewModel,
 )
+from desktop_app.viewmodels.server_url import url_error
 
 
 class ProfilesDialog(QDialog):
@@ -63,6 +66,12 @@ class ProfilesDialog(QDialog):
         self.environment = QComboBox(self)
         self.environment.setObjectName("profiles.environment")
         self.fields_form = QFormLayout()
+        # Advanced: another host (a standalone simulator, the broker's other environment);
+        # empty uses the broker's documented host, shown as the placeholder.
+        self.base_url = QLineEdit(self)
+        self.base_url.setObjectName("profiles.baseUrl")
+        self.base_url.setClearButtonEnabled(True)
+        self.base_url_error = error_label("profiles.baseUrlError", self)
         self.live_opt_in = QCheckBox(
             "Allow live trading: I understand this trades real money", self
         )
@@ -102,6 +111,14 @@ class ProfilesDialog(QDialog):
         right = QVBoxLayout()
         right.addLayout(form)
         right.addLayout(self.fields_form)
+        advanced = QFormLayout()
+        url_box = QWidget(self)
+        url_column = QVBoxLayout(url_box)
+        url_column.setContentsMargins(0, 0, 0, 0)
+        url_column.addWidget(self.base_url)
+        url_column.addWidget(self.base_url_error)
+        advanced.addRow("Advanced: server URL", url_box)
+        right.addLayout(advanced)
         right.addWidget(self.live_opt_in)
         right.addWidget(self.live_warning)
         right.addWidget(self.secret_note)
@@ -125,6 +142,8 @@ class ProfilesDialog(QDialog):
         self.list.clicked.connect(self._edit)
         self.broker.currentIndexChanged.connect(self._broker_changed)
         self.environment.currentIndexChanged.connect(lambda _i: self._update_live())
+        self.environment.currentIndexChanged.connect(lambda _i: self._show_default_url())
+        self.base_url.textChanged.connect(self._check_url)
         vm.failed.connect(lambda text: set_result(self.message, text, False))
         vm.saved.connect(self._saved)
         vm.removed.connect(lambda _cid: self.start_form(self.vm.new_form(self._broker())))
@@ -145,6 +164,8 @@ class ProfilesDialog(QDialog):
         self.broker.setEnabled(not editing)
         self.name.setText(form.name)
         self._build_fields(form)
+        self.base_url.setText(form.base_url or "")
+        self._show_default_url()
         self.live_opt_in.setChecked(form.live_opt_in)
         self.remove_button.setEnabled(editing)
         offered, why = self.vm.owner_state(form.connection_id)
@@ -173,11 +194,13 @@ class ProfilesDialog(QDialog):
                 box = QCheckBox(field.label, self)
                 box.setObjectName(f"profiles.field.{field.name}")
                 box.setChecked(form.values.get(field.name, "").lower() == "true")
+                box.setAccessibleDescription(credential_description(field))
                 self.fields_form.addRow("", box)
                 self.field_flags[field.name] = box
                 continue
             edit = QLineEdit(self)
             edit.setObjectName(f"profiles.field.{field.name}")
+            edit.setAccessibleDescription(credential_description(field))
             if field.secret or field.private_key:
                 edit.setEchoMode(QLineEdit.EchoMode.Password)
                 edit.setPlaceholderText(
@@ -191,6 +214,7 @@ class ProfilesDialog(QDialog):
                                     if field.private_key else edit)
             self.field_edits[field.name] = edit
         self._update_live()
+        describe_widgets(self)  # the broker's fields, named by their labels
 
     def _with_key_file(self, name: str, edit: QLineEdit) -> QWidget:
         """A private key is pasted, or read from the file the trader chooses."""
@@ -250,6 +274,21 @@ class ProfilesDialog(QDialog):
         value = self.environment.currentData()
         return Environment(value) if value else Environment.DEMO
 
+    def _show_default_url(self) -> None:
+        default = self.vm.default_url(self._broker() or "", self._environment())
+        self.base_url.setPlaceholderText(default or "the broker's own host")
+        self.base_url.setToolTip(
+            "Empty: the broker's documented host"
+            + (f" ({default})" if default else "")
+            + ". Another one for a standalone simulator (http://127.0.0.1:PORT/…, "
+            "python -m desktop_app.simulators) or the broker's other environment; "
+            "https:// except on this computer.")
+        self._check_url()
+
+    def _check_url(self) -> None:
+        default = self.vm.default_url(self._broker() or "", self._environment())
+        show_error(self.base_url_error, url_error(self.base_url.text(), default))
+
     def _update_live(self) -> None:
         live = self._environment() is Environment.LIVE
         self.live_opt_in.setVisible(live)
@@ -270,7 +309,7 @@ class ProfilesDialog(QDialog):
             },
             live_opt_in=self.live_opt_in.isChecked(),
             sandbox=base.sandbox,
-            base_url=base.base_url,
+            base_url=self.base_url.text().strip() or None,
         )
 
     def _save(self) -> None:
@@ -278,9 +317,9 @@ class ProfilesDialog(QDialog):
         errors = self.vm.validate(form)
         if errors:
             set_result(self.message, " ".join(errors.values()), False)
-            target = self.name if F_NAME in errors else next(
-                (self.field_edits[k] for k in errors if k in self.field_edits), None
-            )
+            target = self.name if F_NAME in errors else (
+                self.base_url if F_BASE_URL in errors else next(
+                    (self.field_edits[k] for k in errors if k in self.field_edits), None))
             if target is not None:
                 target.setFocus()
             return
@@ -333,4 +372,5 @@ class ProfilesDialog(QDialog):
         )
         box.finished.connect(lambda _r: setattr(self, "remove_box", None))
         self.remove_box = box
+        describe_widgets(box)
         box.open()

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QMessageBox, QSizePolicy, QWidget
 
+from desktop_app.ui.accessibility import describe_widgets
 from desktop_app.viewmodels.sandbox_vm import SandboxViewModel
 
 
@@ -53,5 +54,6 @@ def ask_reset(vm: SandboxViewModel, parent: QWidget) -> QMessageBox:
             vm.reset_sandbox()
 
     box.buttonClicked.connect(answered)
+    describe_widgets(box)
     box.open()
     return box

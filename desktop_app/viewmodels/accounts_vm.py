@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -11,7 +12,7 @@ from PySide6.QtGui import QColor, QFont
 
 from desktop_app.domain.capabilities import Capabilities
 from desktop_app.domain.money import utc_now
-from desktop_app.domain.types import Account, AccountRef, Balance
+from desktop_app.domain.types import STATUS_MEANING, Account, AccountRef, Balance
 from desktop_app.session.events import (
     AccountsUpdated,
     BalanceUpdated,
@@ -44,8 +45,9 @@ class AccountRow:
     message: str
     account: Account | None
     balance: Balance | None
-    stale: bool
-    age: str
+    # The connection's accounts belong to several owners (an Upvest desk): the account
+    # column names the owner too, so that "Main account" is told from "Main account".
+    owner_shown: bool = False
 
     @property
     def ref(self) -> AccountRef | None:
@@ -90,6 +92,8 @@ def _account_text(row: AccountRow) -> str:
     if row.account is None:
         return f"⚠ {short(row.message)}" if row.message else "no accounts"
     name = row.account.name or row.account.ref.account_id
+    if row.owner_shown and row.account.owner:
+        name = f"{name} · {row.account.owner}"
     return f"{name} {ACTIVE_MARK}" if row.account.active else name
 
 
@@ -120,12 +124,13 @@ def _details_text(row: AccountRow) -> str:
 def _status_text(row: AccountRow) -> str:
     if row.account is None:
         return row.state.value
-    return f"{row.account.status.value} · {row.account.environment.value}"
+    status = row.account.status.value.replace("_", " ")
+    return f"{status} · {row.account.environment.value}"
 
 
 ACCOUNT_COLUMNS: tuple[Column[AccountRow], ...] = (
     Column("Connection", ("connection_name", "state"), _connection_text, _connection_text),
-    Column("Account", ("account", "message"), _account_text, _account_text),
+    Column("Account", ("account", "message", "owner_shown"), _account_text, _account_text),
     Column("Balance", ("balance",), *_bal("balance"), numeric=True),
     Column("Equity", ("balance",), *_bal("equity"), numeric=True),
     Column("Available", ("balance",), *_bal("available"), numeric=True),
@@ -133,31 +138,97 @@ ACCOUNT_COLUMNS: tuple[Column[AccountRow], ...] = (
     Column("Currency", ("account",), lambda r: r.account.currency if r.account else "",
            lambda r: r.account.currency if r.account else ""),
     Column("Status", ("account", "state"), _status_text, _status_text),
-    Column("Updated", ("age", "stale"), lambda r: f"stale · {r.age}" if r.stale else r.age,
-           lambda r: r.age),
+    # Computed when shown, from the model's clock (see AccountsTableModel.tick).
+    Column("Updated", ("balance", "state"), lambda r: "", lambda r: 0.0),
     Column("Details", ("balance", "account"), lambda r: _details_text(r),
            lambda r: _details_text(r)),
 )
+BALANCE_FIELDS = {"Balance": "balance", "Equity": "equity", "Available": "available",
+                  "P/L": "profit_loss"}
 AGE_COLUMN = next(i for i, c in enumerate(ACCOUNT_COLUMNS) if c.title == "Updated")
+STATUS_COLUMN = next(i for i, c in enumerate(ACCOUNT_COLUMNS) if c.title == "Status")
 
 
 class AccountsTableModel(KeyedTableModel[AccountRow]):
+    """Rows change when accounts do; how old each balance is, and whether it is stale, is
+    worked out when a row is shown, from ``now``: the once-a-second ``tick`` re-formats
+    what is on screen instead of rebuilding every row (an operator's desk lists
+    thousands)."""
+
     extra_roles = frozenset({_FOREGROUND, _FONT})
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(ACCOUNT_COLUMNS, "key", parent)
+    def __init__(self, parent: QObject | None = None, *,
+                 stale_after: timedelta = STALE_AFTER) -> None:
+        columns = list(ACCOUNT_COLUMNS)
+        columns[AGE_COLUMN] = Column("Updated", ("balance", "state"), self.age_text,
+                                     self.age_sort)
+        super().__init__(columns, "key", parent)
         self._italic = QFont()
         self._italic.setItalic(True)
+        self.now = utc_now()
+        self.stale_after = stale_after
+        self._stale_keys: set[str] = set()  # rows shown stale at the last tick
+        self._scan_at: datetime | None = None  # when a fresh row turns stale next
+
+    def stale(self, row: AccountRow) -> bool:
+        bal = row.balance
+        return (row.state is not ConnectionState.CONNECTED or bal is None
+                or self.now - bal.as_of > self.stale_after)
+
+    def age(self, row: AccountRow) -> str:
+        return fmt.age(row.balance.as_of if row.balance else None, self.now)
+
+    def age_text(self, row: AccountRow) -> str:
+        return f"stale · {self.age(row)}" if self.stale(row) else self.age(row)
+
+    @staticmethod
+    def age_sort(row: AccountRow) -> float:
+        return -row.balance.as_of.timestamp() if row.balance else float("-inf")
+
+    def apply(self, items: Iterable[AccountRow]) -> None:
+        before = self.signals_emitted
+        super().apply(items)
+        if self.signals_emitted != before:
+            self._scan_at = None  # rows changed: which are stale is looked at again
+
+    def tick(self, now: datetime) -> None:
+        """The clock moved: the ages are shown afresh (one signal over that column; only
+        rows in view are formatted again), and rows whose balance became stale (or fresh)
+        are re-styled. A sort by another column is left alone. Which rows are stale is
+        worked out again only when rows changed or the next one falls due."""
+        self.now = now
+        rows = self.rowCount()
+        if not rows:
+            return
+        self._cache = [None] * rows
+        self.dataChanged.emit(self.createIndex(0, AGE_COLUMN),
+                              self.createIndex(rows - 1, AGE_COLUMN))
+        if self._scan_at is not None and now < self._scan_at:
+            return
+        stale: set[str] = set()
+        due: datetime | None = None
+        for r in range(rows):
+            row = self.item(r)
+            if self.stale(row):
+                stale.add(self.key(r))
+            elif row.balance is not None:
+                at = row.balance.as_of + self.stale_after
+                due = at if due is None or at < due else due
+        self._scan_at = due or now + self.stale_after
+        flipped = sorted(self.row_of(k) for k in stale ^ self._stale_keys
+                         if self.row_of(k) >= 0)
+        self._stale_keys = stale
+        last = self.columnCount() - 1
+        for r in flipped:
+            self.dataChanged.emit(self.createIndex(r, 2), self.createIndex(r, last))
 
     def extra_data(self, item: AccountRow, column: int, role: int) -> Any:
-        if item.stale and role == _FOREGROUND and column >= 2:
-            return STALE_COLOUR
-        if item.stale and role == _FONT and column >= 2:
-            return self._italic
-        return None
+        if column < 2 or role not in (_FOREGROUND, _FONT) or not self.stale(item):
+            return None
+        return STALE_COLOUR if role == _FOREGROUND else self._italic
 
     def tooltip(self, item: AccountRow, column: int) -> str | None:
-        if item.stale:
+        if self.stale(item):
             when = fmt.time_utc(item.balance.as_of) + " UTC" if item.balance else "never"
             why = (
                 item.message or f"the connection is {item.state.value}"
@@ -168,6 +239,10 @@ class AccountsTableModel(KeyedTableModel[AccountRow]):
         if column == 1 and item.account is not None:
             active = " (the session's active account)" if item.account.active else ""
             return f"{item.account.ref.account_id}{active}"
+        if column == STATUS_COLUMN and item.account is not None:
+            # What the status allows, in the broker's words where it gave them.
+            account = item.account
+            return account.status_note or STATUS_MEANING.get(account.status, "")
         if column in (0, 1) and item.message:
             return item.message
         if item.balance is not None and item.balance.details and column >= 2:
@@ -184,6 +259,15 @@ class AccountsTableModel(KeyedTableModel[AccountRow]):
 
     def row_for_account(self, ref: AccountRef) -> int:
         return self.row_of(account_key(ref))
+
+    def raw_value(self, item: AccountRow, column: int) -> Any:
+        """Exported: the balance's figures as Decimals, when it was read (not its age)."""
+        title = self.columns[column].title
+        if title in BALANCE_FIELDS:
+            return getattr(item.balance, BALANCE_FIELDS[title]) if item.balance else None
+        if title == "Updated":
+            return item.balance.as_of if item.balance else None
+        return super().raw_value(item, column)
 
 
 def account_key(ref: AccountRef) -> str:
@@ -202,8 +286,10 @@ class AccountsViewModel(HubViewModel):
         preferred: AccountRef | None = None, stale_after: timedelta = STALE_AFTER,
     ) -> None:
         super().__init__(hub, parent)
-        self.model = AccountsTableModel(self)
-        self.stale_after = stale_after
+        self.model = AccountsTableModel(self, stale_after=stale_after)
+        # The rows last built, by key: an account that did not change keeps its row (the
+        # table's diff then skips it by identity).
+        self._row_cache: dict[str, AccountRow] = {}
         self._preferred = preferred
         self._selected: AccountRef | None = None
         self._accounts: dict[str, dict[str, Account]] = {}
@@ -214,7 +300,7 @@ class AccountsViewModel(HubViewModel):
         self._capabilities_dirty = False
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
-        self._clock.timeout.connect(self.refresh)
+        self._clock.timeout.connect(self._tick)
         self._clock.start()
         for account in hub.accounts():
             self._accounts.setdefault(account.ref.connection, {})[account.ref.account_id] = account
@@ -254,33 +340,52 @@ class AccountsViewModel(HubViewModel):
             self.refresh()
             self.capabilitiesChanged.emit()
 
+    @property
+    def stale_after(self) -> timedelta:
+        return self.model.stale_after
+
+    @stale_after.setter
+    def stale_after(self, value: timedelta) -> None:
+        self.model.stale_after = value
+
+    def is_stale(self, row: AccountRow) -> bool:
+        return self.model.stale(row)
+
     def rows(self, now: datetime | None = None) -> list[AccountRow]:
-        now = now or utc_now()
+        """The table's rows; ``now`` is taken for the ages (see AccountsTableModel)."""
         out: list[AccountRow] = []
+        cache, fresh = self._row_cache, {}
         for info in self.hub.connections():
             cid = info.profile.connection_id
             accounts = self._accounts.get(cid, {})
-            broken = info.state is not ConnectionState.CONNECTED
+            name = info.profile.name
+            owners = len({a.owner for a in accounts.values()}) > 1
             if not accounts:
-                out.append(AccountRow(
-                    f"{cid}\x1f", cid, info.profile.name, info.state, info.message,
-                    None, None, broken, "",
-                ))
+                out.append(AccountRow(f"{cid}\x1f", cid, name, info.state, info.message,
+                                      None, None))
                 continue
             for account in accounts.values():
-                bal = account.balance
-                stale = broken or bal is None or now - bal.as_of > self.stale_after
-                out.append(AccountRow(
-                    account_key(account.ref), cid, info.profile.name, info.state, info.message,
-                    account, bal, stale, fmt.age(bal.as_of if bal else None, now),
-                ))
+                key = account_key(account.ref)
+                row = cache.get(key)
+                if row is None or row.account is not account or row.state is not info.state \
+                        or row.message != info.message or row.connection_name != name \
+                        or row.owner_shown is not owners:
+                    row = AccountRow(key, cid, name, info.state, info.message, account,
+                                     account.balance, owners)
+                fresh[key] = row
+                out.append(row)
+        self._row_cache = fresh
         return out
+
+    def _tick(self) -> None:
+        self.model.tick(utc_now())
 
     def refresh(self) -> None:
         """Rebuild the rows now (also settles a coalesced rebuild that was pending)."""
         self._rebuild.cancel()
         rows = self.rows()
         self.model.apply(rows)
+        self.model.tick(utc_now())
         self._ensure_selection(rows)
         if self._capabilities_dirty:  # new accounts: what the selected one offers may differ
             self._capabilities_dirty = False

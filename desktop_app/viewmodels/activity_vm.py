@@ -13,6 +13,7 @@ from desktop_app.domain.money import utc_now
 from desktop_app.net.request_log import LogEntry
 from desktop_app.session.events import ConnectionChanged, JournalChanged, PollFailed
 from desktop_app.viewmodels.base import HubViewModel
+from desktop_app.viewmodels.keyed_table import RAW_ROLE
 from desktop_app.viewmodels.throttle import Throttle
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ KIND_ORDER = "order"
 KIND_FUNDING = "funding"
 KIND_ERROR = "error"
 KIND_EVENT = "event"
+KIND_ALERT = "alert"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,7 @@ def row_from_log(entry: LogEntry) -> ActivityRow:
 
 class ActivityLogModel(QAbstractTableModel):
     HEADERS = ("Time (UTC)", "Source", "Kind", "What")
+    exports_raw = True  # answers RAW_ROLE for every cell
 
     def __init__(self, parent: QObject | None = None, *, max_rows: int = MAX_ROWS,
                  batch_ms: int = BATCH_MS) -> None:
@@ -89,6 +92,9 @@ class ActivityLogModel(QAbstractTableModel):
             if col == 0:
                 return row.at.strftime("%H:%M:%S.%f")[:-3]
             return (row.source, row.kind, row.summary)[col - 1]
+        if role == RAW_ROLE:  # exported: the full time, not the clock time shown
+            col = index.column()
+            return row.at if col == 0 else (row.source, row.kind, row.summary)[col - 1]
         if role == _TOOLTIP:
             return row.details or row.summary
         if role == _FOREGROUND and row.failed:

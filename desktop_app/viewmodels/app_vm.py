@@ -20,8 +20,15 @@ from PySide6.QtCore import QByteArray, QObject, Signal
 from desktop_app.domain.types import AccountRef
 from desktop_app.session.events import Topic
 from desktop_app.viewmodels.account_context import account_context
+from desktop_app.viewmodels.account_lifecycle_vm import AccountLifecycleViewModel
 from desktop_app.viewmodels.accounts_vm import AccountsViewModel
-from desktop_app.viewmodels.activity_vm import KIND_FUNDING, KIND_ORDER, ActivityViewModel
+from desktop_app.viewmodels.activity_vm import (
+    KIND_ALERT,
+    KIND_FUNDING,
+    KIND_ORDER,
+    ActivityViewModel,
+)
+from desktop_app.viewmodels.alerts_vm import Alert, AlertsViewModel
 from desktop_app.viewmodels.base import HubViewModel
 from desktop_app.viewmodels.chart_vm import BalanceChartViewModel
 from desktop_app.viewmodels.funding_vm import FundingViewModel
@@ -32,13 +39,17 @@ from desktop_app.viewmodels.products_vm import ProductsViewModel
 from desktop_app.viewmodels.profiles_vm import ProfilesViewModel
 from desktop_app.viewmodels.sandbox_vm import SandboxViewModel
 from desktop_app.viewmodels.status_vm import StatusViewModel
+from desktop_app.viewmodels.table_export import Exports
 from desktop_app.viewmodels.tasks import TaskRunner
+from desktop_app.viewmodels.webhooks_vm import WebhooksViewModel
 
 if TYPE_CHECKING:
     from desktop_app.session.hub import Hub
-    from desktop_app.storage.settings import Settings
+    from desktop_app.storage.settings import AlertPrefs, Settings
 
 THEMES = ("dark", "light")
+KIND_ACCOUNT = "account"  # the activity log's kind for account lifecycle results
+THEME_CHOICES = ("system", *THEMES)
 
 
 def _decode(text: str) -> QByteArray | None:
@@ -55,7 +66,8 @@ def _encode(data: QByteArray) -> str:
 
 
 class AppViewModel(QObject):
-    themeChanged = Signal(str)
+    themeChanged = Signal(str)  # the theme shown: "dark" or "light"
+    themeChoiceChanged = Signal(str)  # the trader's choice: "system", "dark" or "light"
     statusMessage = Signal(str)
     selectionChanged = Signal(object)  # AccountRef | None
     tradeRequested = Signal()  # a product went to the ticket: the window shows the ticket
@@ -64,6 +76,7 @@ class AppViewModel(QObject):
         super().__init__(parent)
         self.hub = hub
         self.settings = settings
+        self._system_theme = ""
         self.tasks = TaskRunner(self)
         self.tasks.failed.connect(self.report_error)
         # Settings writes run to the end, even on quit (aclose waits for them).
@@ -79,10 +92,15 @@ class AppViewModel(QObject):
         self.products = ProductsViewModel(hub, self)
         self.profiles = ProfilesViewModel(hub, self)
         self.sandbox = SandboxViewModel(hub, settings, self)  # controller set by the runtime
+        self.lifecycle = AccountLifecycleViewModel(hub, self)
+        self.webhooks = WebhooksViewModel(hub, self)
+        self.alerts = AlertsViewModel(hub, settings.alert_prefs(), self)
+        self.exports = Exports(self)
         self._preferences: list[PreferencesViewModel] = []  # open ones, one per dialog
         self._children: list[HubViewModel] = [
             self.activity, self.status, self.accounts, self.positions, self.ticket,
             self.funding, self.chart, self.products, self.profiles, self.sandbox,
+            self.lifecycle, self.webhooks, self.alerts,
         ]
         for child in self._children:
             child.error.connect(self.report_error)
@@ -91,12 +109,16 @@ class AppViewModel(QObject):
         self.accounts.message.connect(self.statusMessage)
         self.status.message.connect(self.statusMessage)
         self.ticket.quoteSymbolsChanged.connect(self._update_focus)
+        self.products.watchedChanged.connect(self._update_focus)
         self.ticket.orderOutcome.connect(self._on_order_result)
         self.positions.actionDone.connect(self._on_position_action)
         self.funding.outcome.connect(self._on_funding_result)
         self.products.tradeRequested.connect(self._trade_product)
         self.profiles.failed.connect(self.statusMessage)
+        self.lifecycle.resultChanged.connect(self._on_lifecycle_result)
         self.sandbox.message.connect(self.statusMessage)
+        self.alerts.alerted.connect(self._on_alert)
+        self.exports.finished.connect(self._on_export)
         if settings.load_warning:
             self.activity.add_error(settings.load_warning)
         self._on_selection(self.accounts.selected)
@@ -115,6 +137,7 @@ class AppViewModel(QObject):
         self.funding.set_account(ref)
         self.chart.set_account(ref)
         self.products.set_account(ref)
+        self.lifecycle.set_account(ref)
         self._update_focus()
         if ref is not None and ref != self.settings.selected_account:
             self.settings.selected_account = ref
@@ -143,7 +166,8 @@ class AppViewModel(QObject):
             topics = {Topic.BALANCES, Topic.POSITIONS, Topic.WORKING_ORDERS}
             if symbols:
                 topics.add(Topic.QUOTES)
-        self.hub.set_focus(ref, topics, symbols)
+        watched = self.products.watched_symbols() if ref is not None else set()
+        self.hub.set_focus(ref, topics, symbols, watched)
 
     def preferences_vm(self) -> PreferencesViewModel | None:
         """A new view-model for one preferences dialog of the selected account, if offered.
@@ -188,21 +212,61 @@ class AppViewModel(QObject):
         self.activity.add_event(KIND_ORDER, text, failed=not ok)
         self.statusMessage.emit(text)
 
+    def _on_lifecycle_result(self, text: str, ok: bool) -> None:
+        if not text.startswith(("Sending", "Waiting")):
+            self.activity.add_event(KIND_ACCOUNT, text, failed=not ok)
+            self.statusMessage.emit(text)
+
     def _on_funding_result(self, text: str, ok: bool) -> None:
         self.activity.add_event(KIND_FUNDING, text, failed=not ok)
+
+    def _on_alert(self, alert: Alert) -> None:
+        self.activity.add_event(KIND_ALERT, f"{alert.title}: {alert.text}", source=alert.source,
+                                failed=alert.warning)
+
+    def _on_export(self, text: str, ok: bool) -> None:
+        if not ok:
+            self.activity.add_error(text)
+        self.statusMessage.emit(text)
+
+    def set_alert_prefs(self, prefs: AlertPrefs) -> None:
+        """The trader's alert preferences: used at once, kept in the settings file."""
+        self.alerts.set_prefs(prefs)
+        self.settings.set_alert_prefs(prefs)
+        self.saves.start(self.settings.save_async())
 
     # --- theme and window layout ----------------------------------------------------------
 
     @property
+    def theme_choice(self) -> str:
+        """"system" (follow the OS colour scheme), "dark" or "light"."""
+        return self.settings.theme if self.settings.theme in THEME_CHOICES else "system"
+
+    @property
     def theme(self) -> str:
-        return self.settings.theme if self.settings.theme in THEMES else THEMES[0]
+        """The theme shown: the trader's override, else the OS scheme (dark if unknown)."""
+        choice = self.theme_choice
+        if choice in THEMES:
+            return choice
+        return self._system_theme if self._system_theme in THEMES else THEMES[0]
 
     def set_theme(self, theme: str) -> None:
+        """"dark" or "light" (an override), or "system"."""
         if theme == self.settings.theme:
             return
+        shown = self.theme
         self.settings.set_theme(theme)
-        self.themeChanged.emit(theme)
+        self.themeChoiceChanged.emit(theme)
+        if self.theme != shown:
+            self.themeChanged.emit(self.theme)
         self.saves.start(self.settings.save_async())
+
+    def set_system_theme(self, scheme: str) -> None:
+        """The OS colour scheme ("dark", "light", or "" when it says none)."""
+        shown = self.theme
+        self._system_theme = scheme
+        if self.theme != shown:
+            self.themeChanged.emit(self.theme)
 
     def toggle_theme(self) -> str:
         self.set_theme("light" if self.theme == "dark" else "dark")
@@ -214,14 +278,27 @@ class AppViewModel(QObject):
     def window_state(self) -> QByteArray | None:
         return _decode(self.settings.window_state)
 
-    def save_window(self, geometry: QByteArray, state: QByteArray) -> None:
+    def table_states(self) -> dict[str, str]:
+        """Each table's saved columns (sort, widths, hidden), by its object name."""
+        return self.settings.table_states()
+
+    def save_window(self, geometry: QByteArray, state: QByteArray,
+                    tables: dict[str, str] | None = None) -> None:
         """Called from the window's closeEvent: written at once (a small file)."""
         self.settings.window_geometry = _encode(geometry)
         self.settings.window_state = _encode(state)
+        if tables is not None:
+            self.settings.set_table_states(tables)
         try:
             self.settings.save()
         except OSError as exc:
             self.report_error(f"The window layout could not be saved: {exc.strerror}.")
+
+    def reset_layout(self) -> None:
+        """View > Reset layout: the saved docks, window size and columns are forgotten."""
+        self.settings.reset_layout()
+        self.saves.start(self.settings.save_async())
+        self.statusMessage.emit("The layout is back to the default: docks, sizes and columns.")
 
     # --- shutdown -------------------------------------------------------------------------
 
@@ -238,5 +315,6 @@ class AppViewModel(QObject):
             await prefs.aclose()
         for child in self._children:
             await child.aclose()
+        await self.exports.aclose()  # a file being written is finished, not cut
         await self.tasks.aclose()
         await self.saves.wait_all()

@@ -61,7 +61,16 @@ def _req(entry: Any, key: str) -> str:
 def _amount(entry: Any) -> str:
     raw = _req(entry, "amount")
     try:
-        return fmt.money(Decimal(raw)) + (f" {_req(entry, 'currency')}".rstrip())
+        return fmt.money(Decimal(raw))
+    except ArithmeticError:
+        return raw
+
+
+def _amount_value(entry: Any) -> Decimal | str:
+    """The amount as journalled, exactly (exported): a Decimal, else the text as it is."""
+    raw = _req(entry, "amount")
+    try:
+        return Decimal(raw)
     except ArithmeticError:
         return raw
 
@@ -92,11 +101,15 @@ class FundingRow:
 
 JOURNAL_COLUMNS: tuple[Column[FundingRow], ...] = (
     Column("When (UTC)", ("entry",), lambda r: fmt.time_utc(r.entry.created),
-           lambda r: r.entry.created.timestamp()),
+           lambda r: r.entry.created.timestamp(), raw=lambda r: r.entry.created),
     Column("Account", ("account",), lambda r: r.account, lambda r: r.account),
     Column("Kind", ("kind",), lambda r: r.kind, lambda r: r.kind),
+    # The amount and its currency in two cells: a spreadsheet sums the first.
     Column("Amount", ("entry",), lambda r: _amount(r.entry),
-           lambda r: float(_req(r.entry, "amount") or 0), True),
+           lambda r: float(_req(r.entry, "amount") or 0), True,
+           raw=lambda r: _amount_value(r.entry)),
+    Column("Currency", ("entry",), lambda r: _req(r.entry, "currency"),
+           lambda r: _req(r.entry, "currency")),
     Column("State", ("entry",), lambda r: r.entry.state.value, lambda r: r.entry.state.value),
     Column("Outcome", ("entry",), lambda r: _outcome(r.entry), lambda r: _outcome(r.entry)),
 )

@@ -24,6 +24,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any, ClassVar, Generic, TypeVar
@@ -45,6 +46,9 @@ T = TypeVar("T")
 MAX_INTERVAL_MS = 250
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 KEY_ROLE = int(Qt.ItemDataRole.UserRole) + 2
+# The value behind a cell for export and copy (Decimal, aware datetime, text, None): never
+# the display string with its thousands separators (see viewmodels.table_export).
+RAW_ROLE = int(Qt.ItemDataRole.UserRole) + 3
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
@@ -69,6 +73,31 @@ class Column(Generic[T]):
     sort: Callable[[T], Any]
     numeric: bool = False
     signed: bool = False  # colour the cell green/red by the sign of the sort key
+    # The exported value; None: the one field's value when it is a number or a time,
+    # else the display text (see ``raw_getter``).
+    raw: Callable[[T], Any] | None = None
+
+
+_RAW_TYPES = (Decimal, datetime, int)
+
+
+def raw_getter(column: Column[T]) -> Callable[[T], Any]:
+    """How to read a column's exported value: its own ``raw``; else, for a column over one
+    field holding a number or a time (or nothing), that value; else the display text."""
+    if column.raw is not None:
+        return column.raw
+    display = column.display
+    if len(column.fields) != 1:
+        return display
+    get = attrgetter(column.fields[0])
+
+    def raw(item: T) -> Any:
+        value = get(item)
+        if value is None or (isinstance(value, _RAW_TYPES) and not isinstance(value, bool)):
+            return value
+        return display(item)
+
+    return raw
 
 
 class KeyedTableModel(QAbstractTableModel, Generic[T]):
@@ -76,6 +105,7 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
     # Roles ``extra_data`` answers (a subclass adds its own); a view asks for about seven
     # roles per painted cell, and the others are None without a Python call.
     extra_roles: ClassVar[frozenset[int]] = frozenset()
+    exports_raw = True  # answers RAW_ROLE for every cell
 
     def __init__(
         self,
@@ -98,6 +128,7 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         self._ncols = len(self.columns)
         self._aligns = [_RIGHT if c.numeric else _LEFT for c in self.columns]
         self._signed = [c.signed for c in self.columns]
+        self._raws = [raw_getter(c) for c in self.columns]
         self._pending: Iterable[T] | None = None
         self._base_interval = interval_ms
         self._throttle = Throttle(self._apply_pending, interval_ms, self)
@@ -162,6 +193,8 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
             return self._keys[row]
         if role == _TOOLTIP:
             return self.tooltip(self._rows[row], col)
+        if role == RAW_ROLE:
+            return self.raw_value(self._rows[row], col)
         if role in self.extra_roles:
             return self.extra_data(self._rows[row], col, role)
         return None
@@ -169,10 +202,14 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
     def answered_roles(self) -> frozenset[int]:
         """Every role ``cell`` may answer with something other than None."""
         return frozenset({_DISPLAY, SORT_ROLE, _ALIGN, _FOREGROUND, KEY_ROLE, _TOOLTIP,
-                          *self.extra_roles})
+                          RAW_ROLE, *self.extra_roles})
 
     def tooltip(self, item: T, column: int) -> str | None:
         return None
+
+    def raw_value(self, item: T, column: int) -> Any:
+        """The cell's exported value (``RAW_ROLE``); a subclass may add its own."""
+        return self._raws[column](item)
 
     def extra_data(self, item: T, column: int, role: int) -> Any:
         """Roles a subclass adds (fonts, colours); None by default."""

@@ -69,6 +69,7 @@ from desktop_app.viewmodels.tasks import error_text
 from desktop_app.viewmodels.ticket_rules import TICKET_ORDER_TYPES, TicketRules, TicketState
 from desktop_app.viewmodels.ticket_search import SEARCH_DEBOUNCE_MS, TicketSearch
 from desktop_app.viewmodels.ticket_sending import HeldOrder, TicketSending
+from desktop_app.viewmodels.ticket_sizing import TicketSizing, sized_key
 from desktop_app.viewmodels.ticket_texts import button_text
 
 if TYPE_CHECKING:
@@ -106,6 +107,8 @@ class OrderTicketViewModel(TicketRules, TicketSending, TicketSearch, HubViewMode
         super().__init__(hub, parent)
         self.limits = limits
         self.results = InstrumentListModel(self)
+        # Size unit (amount or quantity) and the broker's buy acknowledgement.
+        self.sizing = TicketSizing(self)
         self.navigation = LazyTreeModel(self.tasks, self)
         self.watchlists = LazyTreeModel(self.tasks, self)
         self.navigation.failed.connect(self.searchStatus)
@@ -130,6 +133,8 @@ class OrderTicketViewModel(TicketRules, TicketSending, TicketSearch, HubViewMode
         self._auto_size = ""  # the size the ticket filled in itself
         self._equity: tuple[Decimal | None, str] = (None, "")
         self._init_search()
+        self._sized_unit = self.sizing.unit
+        self.sizing.changed.connect(self._sizing_changed)
 
     # --- account and capabilities ----------------------------------------------------
 
@@ -200,6 +205,7 @@ class OrderTicketViewModel(TicketRules, TicketSending, TicketSearch, HubViewMode
     def _set_instrument(self, instrument: Instrument | None) -> None:
         self.instrument = instrument
         self.quote = None
+        self.sizing.set_instrument(instrument)
         self.instrumentChanged.emit(instrument)
         self.quoteChanged.emit(None, 0)
         self.quoteSymbolsChanged.emit()
@@ -208,6 +214,7 @@ class OrderTicketViewModel(TicketRules, TicketSending, TicketSearch, HubViewMode
     def _take_details(self, details: Instrument) -> None:
         """Richer facts about the chosen instrument (minimum size, scores...)."""
         self.instrument = details
+        self.sizing.set_instrument(details)
         self.instrumentChanged.emit(details)
         self.factsChanged.emit()
         if self.size_text == self._auto_size:  # untouched: follow the (new) minimum
@@ -216,18 +223,33 @@ class OrderTicketViewModel(TicketRules, TicketSending, TicketSearch, HubViewMode
             self._set_input("size_text", size)
         self._revalidate()
 
+    def _sizing_changed(self) -> None:
+        """Another size unit (an amount or a quantity): the size starts again in it, never
+        an amount read as shares."""
+        if self.sizing.unit is not self._sized_unit:
+            self._sized_unit = self.sizing.unit
+            size = self._start_size(self.instrument)
+            self._auto_size = size
+            self._set_input("size_text", size)
+        self._revalidate()
+
     def _start_size(self, instrument: Instrument | None) -> str:
+        instrument = self.sizing.sized(instrument)
         if instrument is None or self.account is None:
             return ""
-        last = self._last_sizes.get((self.account.broker, instrument.symbol))
+        last = self._last_sizes.get(
+            (self.account.broker, sized_key(instrument.symbol, self.sizing.unit)))
         if last is not None:
             return field_text(last)
+        if self.sizing.is_amount:
+            return ""  # an amount is the trader's to choose, not the cent the rules allow
         return field_text(instrument.min_size) if instrument.min_size > 0 else ""
 
     def usual_size(self) -> Decimal | None:
         if self.instrument is None or self.account is None:
             return None
-        return self._last_sizes.get((self.account.broker, self.instrument.symbol))
+        return self._last_sizes.get(
+            (self.account.broker, sized_key(self.instrument.symbol, self.sizing.unit)))
 
     def _reset_fields(self) -> None:
         """A clean ticket: size from the trader's last one (or the minimum), market, no
@@ -247,12 +269,13 @@ class OrderTicketViewModel(TicketRules, TicketSending, TicketSearch, HubViewMode
 
     @property
     def size_label(self) -> str:
-        return (self.instrument.size_label if self.instrument else "") or "Size"
+        return self.sizing.label((self.instrument.size_label if self.instrument else "")
+                                 or "Size")
 
     @property
     def size_rules_text(self) -> str:
         """Minimum, step and ceiling of the size (the ceiling is this app's own bound)."""
-        inst = self.instrument
+        inst = self.sizing.sized(self.instrument)
         parts = []
         if inst is not None and inst.min_size > 0:
             parts.append(f"min {fmt.size(inst.min_size)}")
@@ -303,6 +326,11 @@ class OrderTicketViewModel(TicketRules, TicketSending, TicketSearch, HubViewMode
     def _fetch_quote(self) -> None:
         account, instrument = self.account, self.instrument
         if account is None or instrument is None:
+            return
+        caps = self.capabilities()
+        if caps is not None and not caps.quotes:
+            # Nothing to ask (Upvest: prices are a separate contract): say why, once.
+            self.searchStatus.emit(f"No live prices here: {caps.why_not('quotes')}")
             return
 
         def done(quote: Quote) -> None:
@@ -404,6 +432,16 @@ class OrderTicketViewModel(TicketRules, TicketSending, TicketSearch, HubViewMode
         errors.pop(F_INSTRUMENT, None)
         self._set_errors(errors)
         self.stateChanged.emit()
+
+    def check(self) -> str:
+        """Enter in the ticket: every field checked and its message shown (the empty ones
+        too); what to fix first, or '' when the order can go once a side is chosen."""
+        state = self.state()
+        if not state.can_send:
+            return state.send_why
+        errors, _ = self.validate(None)
+        self._set_errors({k: v for k, v in errors.items() if k != F_INSTRUMENT})
+        return next(iter(errors.values()), "")
 
     def _set_errors(self, errors: dict[str, str]) -> None:
         if errors != self.errors:

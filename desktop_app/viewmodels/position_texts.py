@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from desktop_app.domain.types import OrderAmendment, OrderResult, Position, WorkingOrder
+from desktop_app.domain.types import (
+    OrderAmendment,
+    OrderResult,
+    OrderStatus,
+    Position,
+    WorkingOrder,
+)
 from desktop_app.viewmodels import formatting as fmt
 
 
@@ -31,6 +37,8 @@ def close_result(position: Position | None, position_id: str, result: OrderResul
     """"Closed BUY 0.01 BTCUSD at 65,012.3 · realised P/L +1.23 USD"; without the broker's
     figure, the last P/L the table showed, labelled so."""
     what = position_words(position, position_id)
+    if result.status is OrderStatus.PENDING:  # taken, settled later (Upvest: 202, NEW)
+        return f"Closing {what} · {result.reason or 'the broker settles it shortly'}"
     if not result.accepted:
         return f"Not closed: {what} · {result.reason or result.status.value}"
     parts = [f"Closed {what}"]
@@ -82,6 +90,8 @@ def cancel_result(order: WorkingOrder | None, order_id: str, result: OrderResult
     what = order_words(order, order_id)
     if result.accepted:
         return f"Cancelled {what}"
+    if result.status is OrderStatus.PENDING:
+        return f"Cancelling {what} · {result.reason or 'the broker confirms it shortly'}"
     return f"Not cancelled: {what} · {result.reason or result.status.value}"
 
 

@@ -28,16 +28,25 @@ def _key(attr: str) -> Callable[[Position], float]:
     return key
 
 
+def _raw(attr: str) -> Callable[[Position], object]:
+    """Exported: the broker's own value, or nothing for a position that could not be read
+    (never a 0 it did not send)."""
+    def raw(p: Position) -> object:
+        return None if p.unreadable else getattr(p, attr)
+    return raw
+
+
 POSITION_COLUMNS: tuple[Column[Position], ...] = (
     Column("Instrument", ("name", "symbol"), lambda p: p.name or p.symbol, lambda p: p.name),
     Column("Side", ("side",), lambda p: p.side.value, lambda p: p.side.value),
-    Column("Size", ("size", "unreadable"), _figure(fmt.size, "size"), _key("size"), True),
+    Column("Size", ("size", "unreadable"), _figure(fmt.size, "size"), _key("size"), True,
+           raw=_raw("size")),
     Column("Open", ("open_level", "unreadable"), _figure(fmt.level, "open_level"),
-           _key("open_level"), True),
+           _key("open_level"), True, raw=_raw("open_level")),
     Column("Current", ("current_level", "unreadable"), _figure(fmt.level, "current_level"),
-           _key("current_level"), True),
+           _key("current_level"), True, raw=_raw("current_level")),
     Column("P/L", ("profit_loss", "unreadable"), _figure(fmt.signed_money, "profit_loss"),
-           _key("profit_loss"), True, True),
+           _key("profit_loss"), True, True, raw=_raw("profit_loss")),
     Column("Currency", ("currency",), lambda p: p.currency, lambda p: p.currency),
     Column("Stop loss", ("stop_level",), lambda p: fmt.level(p.stop_level),
            lambda p: numeric_key(p.stop_level), True),
@@ -45,7 +54,8 @@ POSITION_COLUMNS: tuple[Column[Position], ...] = (
            lambda p: numeric_key(p.profit_level), True),
     Column("Opened (UTC)", ("opened_at", "unreadable"),
            lambda p: UNREAD if p.unreadable else fmt.time_utc(p.opened_at),
-           lambda p: _LOWEST if p.unreadable else p.opened_at.timestamp()),
+           lambda p: _LOWEST if p.unreadable else p.opened_at.timestamp(),
+           raw=_raw("opened_at")),
     Column("Details", ("facts", "unreadable"), lambda p: p.unreadable or fmt.facts(p.facts),
            lambda p: p.unreadable or fmt.facts(p.facts)),
 )

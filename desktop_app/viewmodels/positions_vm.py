@@ -31,6 +31,7 @@ from desktop_app.domain.types import (
     AccountRef,
     OrderAmendment,
     OrderResult,
+    OrderStatus,
     Position,
     WorkingOrder,
 )
@@ -405,8 +406,10 @@ class PositionsViewModel(HubViewModel):
         except Exception as exc:
             text, ok, result = f"Failed: {error_text(exc)}", False, None
         else:
-            text, ok = describe(result), result.accepted
-            if finished and result.accepted:
+            # Taken counts: a broker that settles later (Upvest) answers PENDING.
+            taken = result.status in (OrderStatus.ACCEPTED, OrderStatus.PENDING)
+            text, ok = describe(result), taken
+            if finished and taken:
                 self._finished.add(busy_key)
         finally:
             self._busy.discard(busy_key)

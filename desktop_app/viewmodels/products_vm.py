@@ -2,20 +2,22 @@
 product's facts (scores) and price history, and "trade it" for the order ticket.
 
 Facts and history are fetched for the selected product only, once per selection: some
-brokers throttle them hard (Darwinex's D-Score), and their services cache them.
+brokers throttle them hard (Darwinex's D-Score), and their services cache them. The
+selected product's price streams where its broker streams (``watched_symbols``).
 """
 
 from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.domain.capabilities import Capabilities
 from desktop_app.domain.money import utc_now
-from desktop_app.domain.types import AccountRef, Instrument, InstrumentScreen, PricePoint
+from desktop_app.domain.types import AccountRef, Instrument, InstrumentScreen, PricePoint, Quote
+from desktop_app.session.events import QuoteUpdated
 from desktop_app.viewmodels import formatting as fmt
 from desktop_app.viewmodels.base import HubViewModel
 from desktop_app.viewmodels.keyed_table import Column, KeyedTableModel
@@ -58,9 +60,10 @@ class ProductsViewModel(HubViewModel):
     historyChanged = Signal(list, list)  # epoch seconds, prices (floats, for the chart)
     stateChanged = Signal()
     tradeRequested = Signal(object)  # Instrument: the app hands it to the order ticket
+    watchedChanged = Signal()  # the selected product changed: its price is on screen
 
     def __init__(self, hub: Hub, parent: QObject | None = None) -> None:
-        super().__init__(hub, parent, listen=False)
+        super().__init__(hub, parent)
         self.model = ProductsTableModel(self)
         self.account: AccountRef | None = None
         self.screen: InstrumentScreen | None = None
@@ -68,6 +71,7 @@ class ProductsViewModel(HubViewModel):
         self.selected: Instrument | None = None
         self.details_status = ""
         self.history: list[PricePoint] = []
+        self.quote: Quote | None = None  # the selected product's latest price
         self._seq = 0
         self._detail_seq = 0
         self._showing_why = False  # the status says why nothing can be found (yet)
@@ -181,11 +185,28 @@ class ProductsViewModel(HubViewModel):
         return self.tasks.start(self._load(instrument))
 
     def _select(self, instrument: Instrument | None) -> None:
+        changed = (instrument.symbol if instrument else None) != (
+            self.selected.symbol if self.selected else None)
         self.selected = instrument
+        self.quote = None
         self.history = []
         self.details_status = ""
         self.detailsChanged.emit()
         self.historyChanged.emit([], [])
+        if changed:
+            self.watchedChanged.emit()
+
+    def watched_symbols(self) -> set[str]:
+        """The symbol whose price the details show (streamed where the broker streams)."""
+        return {self.selected.symbol} if self.selected is not None else set()
+
+    def on_event(self, event: Any) -> None:
+        if (isinstance(event, QuoteUpdated) and self.selected is not None
+                and self.account is not None
+                and event.account.connection == self.account.connection
+                and event.quote.symbol == self.selected.symbol):
+            self.quote = event.quote
+            self.detailsChanged.emit()
 
     async def _load(self, instrument: Instrument) -> None:
         self._detail_seq += 1
@@ -238,6 +259,11 @@ class ProductsViewModel(HubViewModel):
         if inst is None:
             return "Select a product to see its details."
         lines = [f"{inst.name} ({inst.symbol})" if inst.name else inst.symbol]
+        quote = self.quote
+        if quote is not None:
+            price = (fmt.level(quote.bid) if quote.bid == quote.offer
+                     else f"{fmt.level(quote.bid)} / {fmt.level(quote.offer)}")
+            lines.append(f"Price {price} (as of {quote.as_of:%H:%M:%S} UTC)")
         if inst.facts:
             lines.append(fmt.facts(inst.facts))
         if inst.note:

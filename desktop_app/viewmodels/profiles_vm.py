@@ -21,6 +21,7 @@ from desktop_app.domain.types import Environment
 from desktop_app.session.events import ConnectionChanged
 from desktop_app.viewmodels.base import HubViewModel
 from desktop_app.viewmodels.owner_vm import OwnerViewModel, owner_rename_offered
+from desktop_app.viewmodels.server_url import normalized, url_error
 from desktop_app.viewmodels.tasks import error_text, resolve_with
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ CONNECTION_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 20
 F_NAME = "name"
 F_BROKER = "broker"
 F_ENVIRONMENT = "environment"
+F_BASE_URL = "base_url"
 LIVE_WARNING = (
     "LIVE trades real money. Every live order asks for confirmation; leave the opt-in off "
     "to watch a live account without trading from this app."
@@ -119,6 +121,12 @@ class ProfilesViewModel(HubViewModel):
     def broker_info(self, broker: str) -> Any | None:
         return next((b for b in self.hub.brokers() if b.broker == broker), None)
 
+    def default_url(self, broker: str, environment: Environment) -> str:
+        """The broker's documented host for this environment ('' when it has none)."""
+        info = self.broker_info(broker)
+        hosts = dict(info.hosts) if info else {}
+        return str(hosts.get(environment, ""))
+
     def fields(self, broker: str) -> tuple[CredentialField, ...]:
         info = self.broker_info(broker)
         return tuple(info.credential_fields) if info else ()
@@ -158,6 +166,9 @@ class ProfilesViewModel(HubViewModel):
             errors[F_ENVIRONMENT] = (
                 f"{info.display_name} has no {form.environment.value} environment."
             )
+        bad_url = url_error(form.base_url or "", self.default_url(form.broker, form.environment))
+        if bad_url:
+            errors[F_BASE_URL] = bad_url
         editing = form.connection_id is not None
         for f in info.credential_fields:
             value = form.values.get(f.name, "").strip()
@@ -184,7 +195,7 @@ class ProfilesViewModel(HubViewModel):
         profile = ConnectionProfile(
             connection_id=form.connection_id or f"{form.broker}-{uuid.uuid4().hex[:8]}",
             broker=form.broker, name=form.name.strip(), environment=form.environment,
-            fields=public, base_url=form.base_url,
+            fields=public, base_url=normalized(form.base_url or ""),
             live_opt_in=form.live_opt_in and form.environment is Environment.LIVE,
             sandbox=form.sandbox,
         )

@@ -1,5 +1,6 @@
-"""The Sandbox one click away: open it beside real connections, reset it, and the hint
-that tells the trader where it is.
+"""The Sandbox one click away: open it beside real connections, reset it, cut its price
+streams for a while (to try a broker's outage), and the hint that tells the trader where
+it is.
 
 The entry point hands in the controller (``desktop_app.sandbox.SandboxControl``); this
 view-model knows it only through the ``SandboxController`` protocol, so it owns no
@@ -38,6 +39,8 @@ class SandboxController(Protocol):
     async def open(self) -> str: ...
 
     async def reset(self) -> str: ...
+
+    async def drop_streams(self) -> str: ...
 
 
 class SandboxViewModel(HubViewModel):
@@ -90,6 +93,15 @@ class SandboxViewModel(HubViewModel):
         """Start the Sandbox over (the window asks the trader first)."""
         if self._controller is not None and self.can_reset:
             self._run(self._controller.reset(), "Resetting the Sandbox…")
+
+    @property
+    def can_drop_streams(self) -> bool:
+        return self.running and not self._busy
+
+    def drop_streams(self) -> None:
+        """Cut the simulators' price streams for a while (to try what the app does)."""
+        if self._controller is not None and self.can_drop_streams:
+            self._run(self._controller.drop_streams(), "Cutting the Sandbox's price streams…")
 
     def _run(self, work: Any, starting: str) -> None:
         self._busy = True

@@ -1,4 +1,5 @@
-"""The status bar: each connection's state and how much of its request budget is used."""
+"""The status bar: each connection's state, how its prices come (streaming, polling,
+reconnecting) and how much of its request budget is used."""
 
 from __future__ import annotations
 
@@ -6,7 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from desktop_app.session.events import ConnectionChanged, ConnectionState, PollFailed
+from desktop_app.session.events import (
+    ConnectionChanged,
+    ConnectionState,
+    PollFailed,
+    PricesChanged,
+)
+from desktop_app.session.streams import PriceMode
 from desktop_app.viewmodels import formatting as fmt
 from desktop_app.viewmodels.base import HubViewModel
 
@@ -19,6 +26,13 @@ STATE_DOTS = {
     ConnectionState.DEGRADED: "◐",
     ConnectionState.FAILED: "✖",
     ConnectionState.DISCONNECTED: "○",
+}
+# How a usable connection's prices come, in a word (none: no prices, or none on screen).
+PRICE_WORDS = {
+    PriceMode.STREAMING: "streaming",
+    PriceMode.POLLING: "polling",
+    PriceMode.CONNECTING: "opening stream…",
+    PriceMode.RECONNECTING: "reconnecting…",
 }
 
 
@@ -49,16 +63,36 @@ class StatusViewModel(HubViewModel):
         usage = self.hub.budget_usage()
         conn_parts, conn_tips, budget_parts, budget_tips = [], [], [], []
         worst: ConnectionState | None = None
+        priced = 0
         order = list(ConnectionState)
         for info in self.hub.connections():
             profile = info.profile
             label = profile.name or names.get(profile.broker, profile.broker)
             state = info.state
-            conn_parts.append(f"{label} {STATE_DOTS.get(state, '?')} {state.value}")
+            dot = STATE_DOTS.get(state, "?")
+            part = f"{label} {dot} {state.value}"
             tip = f"{label} ({names.get(profile.broker, profile.broker)}, "
             tip += f"{profile.environment.value}): {state.value}"
             if info.message:
                 tip += f" — {info.message}"
+            word_shown = False
+            if state in (ConnectionState.CONNECTED, ConnectionState.DEGRADED):
+                feed = self.hub.price_feed(profile.connection_id)
+                word = PRICE_WORDS.get(feed.mode)
+                word_shown = bool(word)
+                if word:
+                    # Connected goes without saying (the dot); how prices come does not.
+                    part = (f"{label} {dot} prices {word}" if state is ConnectionState.CONNECTED
+                            else f"{part} · prices {word}")
+                if feed.detail:
+                    tip += f"\n    Prices{' ' + word if word else ''}: {feed.detail}"
+            # Where prices stream, poll or reconnect it is said first: an elided bar
+            # still shows it.
+            if word_shown:
+                conn_parts.insert(priced, part)
+                priced += 1
+            else:
+                conn_parts.append(part)
             conn_tips.append(tip)
             if state is not ConnectionState.CONNECTED and (
                 worst is None or order.index(state) > order.index(worst)
@@ -99,6 +133,8 @@ class StatusViewModel(HubViewModel):
                 self.message.emit("")  # an earlier failure is over: its words go too
         elif isinstance(event, PollFailed):
             self.message.emit(event.message)
+        elif isinstance(event, PricesChanged):
+            self.refresh()
 
     def close(self) -> None:
         self._timer.stop()

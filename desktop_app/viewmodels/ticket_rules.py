@@ -30,7 +30,7 @@ from desktop_app.viewmodels import formatting as fmt
 from desktop_app.viewmodels.input_numbers import parse
 
 if TYPE_CHECKING:
-    pass
+    from desktop_app.viewmodels.ticket_sizing import TicketSizing
 
 TRADEABLE = "TRADEABLE"
 TICKET_ORDER_TYPES = (OrderType.MARKET, OrderType.LIMIT, OrderType.STOP, OrderType.STOP_LIMIT)
@@ -78,6 +78,7 @@ class TicketRules:
     stop_price_text: str
     limits: OrderLimits
     busy: bool
+    sizing: TicketSizing
     _pending: Any
     capabilities: Any
     profile: Any
@@ -156,6 +157,8 @@ class TicketRules:
             can_send, why = False, "An order is waiting for your answer."
         buy = self._side_allowed(Side.BUY) if can_send else (False, why)
         sell = self._side_allowed(Side.SELL) if can_send else (False, why)
+        if buy[0] and self.sizing.blocks(Side.BUY):  # the broker's buy acknowledgement
+            buy = (False, self.sizing.blocks(Side.BUY))
         return TicketState(
             live=live, busy=busy, order_types=tuple(types),
             level_enabled=self.order_type in LEVEL_TYPES,
@@ -198,7 +201,7 @@ class TicketRules:
     def validate(self, side: Side | None = None) -> tuple[dict[str, str], OrderRequest | None]:
         """Field errors, and the request when there are none and ``side`` is given."""
         errors: dict[str, str] = {}
-        inst = self.instrument
+        inst = self.sizing.sized(self.instrument)  # the size in the chosen unit
         state = self.state()
         if inst is None:
             errors[F_INSTRUMENT] = "Choose an instrument."
@@ -230,5 +233,5 @@ class TicketRules:
         return errors, OrderRequest(
             account=self.account, symbol=inst.symbol, side=side, size=size,
             order_type=self.order_type, level=level, stop_level=stop, profit_level=profit,
-            stop_price=stop_price,
+            stop_price=stop_price, **self.sizing.request_fields(),
         )

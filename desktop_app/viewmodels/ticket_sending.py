@@ -14,15 +14,25 @@ from typing import TYPE_CHECKING, Any
 
 from desktop_app.domain.errors import DuplicateOrder
 from desktop_app.domain.order_checks import OrderLimits, unusual_order
-from desktop_app.domain.types import AccountRef, Instrument, OrderRequest, OrderResult, Quote, Side
+from desktop_app.domain.types import (
+    AccountRef,
+    Instrument,
+    OrderRequest,
+    OrderResult,
+    OrderStatus,
+    Quote,
+    Side,
+)
 from desktop_app.viewmodels.account_context import account_context
 from desktop_app.viewmodels.confirmation import LIVE_REASON, Confirmation
 from desktop_app.viewmodels.tasks import error_text
+from desktop_app.viewmodels.ticket_sizing import sized_key
 from desktop_app.viewmodels.ticket_texts import describe, describe_result
 
 if TYPE_CHECKING:
     from desktop_app.session.hub import Hub
     from desktop_app.viewmodels.tasks import TaskRunner
+    from desktop_app.viewmodels.ticket_sizing import TicketSizing
 
 
 @dataclass(slots=True)
@@ -44,6 +54,7 @@ class TicketSending:
     quote: Quote | None
     limits: OrderLimits
     busy: bool
+    sizing: TicketSizing
     _pending: HeldOrder | None
     _equity: tuple[Decimal | None, str]
     _last_sizes: dict[tuple[str, str], Decimal]
@@ -87,7 +98,8 @@ class TicketSending:
             return self._refuse(next(iter(errors.values()), "check the order."))
         equity, currency = self._equity
         concerns = unusual_order(
-            request, self.instrument, self.quote, usual_size=self.usual_size(),
+            request, self.sizing.sized(self.instrument), self.quote,
+            usual_size=self.usual_size(),
             equity=equity, equity_currency=currency, limits=self.limits,
         )
         future: asyncio.Future[OrderResult | None] = asyncio.get_running_loop().create_future()
@@ -116,7 +128,8 @@ class TicketSending:
 
     def describe(self, request: OrderRequest) -> str:
         context = account_context(self.hub, request.account)
-        return describe(request, self.instrument, context.text if context else "")
+        return describe(request, self.sizing.sized(self.instrument),
+                        context.text if context else "")
 
     def _answer(self, kind: str, accepted: bool, refusal: str) -> None:
         pending = self._pending
@@ -181,9 +194,14 @@ class TicketSending:
                 future.set_result(None)
             return
         self._sent()
-        if result.accepted:
-            self._last_sizes[(request.account.broker, request.symbol)] = request.size
-        self._outcome(request, describe_result(request, result), result.accepted)
+        # Taken: filled, or accepted to be filled later (Upvest: 202, NEW).
+        taken = result.status in (OrderStatus.ACCEPTED, OrderStatus.PENDING)
+        if taken:
+            # Per unit: an amount is never offered again as a quantity.
+            self._last_sizes[(request.account.broker, sized_key(request.symbol,
+                                                                request.size_unit))] = \
+                request.size
+        self._outcome(request, describe_result(request, result), taken)
         if not future.done():
             future.set_result(result)
 

@@ -13,6 +13,7 @@ from desktop_app.domain.types import (
     OrderType,
     Quote,
     Side,
+    SizeUnit,
 )
 from desktop_app.viewmodels import formatting as fmt
 
@@ -45,8 +46,15 @@ def describe(request: OrderRequest, instrument: Instrument | None, where: str) -
     return f"{' · '.join(parts)} on {where}" if where else " · ".join(parts)
 
 
+def _result_size(request: OrderRequest, result: OrderResult) -> str:
+    if request.size_unit is SizeUnit.CASH:
+        amount = f"{fmt.money(request.size)} {request.currency}".strip()
+        return f"{amount} ({fmt.size(result.size)} filled)" if result.size else amount
+    return fmt.size(result.size or request.size)
+
+
 def describe_result(request: OrderRequest, result: OrderResult) -> str:
-    what = f"{request.side.value} {fmt.size(result.size or request.size)} {request.symbol}"
+    what = f"{request.side.value} {_result_size(request, result)} {request.symbol}"
     if result.accepted:
         working = request.order_type is not OrderType.MARKET
         parts = [f"{'Accepted' if working else 'Confirmed'}: {what}"]

@@ -32,8 +32,7 @@ from desktop_app.domain.errors import BrokerError
 from desktop_app.domain.types import AccountRef, Environment, Side
 from desktop_app.net.http import json_body, reply_body
 
-# Upvest joins when its service lands on the platform (issue 11).
-BROKERS = ("capital", "tradovate", "darwinex", "lwork")
+BROKERS = ("capital", "tradovate", "darwinex", "lwork", "upvest")
 DEEP = 5000
 # Examples per parser; FUZZ_EXAMPLES=500 for a long run (the CI default keeps the suite fast).
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))

@@ -22,3 +22,13 @@ def test_literal_secrets_scrubbed_from_any_text() -> None:
     r.add_secret("s3cr3t-token-value")
     assert "s3cr3t" not in r.body("error near s3cr3t-token-value in text")
     assert "s3cr3t" not in r.text("url?x=s3cr3t-token-value")
+
+
+def test_a_long_list_is_logged_by_its_first_items_with_secrets_masked() -> None:
+    r = Redactor()
+    page = {"data": [{"password": f"pw{i}", "n": i} for i in range(1000)]}
+    shown = r.body(json.dumps(page), limit=100_000)
+    items = json.loads(shown)["data"]
+    assert len(items) == 21 and items[-1] == "… 980 more"
+    assert all(item["password"] == MASK for item in items[:20])
+    assert "pw" not in shown

@@ -12,7 +12,7 @@ from desktop_app.domain.config import ConnectionProfile
 from desktop_app.domain.types import AccountRef, Environment
 from desktop_app.session.connection import Backoff
 from desktop_app.session.hub import Hub
-from desktop_app.session.poller import PollConfig
+from desktop_app.session.poll_config import PollConfig
 from desktop_app.storage.journal import Journal
 from desktop_app.storage.secrets import SecretStore
 from desktop_app.storage.settings import Settings

@@ -23,7 +23,7 @@ from desktop_app.sandbox import sandbox_connection
 from desktop_app.session.events import JournalChanged, Topic
 from desktop_app.session.hub import Hub
 from desktop_app.session.hub_followup import FollowPolicy
-from desktop_app.session.poller import PollConfig
+from desktop_app.session.poll_config import PollConfig
 from desktop_app.simulators.runner import RunningSimulator, start_simulator
 from desktop_app.storage.journal import EntryState, Journal, OrderAction
 from desktop_app.storage.secrets import SecretStore

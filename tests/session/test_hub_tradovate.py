@@ -94,6 +94,8 @@ def test_connect_trade_close_cancel_modify_are_journalled(tradovate_sim, run, ma
         assert (entry.action, entry.state) == ("close", EntryState.COMPLETED)
         await wait_for(lambda: not hub.positions(first), 5)
 
+        # Real Tradovate has no REST quotes: the ticket's symbol is streamed.
+        hub.set_focus(first, {Topic.BALANCES, Topic.POSITIONS, Topic.WORKING_ORDERS}, {mes})
         quote = await hub.quote(first, mes)
         working = await hub.place_order(OrderRequest(
             first, mes, Side.BUY, Decimal(1), OrderType.LIMIT, level=quote.bid - 40))
@@ -269,7 +271,7 @@ def test_an_order_the_broker_never_received_is_not_sent_not_unknown(tradovate_si
         await hub.start()
         await hub.add_connection(tradovate_profile(sim), tradovate_secrets(sim), persist=False)
         first, _second = await tradovate_accounts(hub, sim)
-        await hub.quote(first, es)  # the contract is known before the server goes away
+        await hub.instrument_details(first, es)  # known before the server goes away
         await asyncio.to_thread(sim.stop)
         with pytest.raises(NotSent) as caught:
             await hub.place_order(OrderRequest(first, es, Side.BUY, Decimal(1)))

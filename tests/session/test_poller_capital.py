@@ -16,7 +16,7 @@ from desktop_app.session.events import (
     QuoteUpdated,
     Topic,
 )
-from desktop_app.session.poller import PollConfig
+from desktop_app.session.poll_config import PollConfig
 from tests.session.conftest import (
     CID,
     capital_profile,

@@ -11,12 +11,14 @@ from desktop_app.domain.money import utc_now
 from desktop_app.net.limiter import Budget, Priority, RateLimiter, context_priority
 from desktop_app.session.events import (
     AccountsUpdated,
+    BalanceUpdated,
     PollFailed,
     PositionsUpdated,
     QuoteUpdated,
     Topic,
 )
-from desktop_app.session.poller import PollConfig, Poller
+from desktop_app.session.poll_config import PollConfig
+from desktop_app.session.poller import Poller
 from desktop_app.storage.journal import Journal
 from tests.session.fakes import FakeService
 
@@ -259,3 +261,34 @@ def test_context_priority_orders_waiters(vrun) -> None:
 
     vrun(go())
     assert order == ["click", "visible", "background"]
+
+
+def test_a_desk_of_many_accounts_polls_the_focused_one_only(run, tmp_path: Path) -> None:
+    """An operator's desk (more than ``desk_accounts`` accounts): positions of the focused
+    account only; of each listing only its balance is published alone and snapshotted."""
+    ids = tuple(f"U{i}" for i in range(60))
+    svc = FakeService("c1", ids, budget=Budget("all", 200, 1.0))
+    events: list[object] = []
+    journal = Journal(tmp_path / "j.sqlite3")
+    poller = Poller(events.append, config=replace(FAST, desk_accounts=50), journal=journal)
+
+    async def go() -> None:
+        poller.register("c1", svc)
+        poller.set_focus(svc.ref("U7"), POS | {Topic.BALANCES}, ())
+        poller.start()
+        await asyncio.sleep(1.2)
+        await poller.stop()
+
+    run(go())
+    polled = {t for _, m, t in svc.calls if m == "positions"}
+    assert polled == {"U7"}, polled
+    listings = [e for e in events if isinstance(e, AccountsUpdated)]
+    assert listings and len(listings[-1].accounts) == 60  # the listing has them all
+    balances = {e.account.account_id for e in events if isinstance(e, BalanceUpdated)}
+    assert balances == {"U7"}
+    assert [a.account_id for a in {s.account for s in _snapshots(journal, svc, ids)}] == ["U7"]
+    journal.close()
+
+
+def _snapshots(journal: Journal, svc: FakeService, ids: tuple[str, ...]) -> list:
+    return [s for a in ids for s in journal.snapshots(svc.ref(a))]

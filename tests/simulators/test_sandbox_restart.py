@@ -15,8 +15,10 @@ from desktop_app.domain.types import (
     FundingKind,
     FundingRequest,
     OrderRequest,
+    OrderStatus,
     OrderType,
     Side,
+    SizeUnit,
 )
 from desktop_app.sandbox import OPEN_SESSION, Sandbox, SandboxControl
 from desktop_app.sandbox_state import BEFORE_RESET, STATE_FILE
@@ -29,9 +31,10 @@ from desktop_app.storage.settings import Settings
 from tests.session.conftest import wait_for
 
 TOPUP = FundingKind.DEMO_TOPUP
-KEPT = ("capital", "tradovate", "darwinex", "lwork")  # the simulators that keep their state
-# Accounts with a balance once every kept simulator is listed (LWork: MT4, MT4, MT5).
-LISTED = 8
+KEPT = ("capital", "tradovate", "darwinex", "lwork", "upvest")  # those that keep their state
+# Accounts with a balance once every kept simulator is listed (LWork: MT4, MT4, MT5;
+# Upvest: the desk's four accounts).
+LISTED = 12
 
 
 def _ref(hub: Hub, broker: str, index: int = 0) -> AccountRef:
@@ -99,12 +102,22 @@ def test_a_restart_keeps_accounts_positions_orders_and_funding(run) -> None:
         lwork.deposit_pay_after = None
         await hub.fund(FundingRequest(mt4b, FundingKind.DEPOSIT, Decimal(30)))
         assert paid.broker_ref
+        # Upvest: a fractional EUR buy, filled (a position), and an account opened.
+        upvest = next(a.ref for a in hub.accounts()
+                      if a.ref.broker == "upvest" and a.name == "Main account")
+        apple = (await hub.search_instruments(upvest, "Apple"))[0]
+        assert (await hub.place_order(OrderRequest(
+            upvest, apple.symbol, Side.BUY, Decimal("25.00"), size_unit=SizeUnit.CASH,
+            currency="EUR", acknowledged=True))).status in (OrderStatus.PENDING,
+                                                             OrderStatus.ACCEPTED)
+        hub.set_focus(upvest, {Topic.POSITIONS}, set())
+        await wait_for(lambda: hub.positions(upvest), 10)
         seen = {
             "ids": control.sandbox.account_ids(),
             "credentials": _credentials(control),
             "positions": {r.broker: sorted((p.position_id, p.symbol, p.size)
                                            for p in hub.positions(r))
-                          for r in (capital, tradovate, darwinex)},
+                          for r in (capital, tradovate, darwinex, upvest)},
             "order": [(o.order_id, o.level) for o in hub.working_orders(capital)],
             "cooldown": hub.funding_rules(tradovate, TOPUP).next_allowed_at,
             "lwork": (lwork.account(mt4.account_id).balance,
@@ -121,7 +134,9 @@ def test_a_restart_keeps_accounts_positions_orders_and_funding(run) -> None:
         assert _credentials(control) == before["credentials"]
         capital, tradovate = _ref(hub, "capital"), _ref(hub, "tradovate")
         darwinex = _ref(hub, "darwinex")
-        for ref in (capital, tradovate, darwinex):
+        upvest = next(a.ref for a in hub.accounts()
+                      if a.ref.broker == "upvest" and a.name == "Main account")
+        for ref in (capital, tradovate, darwinex, upvest):
             hub.set_focus(ref, {Topic.BALANCES, Topic.POSITIONS, Topic.WORKING_ORDERS}, set())
             await wait_for(lambda r=ref: hub.positions(r), 10)
             assert sorted((p.position_id, p.symbol, p.size) for p in hub.positions(ref)) == (

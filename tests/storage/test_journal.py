@@ -241,8 +241,12 @@ def test_new_request_fields_round_trip_and_private_details_stay_out() -> None:
     src = AccountRef("c", "lwork", "1001")
     dst = AccountRef("c", "lwork", "1002")
     order = OrderRequest(src, "DE0007164600", Side.BUY, Decimal("25.50"),
-                         size_unit=SizeUnit.CASH, currency="EUR")
+                         size_unit=SizeUnit.CASH, currency="EUR", acknowledged=True)
     assert codec.order_request_from_dict(codec.order_request_to_dict(order)) == order
+    # Entries journalled before the acknowledgement existed read as not acknowledged.
+    older = codec.order_request_to_dict(order)
+    del older["acknowledged"]
+    assert codec.order_request_from_dict(older).acknowledged is False
     funding = FundingRequest(src, FundingKind.TRANSFER, Decimal("10.00"), "USD",
                              destination=dst, details={"pay_currency": "USD"},
                              private_details={"bank_account_number": "DE89370400440532013000"})

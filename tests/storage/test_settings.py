@@ -113,7 +113,8 @@ def test_newer_format_is_read_leniently_with_a_note() -> None:
 
 def test_missing_file_gives_defaults_silently() -> None:
     s = Settings.load()
-    assert (s.theme, s.profiles, s.load_warning) == ("dark", [], "")
+    # The theme follows the OS colour scheme until the trader picks dark or light.
+    assert (s.theme, s.profiles, s.load_warning) == ("system", [], "")
 
 
 def test_atomic_write_leaves_no_temp_files() -> None:

@@ -154,9 +154,9 @@ def test_theme_toggle_and_layout_restored(capital_sim, qtbot, qrun):
         async with running_window(capital_sim, qtbot) as window:
             app = QApplication.instance()
             dark_window = app.palette().color(QPalette.ColorRole.Window)
-            theme = find(window, QAction, "menu.theme")
-            assert theme.isChecked()
-            theme.trigger()  # to light
+            # Following the system by default; offscreen has no scheme: dark.
+            assert find(window, QAction, "menu.theme.system").isChecked()
+            find(window, QAction, "menu.theme.light").trigger()  # the override
             light_window = app.palette().color(QPalette.ColorRole.Window)
             assert light_window.lightness() > dark_window.lightness()
             await wait_for(lambda: Settings.load(window.vm.settings.path).theme == "light",
@@ -173,7 +173,8 @@ def test_theme_toggle_and_layout_restored(capital_sim, qtbot, qrun):
             await wait_for(again.isVisible, what="the second window")
             assert not find(again, QDockWidget, "dock.activity").isVisible()
             assert find(again, QDockWidget, "dock.positions").isVisible()
-            assert not find(again, QAction, "menu.theme").isChecked()  # still light
+            assert find(again, QAction, "menu.theme.light").isChecked()  # still light
+            assert not find(again, QAction, "menu.theme.system").isChecked()
             again.close()
 
     qrun(scenario(), timeout=60)

@@ -75,7 +75,9 @@ def test_open_and_reset_the_sandbox_beside_a_real_profile(qtbot, qrun) -> None:
                 await wait_for(lambda: len(_sandbox_ids(app_vm)) == 5, 30,
                                "the Sandbox's five accounts")
                 await wait_for(lambda: hint.text() == BESIDE_HINT, what="the hint")
-                assert not open_action.isEnabled() and reset_action.isEnabled()
+                # Reset is offered once every Sandbox connection is up (some take longer).
+                await wait_for(lambda: not open_action.isEnabled() and reset_action.isEnabled(),
+                               what="Reset offered")
                 assert any(c.profile.connection_id == "capital-1" for c in hub.connections())
                 before = _sandbox_ids(app_vm)
 

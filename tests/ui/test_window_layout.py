@@ -17,11 +17,15 @@ from PySide6.QtWidgets import QDockWidget, QLineEdit, QPushButton, QTableView
 from desktop_app.domain.config import ConnectionProfile
 from desktop_app.domain.types import Environment
 from desktop_app.sandbox import sandbox_connection
-from desktop_app.ui.main_window import MainWindow
+from desktop_app.simulators.runner import start_simulator
+from desktop_app.ui.main_window import DEFAULT_SIZE, MainWindow
 from desktop_app.viewmodels.app_vm import AppViewModel
 from tests.ui.harness import find
 from tests.ui.test_sandbox_brokers import choose_in_ticket, select_broker_account
 from tests.viewmodels.sandbox import running_hub, wait_for
+
+# Capital.com 2, Tradovate 2, Darwinex 1, LWork 3, Upvest 4.
+SANDBOX_ACCOUNTS = 12
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -133,22 +137,32 @@ def test_fits_1280x720_and_never_resizes_itself(
 def test_shows_every_sandbox_account_at_1920x1080(
     capital_sim, tradovate_sim, darwinex_sim, qtbot, qrun
 ):
+    lwork = start_simulator("lwork", port=0, seed=7)
+    upvest = start_simulator("upvest", port=0, seed=7)
+
     async def scenario():
-        sims = {"capital": capital_sim, "tradovate": tradovate_sim, "darwinex": darwinex_sim}
-        size = QSize(1920, 1080)
+        sims = {"capital": capital_sim, "tradovate": tradovate_sim, "darwinex": darwinex_sim,
+                "lwork": lwork, "upvest": upvest}
+        # What a 1920×1080 screen gives the window at first (DEFAULT_SIZE, centred).
+        size = QSize(*DEFAULT_SIZE)
         async with window_of_size(qtbot, sims, size) as window:
             accounts = window.vm.accounts
-            await wait_for(lambda: sum(1 for r in accounts.rows() if r.ref) >= 5,
-                           what="the five Sandbox accounts")
+            await wait_for(lambda: sum(1 for r in accounts.rows() if r.ref) >= SANDBOX_ACCOUNTS,
+                           what="the twelve Sandbox accounts")
             table = find(window, QTableView, "accounts.table")
-            rows = table.model().rowCount()
-            await wait_for(lambda: table.rowViewportPosition(rows - 1) >= 0
-                           and table.rowViewportPosition(rows - 1) + table.rowHeight(rows - 1)
-                           <= table.viewport().height(), what="every account row in view")
-            # With room to spare for the brokers that are coming (Upvest, LWork).
-            spare = table.viewport().height() - rows * table.rowHeight(0)
-            assert spare >= 2 * table.rowHeight(0), spare
+
+            def last_row_in_view() -> bool:
+                last = table.model().rowCount() - 1
+                return (last + 1 >= SANDBOX_ACCOUNTS and table.rowViewportPosition(last) >= 0
+                        and table.rowViewportPosition(last) + table.rowHeight(last)
+                        <= table.viewport().height())
+
+            await wait_for(last_row_in_view, what="every account row in view")
             assert window.size() == size
             assert_no_overlap(window)
 
-    qrun(scenario(), timeout=90)
+    try:
+        qrun(scenario(), timeout=120)
+    finally:
+        lwork.stop()
+        upvest.stop()

@@ -60,10 +60,14 @@ def test_search_see_quote_move_buy_and_close(capital_sim, qrun):
             ticket = app_vm.ticket
             await choose(app_vm, "Bitcoin", SYMBOL)
             assert ticket.quote_symbols() == {SYMBOL}
-            assert app_vm.hub.poller.focus.quote_symbols == (SYMBOL,)
+            # Capital.com streams: the ticket's symbol is streamed once the stream is up,
+            # and polled over REST only until then.
+            hub, cid = app_vm.hub, ticket.account.connection
+            await wait_for(lambda: SYMBOL in hub.price_feed(cid).streamed, what="the stream")
+            assert hub.poller.focus.quote_symbols == ()
             first = ticket.quote
             assert first.bid < first.offer
-            # Live bid/offer: the poller's QuoteUpdated events move the ticket's quote.
+            # Live bid/offer: the stream's QuoteUpdated events move the ticket's quote.
             await wait_for(
                 lambda: (ticket.quote.bid, ticket.quote.offer) != (first.bid, first.offer),
                 within=10, what="the quote to move",
@@ -190,7 +194,8 @@ def test_top_up_and_journal(capital_sim, qrun):
             await wait_for(lambda: funding.journal.rowCount() == 1, what="the journal row")
             model = funding.journal
             assert model.data(model.index(0, 3)).startswith("500.00")
-            assert model.data(model.index(0, 4)) == "completed"
+            assert model.data(model.index(0, 4)) == "USD"  # its own cell: a sum in a sheet
+            assert model.data(model.index(0, 5)) == "completed"
 
     qrun(scenario(), timeout=60)
 

@@ -15,11 +15,10 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
@@ -33,6 +32,7 @@ from desktop_app.brokers.capital.errors import (
     map_error,
     split_code,
 )
+from desktop_app.brokers.capital.reads import CapitalReads, segment
 from desktop_app.brokers.common.replies import as_object
 from desktop_app.domain.errors import (
     AuthError,
@@ -59,7 +59,6 @@ KEEPALIVE_AFTER = 480.0
 # BrokerHttp already waits out three 429s per call; a read gets this many more rounds.
 READ_RATE_LIMIT_ROUNDS = 3
 CLOSE_TIMEOUT = 3.0
-MARKETS_PER_CALL = 50  # GET /markets?epics= takes at most 50 epics
 
 
 def base_url_for(environment: Environment, override: str | None = None) -> str:
@@ -68,17 +67,7 @@ def base_url_for(environment: Environment, override: str | None = None) -> str:
     return LIVE_URL if environment is Environment.LIVE else DEMO_URL
 
 
-def _wire_time(at: datetime) -> str:
-    """Capital.com's history bounds: ``YYYY-MM-DDTHH:MM:SS`` in UTC."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def segment(value: str) -> str:
-    """An id or epic as one URL path segment."""
-    return quote(value, safe="")
-
-
-class CapitalClient:
+class CapitalClient(CapitalReads):
     def __init__(
         self,
         *,
@@ -133,6 +122,8 @@ class CapitalClient:
         self.account_id: str | None = None
         self.logins = 0
         self.pings = 0
+        # Account switches sent (PUT /session): each one drops the streaming connection.
+        self.switches = 0
         # Broker clock minus ours, from the replies' Date header (one-second resolution).
         self.clock_offset = timedelta(0)
 
@@ -261,6 +252,10 @@ class CapitalClient:
     def broker_time(self, local: datetime) -> datetime:
         """A local instant on the broker's clock (to compare with its ``...UTC`` stamps)."""
         return local + self.clock_offset
+
+    def stream_tokens(self) -> tuple[str, str]:
+        """The session's (CST, X-SECURITY-TOKEN), which every streaming frame carries."""
+        return self._cst or "", self._xst or ""
 
     def _auth_headers(self) -> dict[str, str]:
         return {"CST": self._cst or "", "X-SECURITY-TOKEN": self._xst or ""}
@@ -398,6 +393,7 @@ class CapitalClient:
             self._wanted_account = account_id
             return
         try:
+            self.switches += 1
             await self.send("PUT", "/session", json={"accountId": account_id}, priority=priority)
         except Rejected as exc:
             if split_code(exc.code)[0] != NOT_DIFFERENT_ACCOUNT:
@@ -408,6 +404,7 @@ class CapitalClient:
     async def _put_session(self, account_id: str, priority: Priority) -> None:
         # Used inside a (re-)login: no renewal loop here, the tokens are brand new.
         sent = (self._cst, self._xst)
+        self.switches += 1
         try:
             response = await self.http.request(
                 "PUT", "/session", json={"accountId": account_id},
@@ -448,61 +445,6 @@ class CapitalClient:
             priority=Priority.INTERACTIVE,
         )
 
-    # ------------------------------------------------------------------ markets
-
-    async def search_markets(self, term: str) -> list[dict[str, Any]]:
-        data = await self.get(
-            "/markets", params={"searchTerm": term}, priority=Priority.INTERACTIVE
-        )
-        return list(data.get("markets") or [])
-
-    async def market(
-        self, epic: str, *, priority: Priority = Priority.VISIBLE
-    ) -> dict[str, Any]:
-        return await self.get_object(f"/markets/{segment(epic)}", priority=priority)
-
-    async def markets(
-        self, epics: Iterable[str], *, priority: Priority = Priority.VISIBLE
-    ) -> list[dict[str, Any]]:
-        wanted = list(dict.fromkeys(epics))
-        details: list[dict[str, Any]] = []
-        for start in range(0, len(wanted), MARKETS_PER_CALL):
-            chunk = wanted[start : start + MARKETS_PER_CALL]
-            data = await self.get(
-                "/markets", params={"epics": ",".join(chunk)}, priority=priority
-            )
-            details.extend(data.get("marketDetails") or [])
-        return details
-
-    async def prices(
-        self, epic: str, *, resolution: str, count: int, priority: Priority = Priority.VISIBLE
-    ) -> list[dict[str, Any]]:
-        """``GET /prices/{epic}``: the last ``count`` bars (1..1000) of ``resolution``."""
-        data = await self.get(
-            f"/prices/{segment(epic)}",
-            params={"resolution": resolution, "max": max(1, min(count, 1000))},
-            priority=priority,
-        )
-        return list(data.get("prices") or [])
-
-    async def navigation(self, node_id: str | None = None) -> dict[str, Any]:
-        if node_id is None:
-            return await self.get_object("/marketnavigation", priority=Priority.INTERACTIVE)
-        return await self.get_object(
-            f"/marketnavigation/{segment(node_id)}", params={"limit": 500},
-            priority=Priority.INTERACTIVE,
-        )
-
-    async def watchlists(self) -> list[dict[str, Any]]:
-        data = await self.get("/watchlists", priority=Priority.INTERACTIVE)
-        return list(data.get("watchlists") or [])
-
-    async def watchlist(self, watchlist_id: str) -> list[dict[str, Any]]:
-        data = await self.get(
-            f"/watchlists/{segment(watchlist_id)}", priority=Priority.INTERACTIVE
-        )
-        return list(data.get("markets") or [])
-
     # ------------------------------------------------------------------ trading
 
     async def positions(self, *, priority: Priority = Priority.VISIBLE) -> list[dict[str, Any]]:
@@ -514,37 +456,6 @@ class CapitalClient:
     ) -> list[dict[str, Any]]:
         data = await self.get("/workingorders", priority=priority)
         return list(data.get("workingOrders") or [])
-
-    async def activity(
-        self, *, start: datetime, end: datetime, epic: str = "", fiql: str = "",
-        priority: Priority = Priority.VISIBLE,
-    ) -> list[dict[str, Any]]:
-        """``GET /history/activity`` with details between two instants (UTC, at most a
-        day apart; the broker's clock), filtered with FIQL: to one market when ``epic``
-        is given, and by ``fiql`` (e.g. ``type==POSITION,WORKING_ORDER``)."""
-        params: dict[str, str] = {
-            "from": _wire_time(start),
-            "to": _wire_time(end),
-            "detailed": "true",
-        }
-        conditions = [c for c in (f"epic=={epic}" if epic else "", fiql) if c]
-        if conditions:
-            params["filter"] = ";".join(conditions)
-        data = await self.get_object("/history/activity", params=params, priority=priority)
-        return [a for a in data.get("activities") or [] if isinstance(a, dict)]
-
-    async def transactions(
-        self, *, start: datetime, end: datetime, kind: str = "",
-        priority: Priority = Priority.VISIBLE,
-    ) -> list[dict[str, Any]]:
-        """``GET /history/transactions`` between two instants (no range limit; UTC, the
-        broker's clock), of one ``transactionType`` when ``kind`` is given."""
-        params = {"from": _wire_time(start), "to": _wire_time(end)}
-        if kind:
-            params["type"] = kind
-        data = await self.get_object("/history/transactions", params=params,
-                                     priority=priority)
-        return [t for t in data.get("transactions") or [] if isinstance(t, dict)]
 
     async def open_position(self, body: Mapping[str, Any]) -> str:
         """``POST /positions``; returns the dealReference (confirm it before trusting it)."""

@@ -18,10 +18,17 @@ import httpx
 from desktop_app.brokers.capital import mapping
 from desktop_app.brokers.capital.client import KEEPALIVE_AFTER, CapitalClient
 from desktop_app.brokers.capital.errors import BROKER
+from desktop_app.brokers.capital.stream import (
+    MAX_EPICS,
+    PING_SECONDS,
+    CapitalQuoteStream,
+    stream_url,
+)
 from desktop_app.brokers.common.base import BrokerBase
 from desktop_app.domain.capabilities import Capabilities
 from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.domain.money import utc_now
+from desktop_app.domain.streaming import QuoteStream
 from desktop_app.domain.types import AccountRef, Environment, FundingKind, OrderType
 from desktop_app.net.limiter import Priority
 from desktop_app.net.request_log import RequestLog
@@ -67,6 +74,7 @@ def capabilities(is_demo: bool) -> Capabilities:
         market_navigation=True,
         watchlists=True,
         quotes=True,
+        streaming_quotes=True,
         account_switching=True,
         preferences=True,
         instrument_details=True,
@@ -120,6 +128,9 @@ class CapitalCore(BrokerBase):
         # flight is shared, so choosing a market in the ticket costs one request, not two.
         self._market_calls: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._capabilities = capabilities(self.is_demo)
+        # The stream's ping interval and epic limit (tests lower them with the simulator's).
+        self.stream_ping_seconds = PING_SECONDS
+        self.stream_max_epics = MAX_EPICS
 
     @property
     def capabilities(self) -> Capabilities:
@@ -130,6 +141,16 @@ class CapitalCore(BrokerBase):
 
     async def close(self) -> None:
         await self.client.close()
+
+    def quote_stream(self) -> QuoteStream:
+        """One WebSocket per session, on the session's tokens (see ``stream``)."""
+        return CapitalQuoteStream(
+            stream_url(self.client.session, self.environment, self.profile.base_url),
+            tokens=self.client.stream_tokens,
+            switches=lambda: self.client.switches,
+            ping_seconds=self.stream_ping_seconds,
+            max_epics=self.stream_max_epics,
+        )
 
     async def _on_account(
         self,

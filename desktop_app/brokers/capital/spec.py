@@ -31,4 +31,6 @@ SPEC = BrokerSpec(
     simulator="desktop_app.simulators.capital:create_simulator",
     sandbox_accounts="two demo accounts (USD and EUR)",
     smoke=SmokeTrade("EURUSD", "EURUSD"),
+    hosts=((Environment.DEMO, "https://demo-api-capital.backend-capital.com/api/v1"),
+           (Environment.LIVE, "https://api-capital.backend-capital.com/api/v1")),
 )

@@ -21,6 +21,7 @@ from desktop_app.domain.errors import NotSupported, PermissionDenied, Validation
 from desktop_app.domain.limits import RequestLimits
 from desktop_app.domain.order_checks import request_errors
 from desktop_app.domain.service import ChangeSink, CredentialsSink, OnReference
+from desktop_app.domain.streaming import QuoteStream
 from desktop_app.domain.types import (
     Account,
     AccountOpening,
@@ -41,9 +42,12 @@ from desktop_app.domain.types import (
     OrderRequest,
     OrderResult,
     OrderStatus,
+    Position,
     PricePoint,
     Quote,
     Watchlist,
+    WebhookAction,
+    WebhookOverview,
     WorkingOrder,
 )
 
@@ -224,6 +228,12 @@ class BrokerBase:
     async def quote(self, account: AccountRef, symbol: str) -> Quote:
         raise self.refuse("quotes")
 
+    def quote_stream(self) -> QuoteStream:
+        raise self.refuse("streaming_quotes")
+
+    def reprice(self, position: Position, quote: Quote) -> Position | None:
+        return None  # the broker's own P/L stands until the next read
+
     async def search_instruments(self, account: AccountRef, text: str) -> list[Instrument]:
         raise self.refuse("instrument_search")
 
@@ -315,6 +325,12 @@ class BrokerBase:
 
     async def close_account(self, account: AccountRef) -> AccountOpeningResult:
         raise self.refuse("account_close")
+
+    async def webhooks(self) -> WebhookOverview:
+        raise self.refuse("webhooks")
+
+    async def webhook_action(self, webhook_id: str, action: WebhookAction) -> WebhookOverview:
+        raise self.refuse("webhooks")
 
     async def owner_name(self) -> str:
         raise self.refuse("owner_rename")

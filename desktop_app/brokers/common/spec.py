@@ -15,7 +15,7 @@ from typing import Any
 
 from desktop_app.domain.config import ConnectionProfile, CredentialField, Credentials
 from desktop_app.domain.service import BrokerService
-from desktop_app.domain.types import Environment
+from desktop_app.domain.types import Environment, SizeUnit
 from desktop_app.net.request_log import RequestLog
 
 ServiceFactory = Callable[[ConnectionProfile, Credentials, RequestLog], BrokerService]
@@ -28,6 +28,9 @@ class SmokeTrade:
     search: str  # typed into the ticket's search
     symbol_prefix: str  # the instrument chosen among the results
     size: Decimal | None = None  # None: the instrument's minimum
+    # What ``size`` counts (CASH: an amount of ``currency``, e.g. Upvest's fractional buy).
+    size_unit: SizeUnit = SizeUnit.UNITS
+    currency: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,9 @@ class BrokerSpec:
     sandbox_accounts: str = ""
     # The demo trade the smoke run makes; None: the broker does not trade here.
     smoke: SmokeTrade | None = None
+    # The broker's documented REST root per environment: what a profile without its own
+    # server URL uses (the connections dialog shows it; a test checks the clients agree).
+    hosts: tuple[tuple[Environment, str], ...] = ()
 
     @property
     def secret_fields(self) -> frozenset[str]:

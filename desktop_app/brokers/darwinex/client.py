@@ -218,6 +218,15 @@ class DarwinexClient:
             except Exception:
                 log.exception("persisting the rotated Darwinex tokens failed")
 
+    async def stream_token(self) -> tuple[str, int]:
+        """The access token for a stream's handshake (renewed first when due) and its
+        generation (for ``refresh`` after the stream's handshake was refused)."""
+        if self._auth_failed is not None:
+            raise self._repeat(self._auth_failed)
+        if self._due():
+            await self.refresh(self._generation)
+        return self._access, self._generation
+
     @staticmethod
     def _repeat(failed: AuthError) -> AuthError:
         return AuthError(failed.message, code=failed.code, broker=BROKER, hint=failed.hint)

@@ -62,10 +62,12 @@ from desktop_app.brokers.common.reconcile import INTERVAL
 from desktop_app.brokers.darwinex import mapping
 from desktop_app.brokers.darwinex.client import DarwinexClient
 from desktop_app.brokers.darwinex.errors import BROKER, NOT_YOUR_ACCOUNT, AccountNotOwned
+from desktop_app.brokers.darwinex.stream import DarwinexQuoteStream, quote_socket_url
 from desktop_app.domain.capabilities import Capabilities
 from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.domain.errors import AccountMoved, BrokerError, PermissionDenied
 from desktop_app.domain.money import utc_now
+from desktop_app.domain.streaming import QuoteStream
 from desktop_app.domain.types import (
     Account,
     AccountRef,
@@ -186,6 +188,7 @@ def capabilities() -> Capabilities:
         market_navigation=False,
         watchlists=False,
         quotes=True,
+        streaming_quotes=True,
         account_switching=False,
         preferences=True,
         modify_orders=True,
@@ -255,6 +258,13 @@ class DarwinexCore(BrokerBase):
     @property
     def capabilities(self) -> Capabilities:
         return self._capabilities
+
+    def quote_stream(self) -> QuoteStream:
+        """The DARWIN quote WebSocket on the REST host (see ``stream``)."""
+        return DarwinexQuoteStream(
+            quote_socket_url(str(self.client.http.client.base_url)),
+            token=self.client.stream_token, renew=self.client.refresh,
+        )
 
     @property
     def investor_account_id(self) -> str | None:

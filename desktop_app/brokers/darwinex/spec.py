@@ -35,4 +35,6 @@ SPEC = BrokerSpec(
     simulator="desktop_app.simulators.darwinex:create_simulator",
     sandbox_accounts="a demo investor account",
     smoke=SmokeTrade("AEB", "AEB.5.4", Decimal(500)),
+    hosts=((Environment.DEMO, "https://api.darwinex.com"),
+           (Environment.LIVE, "https://api.darwinex.com")),
 )

@@ -44,4 +44,6 @@ SPEC = BrokerSpec(
     simulator="desktop_app.simulators.lwork:create_simulator",
     sandbox_accounts="an MT4 and an MT5 demo account (and a second MT4 one)",
     smoke=None,
+    hosts=((Environment.DEMO, "https://account.api.lwork.com"),
+           (Environment.LIVE, "https://account.api.lwork.com")),
 )

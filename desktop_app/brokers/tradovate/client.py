@@ -148,6 +148,7 @@ class TradovateClient:
             ),
         )
         self._token: str | None = None
+        self._md_token = ""
         self._renew_at = 0.0
         self._expires_at = 0.0
         self._generation = 0
@@ -219,6 +220,7 @@ class TradovateClient:
         if remaining < 2 * lead:
             lead = (1 - RENEW_FRACTION) * remaining
         self._token = token
+        self._md_token = str(data.get("mdAccessToken") or "")
         self._expires_at = now + remaining
         self._renew_at = now + remaining - lead
         self._generation += 1
@@ -267,6 +269,16 @@ class TradovateClient:
             await self._relogin(self._generation)
         elif self._clock() >= self._renew_at:
             await self._renew(self._generation)
+
+    async def market_data_token(self) -> str:
+        """The ``mdAccessToken`` of the current session, renewed first when due (the
+        market-data WebSocket's ``authorize``); the access token if the login gave none."""
+        self._check_lockout()
+        await self._ensure_token()
+        token = self._md_token or self._token
+        if not token:
+            raise AuthError("Tradovate gave no market-data token.", broker=BROKER)
+        return token
 
     # ------------------------------------------------------------------ limits
 

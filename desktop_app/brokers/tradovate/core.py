@@ -15,12 +15,16 @@ Choices where the API leaves room (see also client.py and budgets.py):
 - Contracts: names come from ``/contract/items`` and are cached for good (contract ids
   never change). Value per point and tick size come from ``/product/find?name=`` with
   the product name taken from the contract name (``ESZ6`` -> ``ES``), cached for good.
-- Prices: real Tradovate sends quotes only over its market-data WebSocket (out of
-  scope here). ``quote()`` uses the simulator's REST stand-in ``GET /md/getquote``
-  (shaped like the WebSocket quote event); against a server without it (HTTP 404 for a
-  known contract) quotes are reported as not supported and positions show their
-  entry price with no open P/L. Position P/L = (bid for a long, offer for a short -
-  netPrice) x netPos x value per point; quotes are reused for a second.
+- Prices: real Tradovate sends quotes only over its market-data WebSocket
+  (``stream``; the session streams what is on screen). ``quote()`` and the positions'
+  P/L take the latest streamed price of a contract while it is streamed; otherwise
+  they ask the simulator's REST stand-in ``GET /md/getquote`` (shaped like the quote
+  event), which real Tradovate does not have: on Tradovate's own hosts, and after the
+  stand-in's HTTP 404 (for a known contract), REST quotes are not asked
+  (``capabilities.quotes`` is False: the poller leaves them alone) and a position
+  without a streamed price shows its entry price with no open P/L. Position P/L = (bid
+  for a long, offer for a short - netPrice) x netPos x value per point (``reprice``
+  marks held positions at each streamed price); REST quotes are reused for a second.
 - Positions: one per (account, contract), netted; ``position_id`` is Tradovate's
   position id. ``close_position`` sends ``/order/liquidateposition`` for its account
   and contract (the simulator also cancels that contract's working orders first).
@@ -46,6 +50,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -56,11 +61,20 @@ from desktop_app.brokers.common.base import BrokerBase
 from desktop_app.brokers.tradovate import mapping
 from desktop_app.brokers.tradovate.client import TradovateClient
 from desktop_app.brokers.tradovate.errors import BROKER, SLOW_DOWN_SECONDS
+from desktop_app.brokers.tradovate.stream import TradovateQuoteStream, md_url_for
 from desktop_app.domain.capabilities import Capabilities
 from desktop_app.domain.config import ConnectionProfile, Credentials
 from desktop_app.domain.errors import BrokerError, NotFound, NotSupported, Rejected, ValidationError
 from desktop_app.domain.money import utc_now
-from desktop_app.domain.types import AccountRef, Environment, FundingKind, OrderType, Quote
+from desktop_app.domain.streaming import QuoteStream
+from desktop_app.domain.types import (
+    AccountRef,
+    Environment,
+    FundingKind,
+    OrderType,
+    Position,
+    Quote,
+)
 from desktop_app.net.limiter import Priority
 from desktop_app.net.request_log import RequestLog
 
@@ -95,8 +109,8 @@ NO_FUNDING = (
 )
 NO_DEPOSITS = "Deposits, withdrawals and transfers are made on tradovate.com, not the API."
 NO_QUOTES = (
-    "Tradovate sends prices only over its market-data WebSocket, which this app does not "
-    "use yet; no REST quote is available from this server."
+    "Tradovate sends prices only over its market-data WebSocket (no REST quotes); the "
+    "price shows once the stream sends it."
 )
 NO_BRACKETS = (
     "Stop loss / take profit attached to an order are not offered for Tradovate; place "
@@ -107,7 +121,10 @@ NO_SWITCHING = "Tradovate needs no account switch: every account of the login wo
 NO_NAVIGATION = "Tradovate offers no market tree; search for a contract (e.g. ES or ESZ6)."
 NO_WATCHLISTS = "Tradovate's watchlists are not part of its public REST API."
 NO_PREFERENCES = "Tradovate has no account preferences in this app."
-NO_HISTORY = "Tradovate's price history comes over its market-data WebSocket (not used yet)."
+NO_HISTORY = (
+    "Tradovate's price history comes over its market-data WebSocket (md/getChart), which "
+    "this app does not read yet."
+)
 NO_SCREENS = "Tradovate offers no product screens."
 
 
@@ -137,6 +154,7 @@ def capabilities(is_demo: bool) -> Capabilities:
         funding=frozenset({FundingKind.DEMO_TOPUP}) if is_demo else frozenset(),
         instrument_search=True,
         quotes=True,
+        streaming_quotes=True,
         modify_orders=True,
         instrument_details=True,
         history=True,
@@ -200,6 +218,9 @@ class TradovateCore(BrokerBase):
         self.now: Callable[[], datetime] = utc_now
         self._quotes: dict[str, tuple[float, Quote]] = {}
         self._quotes_missing = False
+        # The latest price of each contract the market-data stream sends (see stream.py).
+        self._streamed: dict[str, Quote] = {}
+        self._stream_live = False
         self._versions: dict[int, dict[str, Any]] = {}
         self._versions_at = time.monotonic()
         self._versions_generation = 0
@@ -208,6 +229,8 @@ class TradovateCore(BrokerBase):
         # placement): an order seen before a request was sent is never taken for it.
         self._first_listed: dict[int, datetime] = {}
         self._capabilities = capabilities(self.is_demo)
+        if not profile.base_url:
+            self._no_rest_quotes()  # Tradovate's own hosts: prices over the stream only
 
     @property
     def is_demo(self) -> bool:
@@ -216,6 +239,46 @@ class TradovateCore(BrokerBase):
     @property
     def capabilities(self) -> Capabilities:
         return self._capabilities
+
+    # ------------------------------------------------------------------ streamed prices
+
+    def quote_stream(self) -> QuoteStream:
+        return TradovateQuoteStream(
+            md_url_for(self.environment, self.profile.base_url),
+            token=self.client.market_data_token,
+            contract_id=self._contract_id_of,
+            tap=self._take_streamed,
+            on_live=self._streaming,
+            on_forget=self._forget_streamed,
+        )
+
+    async def _contract_id_of(self, symbol: str) -> int:
+        return mapping.wire_id((await self._contract(symbol)).get("id"))
+
+    def _take_streamed(self, quote: Quote) -> None:
+        self._streamed[quote.symbol] = quote
+
+    def _forget_streamed(self, symbol: str) -> None:
+        self._streamed.pop(symbol, None)
+
+    def _no_rest_quotes(self) -> None:
+        """The server has no REST quotes (real Tradovate): not asked again, and the
+        poller leaves them alone."""
+        self._quotes_missing = True
+        self._capabilities = replace(
+            self._capabilities, quotes=False,
+            reasons={**self._capabilities.reasons, "quotes": NO_QUOTES},
+        )
+
+    def _streaming(self, up: bool) -> None:
+        self._stream_live = up
+
+    def reprice(self, position: Position, quote: Quote) -> Position | None:
+        parsed = mapping.split_contract_name(position.symbol)
+        product = self._products.get(parsed.product) if parsed is not None else None
+        if product is None or product.value_per_point is None:
+            return None
+        return mapping.marked(position, quote, product.value_per_point)
 
     async def connect(self) -> None:
         await self.client.login()
@@ -305,7 +368,11 @@ class TradovateCore(BrokerBase):
         return info
 
     async def _quote_or_none(self, contract_name: str) -> Quote | None:
-        """A fresh-enough quote for a known contract; None when there is none over REST."""
+        """The contract's streamed price, else a fresh-enough REST quote; None when there
+        is neither (the last streamed price stands while the stream reconnects)."""
+        streamed = self._streamed.get(contract_name)
+        if streamed is not None:
+            return streamed
         try:
             return await self._quote(contract_name)
         except NotSupported:
@@ -323,8 +390,9 @@ class TradovateCore(BrokerBase):
         try:
             data = await self.client.quote(contract_name)
         except NotFound as exc:
-            # The contract exists (it is known): the server has no REST quotes.
-            self._quotes_missing = True
+            # The contract exists (it is known): the server has no REST quotes (real
+            # Tradovate): the poller stops asking, prices come from the stream only.
+            self._no_rest_quotes()
             raise NotSupported(NO_QUOTES, broker=BROKER) from exc
         found = mapping.quote(contract_name, data)
         self._quotes[contract_name] = (time.monotonic(), found)

@@ -41,6 +41,7 @@ from desktop_app.domain.types import (
 
 BROKER_ID = "tradovate"
 CURRENCY = "USD"
+OPEN_PL = "Open P/L"
 SIZE_LABEL = "Contracts"
 
 # ordStatus values of an order that still works (TV-SPEC OrderStatus).
@@ -319,10 +320,10 @@ def position(
         if vpp is not None:
             pnl = (current - open_level) * net * vpp
     if quote is None:
-        facts.append(Fact("Open P/L", "no price over REST",
+        facts.append(Fact(OPEN_PL, "no streamed price yet",
                           hint="Tradovate sends prices on its market-data WebSocket only"))
     elif vpp is None:
-        facts.append(Fact("Open P/L", "value per point unknown"))
+        facts.append(Fact(OPEN_PL, "value per point unknown"))
     for label, key in (("Bought today", "bought"), ("Sold today", "sold")):
         value = number(data, key)
         if value is not None:
@@ -342,6 +343,22 @@ def position(
         opened_at=parse_time(data.get("timestamp")) or utc_now(),
         facts=tuple(facts),
     )
+
+
+def marked(position: Position, quote: Quote, value_per_point: Decimal) -> Position:
+    """``position`` marked at a streamed ``quote`` (the P/L rule of ``position``)."""
+    current = quote.bid if position.side is Side.BUY else quote.offer
+    net = position.size if position.side is Side.BUY else -position.size
+    pnl = (current - position.open_level) * net * value_per_point
+    if current == position.current_level and pnl == position.profit_loss:
+        return position
+    facts = position.facts
+    if any(f.label == OPEN_PL for f in facts):
+        facts = tuple(f for f in facts if f.label != OPEN_PL)
+    p = position  # built field by field: several times faster than dataclasses.replace
+    return Position(p.account, p.position_id, p.symbol, p.name, p.side, p.size, p.open_level,
+                    current, pnl, p.currency, p.opened_at, p.stop_level, p.profit_level,
+                    p.leverage, facts)
 
 
 @reads("order side data", BROKER)

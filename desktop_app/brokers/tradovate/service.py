@@ -62,7 +62,11 @@ class TradovateService(TradovateOrders, TradovateFunding):
         self._account_id(account)
         contract = await self._contract(symbol)
         name = str(contract.get("name"))
-        return self._in_session(await self._quote(name), await self._session(name))
+        streamed = self._streamed.get(name)
+        # No request while the stream has it.
+        quote = (streamed if streamed is not None and self._stream_live
+                 else await self._quote(name))
+        return self._in_session(quote, await self._session(name))
 
     async def _session(self, contract_name: str) -> hours.SessionNow | None:
         """The product's session now (``/productSession``, read once per product)."""

@@ -33,4 +33,7 @@ SPEC = BrokerSpec(
     simulator="desktop_app.simulators.tradovate:create_simulator",
     sandbox_accounts="two demo futures accounts",
     smoke=SmokeTrade("ES", "ES", Decimal(1)),
+    hosts=((Environment.DEMO, "https://demo.tradovateapi.com/v1"),
+           (Environment.LIVE, "https://live.tradovateapi.com/v1"),
+           (Environment.REPLAY, "https://demo.tradovateapi.com/v1")),
 )

@@ -29,6 +29,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from desktop_app.brokers.common.replies import reads
 from desktop_app.brokers.upvest.errors import BROKER
 from desktop_app.domain.errors import ProtocolError
 from desktop_app.domain.money import format_money, parse_utc, to_decimal, utc_now
@@ -127,6 +128,7 @@ def _side(data: dict[str, Any], what: str) -> Side:
 # ---------------------------------------------------------------------- accounts
 
 
+@reads("an account's owner", BROKER)
 def owner_of(data: dict[str, Any], what: str = "an account") -> str:
     users = data.get("users")
     if not isinstance(users, list):
@@ -137,6 +139,7 @@ def owner_of(data: dict[str, Any], what: str = "an account") -> str:
     raise ProtocolError(f"Upvest sent {what} without an owner.", broker=BROKER)
 
 
+@reads("a cash balance", BROKER)
 def balance(cash: dict[str, Any], *, securities_value: Decimal | None = None,
             open_result: Decimal | None = None, as_of: datetime | None = None) -> Balance:
     """The group's cash balance as a ``Balance`` (see the module doc). Cash carries no
@@ -164,6 +167,7 @@ def balance(cash: dict[str, Any], *, securities_value: Decimal | None = None,
     )
 
 
+@reads("an account", BROKER)
 def account(data: dict[str, Any], *, connection: str, environment: Environment,
             cash: dict[str, Any] | None = None, owner_name: str = "") -> Account:
     what = "an account"
@@ -192,6 +196,7 @@ def account(data: dict[str, Any], *, connection: str, environment: Environment,
     )
 
 
+@reads("a user", BROKER)
 def user_name(data: dict[str, Any]) -> str:
     first = str(data.get("first_name") or "").strip()
     last = str(data.get("last_name") or "").strip()
@@ -201,6 +206,7 @@ def user_name(data: dict[str, Any]) -> str:
 # ---------------------------------------------------------------------- instruments
 
 
+@reads("an instrument", BROKER)
 def instrument(data: dict[str, Any]) -> Instrument:
     what = "an instrument"
     isin = _text(data, "isin", what)
@@ -240,6 +246,7 @@ class Holding:
     opened_at: datetime
 
 
+@reads("orders", BROKER)
 def holdings(orders: Iterable[dict[str, Any]]) -> dict[str, Holding]:
     """Per ISIN, from the account's executions (oldest first): shares, average buy price
     (sales take shares out at that average) and the time of the first buy since flat."""
@@ -268,6 +275,7 @@ def holdings(orders: Iterable[dict[str, Any]]) -> dict[str, Holding]:
     return {isin: Holding(q, c / q, since) for isin, (q, c, since) in held.items() if q > 0}
 
 
+@reads("a valuation", BROKER)
 def valuation_prices(valuation: dict[str, Any]) -> dict[str, Decimal]:
     """Price per ISIN from ``/valuations/current`` (value / quantity; EOD at Upvest)."""
     prices: dict[str, Decimal] = {}
@@ -283,6 +291,7 @@ def valuation_prices(valuation: dict[str, Any]) -> dict[str, Decimal]:
     return prices
 
 
+@reads("a position", BROKER)
 def position(data: dict[str, Any], *, connection: str, price: Decimal, average_cost: Decimal,
              opened_at: datetime, name: str = "") -> Position:
     what = "a position"
@@ -314,6 +323,7 @@ def position(data: dict[str, Any], *, connection: str, price: Decimal, average_c
 ORDER_TYPES = {"MARKET": OrderType.MARKET, "LIMIT": OrderType.LIMIT, "STOP": OrderType.STOP}
 
 
+@reads("an order's size", BROKER)
 def order_size(data: dict[str, Any]) -> tuple[Decimal, SizeUnit]:
     """(size, unit): a EUR amount or a quantity, whichever the order was given in."""
     cash = _optional_number(data, "cash_amount", "an order")
@@ -326,6 +336,7 @@ def order_size(data: dict[str, Any]) -> tuple[Decimal, SizeUnit]:
     return quantity, SizeUnit.UNITS
 
 
+@reads("an order", BROKER)
 def working_order(data: dict[str, Any], *, connection: str, name: str = "") -> WorkingOrder:
     """A NEW order. ``level``: the limit or stop price; a market order has none and is
     given 0 (it is NEW for a moment only; the panels show no level for MARKET)."""
@@ -348,6 +359,7 @@ def working_order(data: dict[str, Any], *, connection: str, name: str = "") -> W
     )
 
 
+@reads("an order", BROKER)
 def order_result(data: dict[str, Any]) -> OrderResult:
     """The order as the ticket reports it: ACCEPTED (NEW/PROCESSING/FILLED with its
     average price and shares), REJECTED when Upvest cancelled it."""
@@ -372,6 +384,7 @@ def order_result(data: dict[str, Any]) -> OrderResult:
     )
 
 
+@reads("an order's history", BROKER)
 def history(data: dict[str, Any], *, connection: str, name: str = "") -> list[HistoryEntry]:
     """One entry per execution of a FILLED order; one for a CANCELLED order."""
     what = "an order"

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -104,9 +105,24 @@ def algorithm_for(key: SigningKey | VerifyingKey) -> type[HTTPSignatureAlgorithm
     return EcdsaP521Sha512
 
 
+_PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.DOTALL)
+
+
+def normalise_pem(pem: str) -> str:
+    """The PEM block with its base64 re-wrapped at 64 columns: a key pasted through a
+    one-line field or a chat may have lost its line breaks (or gained spaces). A block
+    with headers (legacy ``Proc-Type``/``DEK-Info`` encryption) is left as it is."""
+    found = _PEM.search(pem)
+    if found is None or ":" in found.group(2):
+        return pem.strip()
+    label, body = found.group(1), "".join(found.group(2).split())
+    lines = "\n".join(body[i:i + 64] for i in range(0, len(body), 64))
+    return f"-----BEGIN {label}-----\n{lines}\n-----END {label}-----\n"
+
+
 def load_private_key(pem: str, passphrase: str = "") -> SigningKey:
     """The signing key from PEM text; plain-words ``AuthError`` (never quoting the key)."""
-    text = pem.strip()
+    text = normalise_pem(pem)
     if "-----BEGIN" not in text:
         raise AuthError("The Upvest private key is not PEM text.", broker=BROKER, hint=KEY_HINT)
     password = passphrase.encode() if passphrase else None

@@ -19,8 +19,9 @@ Replies: 200 when every event is handled (or already was), 401 for a missing or 
 signature, 400 for an unreadable body, 500 when the callback fails (Upvest then sends
 the bundle again; nothing was marked seen).
 
-Which events reach the callback: ``ACCOUNT.*``, ``ORDER.*``, ``POSITION.UPDATED`` and
-``CASH_BALANCE.UPDATED``; others are acknowledged and counted.
+Which events reach the callback: ``ACCOUNT.*``, ``ORDER.*``, ``POSITION.UPDATED``,
+``CASH_BALANCE.UPDATED`` and the sandbox's ``VIRTUAL_CASH_INCREASE.*`` /
+``VIRTUAL_CASH_DECREASE.*``; others are acknowledged and counted.
 
 Serving: uvicorn on the running event loop (the app's qasync loop), not in a thread: the
 callback then runs on the loop where the service and its panels live, with no hand-over
@@ -60,7 +61,8 @@ from desktop_app.domain import exact_json
 
 log = logging.getLogger(__name__)
 
-HANDED_OVER = ("ACCOUNT.", "ORDER.", "POSITION.UPDATED", "CASH_BALANCE.UPDATED")
+HANDED_OVER = ("ACCOUNT.", "ORDER.", "POSITION.UPDATED", "CASH_BALANCE.UPDATED",
+               "VIRTUAL_CASH_INCREASE.", "VIRTUAL_CASH_DECREASE.")
 DEFAULT_PATH = "/upvest/webhooks"
 MAX_SKEW = 300.0
 SEEN_KEPT = 50_000
@@ -234,6 +236,8 @@ class WebhookReceiver:
         self.duplicates = 0
         self.ignored = 0  # other event types, acknowledged
         self.refused: list[str] = []
+        self.deliveries = 0  # signed deliveries answered 200 (tests, the settings dialog)
+        self.last_delivery = 0.0  # monotonic time of the latest one
 
     @property
     def url(self) -> str:
@@ -289,6 +293,8 @@ class WebhookReceiver:
         while len(self._seen) > SEEN_KEPT:
             self._seen.popitem(last=False)
         self.accepted += len(wanted)
+        self.deliveries += 1
+        self.last_delivery = time.monotonic()
         return 200, "ok"
 
     async def _verify(self, method: str, path: str, headers: dict[str, str], body: bytes

@@ -8,7 +8,8 @@ every answer is ``{"status": "OK"|"ERROR", "destination", "correlationId", "payl
   ``{"subscriptions": {"<epic>": "PROCESSED"}}``; at most 40 epics on a connection, a
   request that would make it 41 is refused whole; then ``quote`` events
   ``{"epic", "product": "CFD", "bid", "bidQty", "ofr", "ofrQty", "timestamp"}`` whenever
-  the price moves, the first at once;
+  the price moves while the market is open, the first at once (a closed market does not
+  tick: the stream carries no market status);
 - ``OHLCMarketData.subscribe`` ``{"epics", "resolutions"=["MINUTE"], "type"="classic"}``
   (keys ``"<epic>:<resolution>:<type>"``) and ``OHLCMarketData.unsubscribe`` ``{"epics",
   "resolutions"?, "types"?}``; bars come as ``ohlc.event`` ``{"resolution", "epic",
@@ -225,6 +226,8 @@ class CapitalStream:
             quote = market.quote(epic)
             if not force and last == (quote.bid, quote.offer):
                 continue
+            if last is not None and quote.status != "TRADEABLE":
+                continue  # a closed market does not tick; its last price stands
             self.quotes[epic] = (quote.bid, quote.offer)
             second = int(quote.at.timestamp())
             key = stable_key(market.seed, epic, "depth")

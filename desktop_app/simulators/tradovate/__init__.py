@@ -67,9 +67,9 @@ Choices where the sources are silent or disagree (all UNCONFIRMED):
   same port; see ``md_stream``): knobs ``state.streams`` (drop, refuse) and
   ``state.md_stream`` (heartbeat, client timeout).
 - REAL TRADOVATE HAS NO REST QUOTES. ``GET /md/getquote?symbol=ESZ6`` (or
-  ``contractId=``) is this simulator's own, served only while ``state.rest_quotes`` is on
-  (the default until the adapter's stream client lands; off, it is 404 like any unknown
-  path). It answers the quote event's object:
+  ``contractId=``) is this simulator's own, served only while a test turns
+  ``state.rest_quotes`` on (off by default, as real Tradovate: 404 like any unknown
+  path; the app's Tradovate prices come from the stream). It answers the quote event's object:
   ``{"id", "contractId", "timestamp", "entries": {"Bid": {"price", "size"}, "Offer",
   "Trade", "TotalTradeVolume": {"size"}, "HighPrice", "LowPrice", "OpeningPrice"}}``.
 - Margins are day-trading sized (ES about $520 a contract) and initial = maintenance.

@@ -130,9 +130,9 @@ class TradovateState(SimulatorKnobs):
 
         # Knobs and records (see the package docstring).
         # REAL TRADOVATE HAS NO REST QUOTES: prices come only over the market-data
-        # WebSocket (md_stream). GET /md/getquote is this simulator's own, served while
-        # ``rest_quotes`` is on (the default until the adapter streams; then it flips).
-        self.rest_quotes = True
+        # WebSocket (md_stream). GET /md/getquote is this simulator's own, served only
+        # while a test turns ``rest_quotes`` on (off by default, as real Tradovate).
+        self.rest_quotes = False
         # TV-SPEC: LiquidatePosition requires ``admin``; False accepts a body without it.
         self.liquidate_requires_admin = True
         self.streams = StreamKnobs()

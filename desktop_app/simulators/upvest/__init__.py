@@ -23,10 +23,13 @@ from desktop_app.simulators.upvest.app import create_app
 from desktop_app.simulators.upvest.state import UpvestState
 
 
-def create_simulator(seed: int, *, session_idle_timeout: float = 600.0) -> SimulatorBundle:
+def create_simulator(
+    seed: int, *, session_idle_timeout: float = 600.0, origin: float | None = None
+) -> SimulatorBundle:
     """``session_idle_timeout`` is taken for the registry's common signature: Upvest tokens
-    expire after ``state.token_lifetime`` instead of idling out."""
-    state = UpvestState(seed)
+    expire after ``state.token_lifetime`` instead of idling out. ``origin``: the first
+    start of a restored simulator (``persistence``)."""
+    state = UpvestState(seed, origin=origin)
     return SimulatorBundle(
         name="upvest",
         display_name="Upvest",

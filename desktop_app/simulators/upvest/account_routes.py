@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
+from desktop_app.simulators.upvest import lifecycle
 from desktop_app.simulators.upvest.model import Account
 from desktop_app.simulators.upvest.pipeline import Ctx, Endpoint, Reply, listing
 from desktop_app.simulators.upvest.problems import (
@@ -131,11 +132,7 @@ def create_account(ctx: Ctx) -> Reply:
                                 "PENDING_APPROVAL" if pending else "ACTIVE")
     state.emit("ACCOUNT.CREATED", account.payload())
     if pending:
-        def activate() -> None:
-            if account.status == "PENDING_APPROVAL":
-                state.set_status(account, "ACTIVE", "ACCOUNT.ACTIVATED")
-
-        state.schedule(state.approval_delay, activate)
+        lifecycle.schedule_approval(state, account)
     return Reply(account.payload())
 
 
@@ -158,16 +155,7 @@ def close_account(ctx: Ctx) -> Reply:
     if account.status != "ACTIVE":
         raise conflict(f"An account can only be closed while ACTIVE; it is {account.status}")
     state.set_status(account, "CLOSING", "ACCOUNT.CLOSING_INITIATED")
-
-    def try_close() -> None:
-        if account.status != "CLOSING":
-            return
-        if state.holds_anything(account.id):
-            state.schedule(state.closing_delay, try_close)  # sells first, then closed
-            return
-        state.set_status(account, "CLOSED", "ACCOUNT.CLOSED")
-
-    state.schedule(state.closing_delay, try_close)
+    lifecycle.schedule_closure(state, account)
     return Reply(None, 202)
 
 

@@ -9,8 +9,10 @@ the position until then (they can be sold meanwhile: UNCONFIRMED).
 
 Refusals (UNCONFIRMED wording): 404 unknown account; 422 the account is not the user's,
 the instrument is unknown or INACTIVE, whole shares only where fractional trading is
-off (an amount needs fractional trading), the acknowledgement missing
-(``require_fit_acknowledgement``), not enough cash or shares; 409 the account is not
+off (an amount needs fractional trading), a buy without the acknowledgement
+(``require_fit_acknowledgement``: it says the user was told the instrument may not fit
+them, which concerns buying; a sale out of a holding does not ask it), not enough cash or
+shares; 409 the account is not
 ACTIVE (CLOSING takes SELL orders only).
 """
 
@@ -53,8 +55,8 @@ def place(state: UpvestState, body: dict[str, Any], *, side: str, isin: str,
         raise unprocessable("The instrument is not tradable (trading status INACTIVE)")
     if not instrument.fractional and (cash > 0 or quantity != quantity.to_integral()):
         raise unprocessable("The instrument is traded in whole shares only")
-    if state.require_fit_acknowledgement and body.get("user_instrument_fit_acknowledgement") \
-            is not True:
+    if state.require_fit_acknowledgement and side == "BUY" and body.get(
+            "user_instrument_fit_acknowledgement") is not True:
         raise unprocessable("user_instrument_fit_acknowledgement is required")
     group = state.groups[account.group_id]
     price = state.price(isin)

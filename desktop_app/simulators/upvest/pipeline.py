@@ -192,6 +192,7 @@ def _process(ctx: Ctx, endpoint: Endpoint, request_id: str) -> Response:
         if not re.match(UUID_PATTERN, key):
             raise bad_request("idempotency-key must be a UUID")
         key_entry = (state.client_id, key)
+        state.keys_seen.setdefault(endpoint.route, set()).add(key)
         stored = state.idempotency.get(key_entry)
         if stored is not None:
             route, body_digest, status, content = stored

@@ -82,15 +82,19 @@ class UpvestState(SimulatorKnobs):
     ``price(isin)``, ``register_key(key_id, public_key)``; ``fail_next()``,
     ``force_429()``, ``drop_reply_next()``, ``delay_seconds``; counters ``stats``
     (requests per route), ``created`` (resources made, per route),
-    ``idempotent_replays``, ``refusals`` (401 details) and ``deliveries``."""
+    ``idempotent_replays``, ``keys_seen`` (distinct keys per creating route), ``refusals``
+    (401 details) and ``deliveries``."""
 
     too_many_requests_code = "too_many_requests"
 
     def __init__(self, seed: int, *, clock: Callable[[], float] = time.time,
                  monotonic: Callable[[], float] = time.monotonic,
-                 key_dir: str | None = None) -> None:
+                 key_dir: str | None = None, origin: float | None = None) -> None:
+        """``origin``: the instant the simulator first started (the price paths' anchor;
+        a restored Sandbox passes the saved one)."""
         super().__init__("")
         self.seed = seed
+        self.origin = clock() if origin is None else origin
         self.clock = clock
         self.monotonic = monotonic
         self.lock = threading.RLock()
@@ -109,6 +113,9 @@ class UpvestState(SimulatorKnobs):
         # ---- counters
         self.created: Counter[str] = Counter()
         self.idempotent_replays = 0
+        # Distinct idempotency keys received per creating route: one per request made,
+        # however often it was asked again (the contract tests' "placements").
+        self.keys_seen: dict[str, set[str]] = {}
         self.refusals: list[str] = []
         self.deliveries: list[dict[str, Any]] = []
         # ---- the tenant
@@ -141,11 +148,12 @@ class UpvestState(SimulatorKnobs):
         self.created_clock = itertools.count()
         self.worker = Deliveries(self.sync, self._due_deliveries, self._settle_delivery,
                                  self._busy, WebhookSigner(webhook_key, self.webhook_key_id))
-        now = clock()
+        start = self.origin
         for isin, wkn, name, price, fractional, status in INSTRUMENTS:
             self.instruments[isin] = Instrument(self.new_id(), isin, wkn, name, Decimal(price),
-                                                fractional, status, now - 86_400 * 400)
-            self.paths[isin] = PricePath(stable_key(seed, isin), float(price), DAILY_VOL, now)
+                                                fractional, status, start - 86_400 * 400)
+            self.paths[isin] = PricePath(stable_key(seed, isin), float(price), DAILY_VOL,
+                                         start)
         for first, last, born, cash in SEED_USERS:
             user = self.add_user(first, last, born)
             group = self.add_group(user.id, cash)
@@ -184,6 +192,22 @@ class UpvestState(SimulatorKnobs):
         with self.lock:
             for token in self.tokens.values():
                 token.expires_at = 0.0
+
+    # ----------------------------------------------------------------- saved state
+
+    def account_ids(self) -> list[str]:
+        with self.lock:
+            return list(self.accounts)
+
+    def export_state(self) -> dict[str, Any]:
+        from desktop_app.simulators.upvest.persistence import export_state
+
+        return export_state(self)
+
+    def import_state(self, data: dict[str, Any]) -> None:
+        from desktop_app.simulators.upvest.persistence import import_state
+
+        import_state(self, data)
 
     # ----------------------------------------------------------------- time
 

@@ -14,7 +14,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from desktop_app.simulators.upvest import orders
+from desktop_app.simulators.upvest import lifecycle, orders
 from desktop_app.simulators.upvest.model import Account, Instrument, cents, stamp, text
 from desktop_app.simulators.upvest.pipeline import Ctx, Endpoint, Reply, listing, paging
 from desktop_app.simulators.upvest.problems import (
@@ -211,17 +211,7 @@ def _virtual(ctx: Ctx, kind: str) -> Reply:
     if kind == "decrease":
         group.balance -= amount  # reserved at once, confirmed later
         state.emit("CASH_BALANCE.UPDATED", group.cash_payload())
-    event = "VIRTUAL_CASH_INCREASE" if kind == "increase" else "VIRTUAL_CASH_DECREASE"
-
-    def confirm() -> None:
-        item.status = "CONFIRMED"
-        item.updated = state.now()
-        if kind == "increase":
-            group.balance += amount
-            state.emit("CASH_BALANCE.UPDATED", group.cash_payload())
-        state.emit(f"{event}.CONFIRMED", item.payload())
-
-    state.schedule(state.processing_delay, confirm)
+    lifecycle.schedule_confirmation(state, item)
     return Reply(item.payload())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from desktop_app.domain.types import (
     OrderRequest,
     OrderStatus,
     OrderType,
+    Quote,
     Side,
 )
 from desktop_app.net.http import MaybeSent
@@ -49,11 +51,29 @@ def test_market_order_opens_a_named_position_with_pl_from_the_quote(
     }
 
     tradovate_sim.state.market.freeze_prices()
+    # Real Tradovate prices come over the market-data stream only.
+    streamed: list[Quote] = []
+    stream = service.quote_stream()
+
+    async def first_price() -> None:
+        arrived = asyncio.Event()
+
+        def take(quote: Quote) -> None:
+            streamed.append(quote)
+            arrived.set()
+
+        await stream.open(take)
+        assert await stream.subscribe([es]) == {}
+        await asyncio.wait_for(arrived.wait(), 5)
+
+    run(first_price())
     (position,) = run(service.positions(usd))
+    run(stream.close())
     assert position.symbol == es and position.side is Side.BUY
     assert position.name.startswith("E-Mini S&P 500 ")
     assert position.size == Decimal(2)
     quote = tradovate_sim.state.market.quote(es)
+    assert (streamed[-1].bid, streamed[-1].offer) == (quote.bid, quote.offer)
     assert position.current_level == quote.bid
     assert position.profit_loss == (quote.bid - position.open_level) * 2 * 50
     assert position.profit_loss == tradovate_sim.state.market.figures(usd.account_id).profit_loss
@@ -69,6 +89,7 @@ def test_short_position_and_names_are_looked_up_once(
     cl = front_month(tradovate_sim, "CL")
     assert run(service.place_order(OrderRequest(usd, cl, Side.SELL, Decimal(1)))).accepted
     tradovate_sim.state.market.freeze_prices()
+    tradovate_sim.state.rest_quotes = True  # the simulator's REST stand-in (not real)
 
     for _ in range(3):
         (position,) = run(service.positions(usd))
@@ -200,6 +221,7 @@ def test_bad_requests_are_refused_before_sending(service: TradovateService, trad
 def test_search_find_details_and_quote(service: TradovateService, tradovate_sim, run) -> None:
     usd, _ = account_refs(tradovate_sim, service)
     es = front_month(tradovate_sim, "ES")
+    tradovate_sim.state.rest_quotes = True  # the simulator's REST stand-in (not real)
 
     found = run(service.search_instruments(usd, "es"))
     assert es in [i.symbol for i in found]
@@ -326,7 +348,9 @@ def test_without_rest_quotes_positions_keep_their_entry_price(
 
     (position,) = run(tapped.positions(usd))
     assert position.current_level == position.open_level and position.profit_loss == 0
-    assert any(f.value == "no price over REST" for f in position.facts)
+    assert any(f.value == "no streamed price yet" for f in position.facts)
+    assert tapped.capabilities.quotes is False  # the poller stops asking
+    assert "WebSocket" in tapped.capabilities.why_not("quotes")
     with pytest.raises(NotSupported) as caught:
         run(tapped.quote(usd, es))
     assert "WebSocket" in caught.value.message

@@ -66,3 +66,48 @@ async def wait_for(predicate: Callable[[], Any], within: float = 5.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.02)
+
+
+# ---------------------------------------------------------------------- the service
+
+
+class Changes(list):
+    """What the service reported through ``changed`` (account or None, topics)."""
+
+    def topics_for(self, account_id: str | None) -> set[str]:
+        found: set[str] = set()
+        for ref, topics in self:
+            if (ref.account_id if ref is not None else None) == account_id:
+                found |= topics
+        return found
+
+
+@pytest.fixture
+def make_service(upvest_sim, run):
+    """Connected UpvestServices on the simulator through the Sandbox's profile."""
+    from desktop_app.brokers.upvest.service import UpvestService
+    from desktop_app.net.request_log import RequestLog
+    from desktop_app.sandbox import sandbox_connection
+
+    made = []
+
+    def factory(**profile_changes: Any):
+        from dataclasses import replace
+
+        profile, secrets = sandbox_connection("upvest", upvest_sim)
+        profile = replace(profile, **profile_changes)
+        service = UpvestService(profile, secrets, RequestLog(), time_scale=1.0)
+        service.changes = Changes()
+        service.changed = lambda ref, topics: service.changes.append((ref, topics))
+        run(service.connect())
+        made.append(service)
+        return service
+
+    yield factory
+    for service in made:
+        run(service.close())
+
+
+@pytest.fixture
+def service(make_service):
+    return make_service()

@@ -51,6 +51,7 @@ def test_open_approve_rename_and_close_an_account(client, upvest_sim, run, karl)
     run(wait_for(lambda: _status(client, created["id"], "ACTIVE")))
     renamed = run(client.rename_account(created["id"], "Kids' savings"))
     assert renamed["name"] == "Kids' savings"
+    upvest_sim.state.closing_delay = 20.0  # 1 s here: CLOSING is seen even under load
     run(client.close_account(created["id"]))
     assert run(client.account(created["id"]))["status"] == "CLOSING"
     run(wait_for(lambda: _status(client, created["id"], "CLOSED")))

@@ -130,3 +130,20 @@ def test_other_curves_and_non_pem_text_are_refused_in_plain_words():
         load_private_key(_pem(ec.generate_private_key(ec.SECP256R1())))
     with pytest.raises(AuthError, match="not PEM text"):
         load_private_key("just a secret")
+
+
+def test_a_key_that_lost_its_line_breaks_still_loads() -> None:
+    """Pasted through a one-line field or a chat: the base64 is re-wrapped."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from desktop_app.brokers.upvest.signing import load_private_key, normalise_pem
+
+    key = ec.generate_private_key(ec.SECP521R1())
+    pem = key.private_bytes(serialization.Encoding.PEM,
+                            serialization.PrivateFormat.TraditionalOpenSSL,
+                            serialization.NoEncryption()).decode()
+    flat = pem.replace("\n", " ")
+    assert normalise_pem(flat) == pem
+    loaded = load_private_key(flat)
+    assert loaded.private_numbers() == key.private_numbers()

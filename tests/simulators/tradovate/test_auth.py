@@ -68,6 +68,7 @@ def test_bearer_token_is_required(tradovate_sim, client: TradovateHttp) -> None:
         assert response.status_code == 401
     # The market-data token is for market data only.
     assert client.get("/account/list", token=client.md_token).status_code == 401
+    tradovate_sim.state.rest_quotes = True  # the simulator's own REST quote
     assert client.get("/md/getQuote", token=client.md_token,
                       params={"symbol": "ESZ6"}).status_code == 200
 

@@ -63,6 +63,7 @@ def test_suggest(client: TradovateHttp) -> None:
 def test_quote_stand_in(tradovate_sim, client: TradovateHttp, still) -> None:
     name = next(c.name for c in tradovate_sim.state.catalog.contracts.values()
                 if c.product.name == "ES")
+    tradovate_sim.state.rest_quotes = True  # the simulator's own, off by default
     tradovate_sim.state.market.set_price(name, "5000.125")
     quote = client.ok("GET", "/md/getQuote", params={"symbol": name})
     assert quote["contractId"] == client.contract_id(name)
