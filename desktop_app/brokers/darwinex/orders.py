@@ -19,7 +19,7 @@ from typing import Any
 
 from desktop_app.brokers.common.reconcile import CLOCK_MARGIN, Candidate
 from desktop_app.brokers.darwinex import fields, mapping
-from desktop_app.brokers.darwinex.client import page_items
+from desktop_app.brokers.darwinex.client import MAX_PAGES, page_items
 from desktop_app.brokers.darwinex.core import MIN_AMOUNT, MIN_AMOUNT_TEXT, NO_STOP_LIMIT, _text
 from desktop_app.brokers.darwinex.errors import BROKER
 from desktop_app.brokers.darwinex.status import DarwinexStatus
@@ -47,6 +47,14 @@ from desktop_app.net.http import MaybeSent
 from desktop_app.net.limiter import Priority
 
 log = logging.getLogger(__name__)
+
+
+def _executed_at(item: dict[str, Any]) -> datetime | None:
+    """When a listed executed order was executed; None when it does not say."""
+    try:
+        return fields.EXECUTED_ORDER.read(item)["executed"]
+    except fields.UnreadableReply:
+        return None
 
 
 def _number(value: object) -> Decimal | None:
@@ -155,17 +163,52 @@ class DarwinexOrders(DarwinexStatus):
             size=request.size, level=request.level, reason=reason,
         )
 
+    async def _executed_since(
+        self, account_id: str, product: str, earliest: datetime, priority: Priority
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """``product``'s executed orders from ``orders/executed``, page by page, and
+        whether what was read holds every one made since ``earliest``.
+
+        One page is not the record: a busy account lists more orders since a send than a
+        page holds, and an order beyond the first page, taken for missing, would be
+        settled "not executed" though it was. Darwinex does not document the list's
+        order: reading stops early only once the pages read run newest first and have
+        gone past ``earliest``; else at the last page (``MAX_PAGES`` at most: beyond that
+        the record read is not complete and proves nothing missing)."""
+        items: list[dict[str, Any]] = []
+        previous: datetime | None = None
+        newest_first = True
+        for page in range(MAX_PAGES):
+            data = await self.client.executed_orders(
+                account_id, product=product, page=page, priority=priority
+            )
+            found, last = page_items(data)
+            items.extend(found)
+            if last:
+                return items, True
+            for item in found:
+                made = _executed_at(item)
+                if made is None:
+                    continue
+                if previous is not None and made > previous:
+                    newest_first = False
+                previous = made
+            if newest_first and previous is not None and previous < earliest:
+                return items, True
+        return items, False
+
     async def _matching(
         self, request: OrderRequest, since: datetime, priority: Priority = Priority.INTERACTIVE
-    ) -> list[dict[str, Any]]:
+    ) -> tuple[list[dict[str, Any]], bool]:
         """Orders at Darwinex that look like ``request``, made since ``since`` (less the
-        clock margin) and not seen here before ``since``."""
+        clock margin) and not seen here before ``since``; and whether the lists read were
+        complete (see ``_executed_since``)."""
         account_id = request.account.account_id
+        complete = True
         if request.order_type is OrderType.MARKET:
-            data = await self.client.executed_orders(
-                account_id, product=request.symbol, priority=priority
+            items, complete = await self._executed_since(
+                account_id, request.symbol, since - CLOCK_MARGIN, priority
             )
-            items = page_items(data)[0]
         else:
             items = []
             # A new conditional order is pending, or executed if the quote was crossed.
@@ -196,7 +239,7 @@ class DarwinexOrders(DarwinexStatus):
             made = got["executed" if request.order_type is OrderType.MARKET else "created"]
             if made >= since - CLOCK_MARGIN:
                 found.append({**item, "_made": made, "_id": got["order_id"]})
-        return found
+        return found, complete
 
     def order_lookup(self, request: OrderRequest) -> _Lookup:
         return _Lookup(self)
@@ -323,6 +366,7 @@ class _Lookup:
 
     def __init__(self, service: DarwinexOrders) -> None:
         self.service = service
+        self._read_all = True  # whether the last ``candidates`` read the whole record
 
     @property
     def what(self) -> str:
@@ -331,8 +375,8 @@ class _Lookup:
     @property
     def complete(self) -> bool:
         # Executed orders (market) and pending + executed conditional orders: every
-        # order made since the send is in one of them.
-        return True
+        # order made since the send is in one of them, once every page was read.
+        return self._read_all
 
     async def by_reference(self, request: OrderRequest, ref: str) -> OrderResult:
         service = self.service
@@ -353,7 +397,7 @@ class _Lookup:
 
     async def candidates(self, request: OrderRequest, since: datetime) -> list[Candidate]:
         service = self.service
-        items = await service._on_account(
+        items, self._read_all = await service._on_account(
             request.account, lambda: service._matching(request, since)
         )
         out = []

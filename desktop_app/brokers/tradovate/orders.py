@@ -252,10 +252,11 @@ class TradovateOrders(TradovateCore):
         contract = await self._contract(request.symbol, Priority.INTERACTIVE)
         contract_id = mapping.wire_id(contract.get("id"))
         action = "Buy" if request.side is Side.BUY else "Sell"
-        found = []
+        alike: dict[int, dict[str, Any]] = {}
         for order in orders:
             created = mapping.parse_time(order.get("timestamp"))
-            first = self._first_listed.get(mapping.wire_id(order.get("id")))
+            order_id = mapping.wire_id(order.get("id"))
+            first = self._first_listed.get(order_id)
             if (
                 (first is not None and first < since)
                 or mapping.wire_id(order.get("contractId")) != contract_id
@@ -264,8 +265,22 @@ class TradovateOrders(TradovateCore):
                 or created < since - CLOCK_MARGIN
             ):
                 continue
-            version = await self._version(mapping.wire_id(order.get("id")),
-                                          priority=Priority.INTERACTIVE, fresh=True)
+            alike[order_id] = order
+        if not alike:
+            return []
+        # Quantity and type are in the orders' latest versions, read fresh and all in
+        # one call (``ldeps``): one read per order made each look cost as many requests
+        # as orders since the send, and the session's follow-ups of many lost replies
+        # then ran through Tradovate's hourly limit (the limiter held everything).
+        for order_id in alike:
+            self._forget_version(order_id)
+        versions = await self._load_versions(alike, priority=Priority.INTERACTIVE)
+        found = []
+        for order_id, order in alike.items():
+            version = versions.get(order_id)
+            if version is None:  # its quantity cannot be told: nothing is proven
+                raise NotFound(f"Tradovate has no version of order {order_id}.",
+                               broker=BROKER)
             if mapping.number(version, "orderQty") == request.size and (
                 version.get("orderType") == mapping.WIRE_ORDER_TYPES[request.order_type]
             ):
