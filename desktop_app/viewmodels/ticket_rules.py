@@ -205,7 +205,10 @@ class TicketRules:
         state = self.state()
         if inst is None:
             errors[F_INSTRUMENT] = "Choose an instrument."
-        size = self._parse(self.size_text, "Size", F_SIZE, errors)
+        # Named as the field is labelled ("Amount (EUR)", "Contracts"), not "Size".
+        label = self.sizing.label((self.instrument.size_label if self.instrument else "")
+                                  or "Size")
+        size = self._parse(self.size_text, label, F_SIZE, errors)
         if F_SIZE not in errors and (message := size_error(size, inst, self.limits)):
             errors[F_SIZE] = message
         kind = self.order_type.value.lower().replace("_", "-")
