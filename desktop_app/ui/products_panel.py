@@ -3,7 +3,6 @@ and price history, and take it to the order ticket."""
 
 from __future__ import annotations
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -17,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.ui.common import table_view
-from desktop_app.ui.theme import CHART_COLOURS
+from desktop_app.ui.lazy_plot import LazyPlot
 from desktop_app.viewmodels.keyed_table import KEY_ROLE
 from desktop_app.viewmodels.products_vm import ProductsViewModel
 
@@ -43,13 +42,8 @@ class ProductsPanel(QWidget):
         self.details.setWordWrap(True)
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.plot = pg.PlotWidget(
-            parent=self, axisItems={"bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0)}
-        )
-        self.plot.setObjectName("products.history")
-        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.plot = LazyPlot("products.history", [("Price", "#3d8bfd", 2)], self)
         self.plot.setMinimumHeight(90)
-        self.curve = self.plot.plot([], [], pen=pg.mkPen("#3d8bfd", width=2))
         self.trade_button = QPushButton("Trade in ticket", self)
         self.trade_button.setObjectName("products.tradeButton")
 
@@ -124,12 +118,7 @@ class ProductsPanel(QWidget):
         self.trade_button.setEnabled(self.vm.selected is not None)
 
     def _show_history(self, times: list[float], prices: list[float]) -> None:
-        self.curve.setData(times, prices)
+        self.plot.set_data("Price", times, prices)
 
     def apply_theme(self, theme: str) -> None:
-        colours = CHART_COLOURS.get(theme, CHART_COLOURS["dark"])
-        self.plot.setBackground(colours["background"])
-        for axis in ("left", "bottom"):
-            item = self.plot.getAxis(axis)
-            item.setPen(colours["foreground"])
-            item.setTextPen(colours["foreground"])
+        self.plot.apply_theme(theme)

@@ -206,7 +206,8 @@ def test_switch_account_and_chart_follow_selection(capital_sim, qtbot, qrun):
                            what="the account to become active")
             assert not switch.isEnabled()
             chart = window.chart
-            await wait_for(lambda: chart.balance_curve.xData is not None
+            await wait_for(lambda: chart.balance_curve is not None
+                           and chart.balance_curve.xData is not None
                            and len(chart.balance_curve.xData) > 0, what="balance history")
 
     qrun(scenario(), timeout=60)

@@ -33,9 +33,13 @@ def test_search_a_product_see_its_facts_and_prices_then_trade_it(capital_sim, qt
             details = find(window, QLabel, "products.details")
             await wait_for(lambda: "Margin factor" in details.text(), what="GOLD's facts")
             assert "Day range" in details.text()
-            curve = window.products.curve
-            await wait_for(lambda: curve.xData is not None and len(curve.xData) > 20,
-                           what="a year of daily prices")
+            curves = window.products.plot.curves  # the plot is built once shown
+
+            def prices() -> int:
+                curve = curves.get("Price")
+                return 0 if curve is None or curve.xData is None else len(curve.xData)
+
+            await wait_for(lambda: prices() > 20, what="a year of daily prices")
             assert window.products.plot.isVisible()
             # Capital.com has no product screens: the picker stays hidden.
             assert not find(window, QComboBox, "products.screen").isVisible()
