@@ -52,9 +52,10 @@ log = logging.getLogger(__name__)
 def _executed_at(item: dict[str, Any]) -> datetime | None:
     """When a listed executed order was executed; None when it does not say."""
     try:
-        return fields.EXECUTED_ORDER.read(item)["executed"]
+        executed = fields.EXECUTED_ORDER.read(item)["executed"]
     except fields.UnreadableReply:
         return None
+    return executed if isinstance(executed, datetime) else None
 
 
 def _number(value: object) -> Decimal | None:
