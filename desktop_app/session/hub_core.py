@@ -87,6 +87,8 @@ class HubCore:
         self._listeners: list[Listener] = []
         self._tasks: set[asyncio.Task[object]] = set()
         self._accounts: dict[str, tuple[Account, ...]] = {}
+        # Per connection: the listing the live set was taken from, and its live accounts.
+        self._live_refs: dict[str, tuple[tuple[Account, ...], frozenset[AccountRef]]] = {}
         self._positions: dict[AccountRef, tuple[Position, ...]] = {}
         self._orders: dict[AccountRef, tuple[WorkingOrder, ...]] = {}
         self._reconciled: set[str] = set()

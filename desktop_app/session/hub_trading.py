@@ -67,10 +67,15 @@ class HubTrading(HubCore):
         conn = self._connections.get(account.connection)
         if conn is not None and conn.profile.is_live:
             return True
-        return any(
-            a.ref == account and a.environment is Environment.LIVE
-            for a in self._accounts.get(account.connection, ())
-        )
+        listed = self._accounts.get(account.connection, ())
+        # Asked for every row of the accounts table: a desk lists thousands, so the live
+        # ones are found once per listing, not once per question.
+        cached = self._live_refs.get(account.connection)
+        if cached is None or cached[0] is not listed:
+            cached = (listed, frozenset(
+                a.ref for a in listed if a.environment is Environment.LIVE))
+            self._live_refs[account.connection] = cached
+        return account in cached[1]
 
     async def place_order(
         self, request: OrderRequest, *, allow_duplicate: bool = False
