@@ -115,4 +115,5 @@ class WindowExports:
         return self.exports.save_csv(path, table, table_title(view).lower())
 
     def export_chart(self, path: str | Path):  # -> asyncio.Task[bool]
+        self.chart.area.build()  # drawn now if it was not yet (it is built when first shown)
         return self.exports.save_png(path, widget_png(self.chart), "balance chart")

@@ -64,6 +64,10 @@ class LazyPlot(QWidget):
         for name, colour, width in self._wanted:
             self.curves[name] = plot.plot([], [], name=name, pen=pg.mkPen(colour, width=width))
         self._layout.addWidget(plot)
+        # Shown and laid out now, not on the next turn of the loop (a PNG export may grab
+        # it right away).
+        plot.setVisible(self.isVisible())
+        self._layout.activate()
         self.plot = plot
         self.apply_theme(self._theme)
         if self._min_y_range is not None:

@@ -58,6 +58,7 @@ from desktop_app.session.events import (
     AccountsUpdated,
     BalanceUpdated,
     ConnectionChanged,
+    JournalChanged,
     QuoteUpdated,
 )
 from desktop_app.viewmodels import formatting as fmt
@@ -378,6 +379,9 @@ class OrderTicketViewModel(TicketRules, TicketSending, TicketSearch, HubViewMode
             self.stateChanged.emit()
         elif isinstance(event, AccountsUpdated) and event.connection_id == account.connection:
             self.stateChanged.emit()  # the account's name, currency or environment
+        elif (isinstance(event, JournalChanged) and event.kind == "order"
+              and self._settling is not None):
+            self.order_settled(self.hub.journal.order(event.entry_id))
 
     @property
     def bid_text(self) -> str:

@@ -69,6 +69,10 @@ class TicketSending:
     _set_result: Any
     _set_errors: Any
     _outcome: Any
+    result_text: str
+    # An order the broker took to fill later (Upvest: 202, NEW): its request, reference
+    # and the line the ticket shows until the journal says how it ended.
+    _settling: tuple[OrderRequest, str, str] | None = None
 
 
     def _done(self, value: OrderResult | None = None) -> asyncio.Future[OrderResult | None]:
@@ -201,7 +205,10 @@ class TicketSending:
             self._last_sizes[(request.account.broker, sized_key(request.symbol,
                                                                 request.size_unit))] = \
                 request.size
-        self._outcome(request, describe_result(request, result), taken)
+        text = describe_result(request, result)
+        self._outcome(request, text, taken)
+        if result.status is OrderStatus.PENDING:
+            self._settling = (request, result.broker_ref, text)
         if not future.done():
             future.set_result(result)
 
@@ -232,3 +239,21 @@ class TicketSending:
     def _sent(self) -> None:
         self.busy = False
         self.stateChanged.emit()
+
+    def order_settled(self, entry: Any) -> None:
+        """A journal entry completed (``JournalChanged``): when it is the order the ticket
+        still shows as pending, its line says how it ended (filled, or refused)."""
+        settling = self._settling
+        if settling is None or entry is None or entry.action != "place":
+            return
+        request, reference, shown = settling
+        result = entry.order_result()
+        if result is None or result.status is OrderStatus.PENDING:
+            return
+        if (reference and result.broker_ref != reference) or (
+                not reference and entry.order_request() != request):
+            return
+        self._settling = None
+        if self.result_text == shown and request.account == self.account:
+            self._outcome(request, describe_result(request, result),
+                          result.status is OrderStatus.ACCEPTED)

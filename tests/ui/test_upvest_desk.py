@@ -167,6 +167,9 @@ def test_an_account_from_open_to_closed_with_a_webhook_fill(sim, qtbot, qrun):
             row = position_row(window) - 1
             position = vm.positions.positions.item(row)
             assert Decimal(0) < position.size < 1 and position.name == "Apple Inc."
+            # The ticket's line follows the order to its end (the journal's settlement).
+            await wait_for(lambda: ticket_result.text().startswith("Confirmed: BUY"),
+                           what="the ticket saying the order filled")
 
             # ---- rename
             dialog = await open_dialog(window, "accounts.renameButton", "renameAccount")
