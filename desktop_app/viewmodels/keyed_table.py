@@ -288,10 +288,12 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         for r, k in enumerate(keys):
             new = pop(k)
             old = rows[r]
-            if new is old or new == old:
+            if new is old:
                 continue
             rows[r] = new
             cache[r] = None
+            # What is shown is compared column by column (a whole-row == first would
+            # compare every field again: at stream speed most rows did change).
             mask = 0
             bit = 1
             for g in getters:
