@@ -50,6 +50,7 @@ from desktop_app.domain.types import (
     AccountRef,
     Instrument,
     OrderRequest,
+    OrderStatus,
     OrderType,
     Quote,
     Side,
@@ -81,6 +82,10 @@ __all__ = [
     "TICKET_ORDER_TYPES", "OrderTicketViewModel", "TicketState",
 ]
 
+
+
+# A placement's journalled status that ends it (filled, or refused).
+_ENDED = frozenset({OrderStatus.ACCEPTED.value, OrderStatus.REJECTED.value})
 
 
 class OrderTicketViewModel(TicketRules, TicketSending, TicketSearch, HubViewModel):
@@ -380,7 +385,10 @@ class OrderTicketViewModel(TicketRules, TicketSending, TicketSearch, HubViewMode
         elif isinstance(event, AccountsUpdated) and event.connection_id == account.connection:
             self.stateChanged.emit()  # the account's name, currency or environment
         elif (isinstance(event, JournalChanged) and event.kind == "order"
-              and self._settling is not None):
+              and self._settling is not None and event.extra.get("action") == "place"
+              and event.extra.get("status") in _ENDED):
+            # Read again only for a placement that says it ended (the hub has the row
+            # in hand: it named its status).
             self.order_settled(self.hub.journal.order(event.entry_id))
 
     @property

@@ -24,6 +24,14 @@ def error_text(exc: BaseException) -> str:
     return f"Unexpected error ({type(exc).__name__}); the activity log has the details."
 
 
+def settled(value: T) -> asyncio.Future[T]:
+    """A future that already holds ``value``: what a write control returns when nothing
+    was sent (refused before sending, or nothing to do)."""
+    future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+    future.set_result(value)
+    return future
+
+
 def resolve_with(task: asyncio.Task[Any], future: asyncio.Future[Any]) -> None:
     """Settle ``future`` when ``task`` ends: its result, None if it raised (its own
     handlers report why), cancelled if it was cancelled; a future already settled is left."""

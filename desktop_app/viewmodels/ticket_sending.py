@@ -25,7 +25,7 @@ from desktop_app.domain.types import (
 )
 from desktop_app.viewmodels.account_context import account_context
 from desktop_app.viewmodels.confirmation import LIVE_REASON, Confirmation
-from desktop_app.viewmodels.tasks import error_text
+from desktop_app.viewmodels.tasks import error_text, settled
 from desktop_app.viewmodels.ticket_sizing import sized_key
 from desktop_app.viewmodels.ticket_texts import describe, describe_result
 
@@ -76,9 +76,7 @@ class TicketSending:
 
 
     def _done(self, value: OrderResult | None = None) -> asyncio.Future[OrderResult | None]:
-        future: asyncio.Future[OrderResult | None] = asyncio.get_running_loop().create_future()
-        future.set_result(value)
-        return future
+        return settled(value)
 
     def _refuse(self, why: str) -> asyncio.Future[OrderResult | None]:
         text = f"Not sent: {why}"
@@ -248,7 +246,7 @@ class TicketSending:
             return
         request, reference, shown = settling
         result = entry.order_result()
-        if result is None or result.status is OrderStatus.PENDING:
+        if result is None or result.status not in (OrderStatus.ACCEPTED, OrderStatus.REJECTED):
             return
         if (reference and result.broker_ref != reference) or (
                 not reference and entry.order_request() != request):

@@ -17,7 +17,7 @@ from desktop_app.viewmodels.account_lifecycle_vm import ActionState
 from desktop_app.viewmodels.base import HubViewModel
 from desktop_app.viewmodels.confirmation import Confirmation
 from desktop_app.viewmodels.keyed_table import Column, KeyedTableModel
-from desktop_app.viewmodels.tasks import error_text, resolve_with
+from desktop_app.viewmodels.tasks import error_text, resolve_with, settled
 
 if TYPE_CHECKING:
     from desktop_app.session.hub import Hub
@@ -210,10 +210,8 @@ class WebhooksViewModel(HubViewModel):
             pending[1].set_result(None)
 
     def _refuse(self, why: str) -> asyncio.Future[Any]:
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._set_result(f"Not sent: {why}", False)
-        future.set_result(None)
-        return future
+        return settled(None)
 
     def _set_result(self, text: str, ok: bool) -> None:
         self.result_text = text
