@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.ui import table_tools
 from desktop_app.ui.accessibility import describe_widgets
+from desktop_app.ui.cell_painter import PlainTextTableView
 from desktop_app.viewmodels.confirmation import Confirmation
 
 ERROR_STYLE = "color: #d64545;"
@@ -60,7 +61,7 @@ def set_result(label: QLabel, text: str, ok: bool) -> None:
     label.setVisible(bool(text))
 
 
-class KeyTableView(QTableView):
+class KeyTableView(PlainTextTableView):
     """A table whose selection never moves by itself.
 
     Qt keeps "one selected row" in single-selection mode: when the selected row goes

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from operator import attrgetter
+from operator import attrgetter, ne
 from typing import Any, ClassVar, Generic, TypeVar
 
 from PySide6.QtCore import (
@@ -37,7 +37,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 
 from desktop_app.viewmodels.throttle import FRAME_MS, Throttle
 
@@ -53,11 +53,16 @@ _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
 GAIN = QColor("#2e9e4f")
 LOSS = QColor("#d64545")
+
+
+def _one(getter: Callable[[Any], Any]) -> Callable[[Any], tuple[Any]]:
+    return lambda item: (getter(item),)
 
 
 def numeric_key(value: Decimal | None) -> float:
@@ -100,6 +105,14 @@ def raw_getter(column: Column[T]) -> Callable[[T], Any]:
     return raw
 
 
+# A change of at most this many rows is signalled column by column; a wider one (a tick
+# at stream speed) row by row.
+PRECISE_ROWS = 32
+# A row as painted: texts, right-aligned or not, colours and fonts per cell (or None).
+RowLook = tuple[tuple[str, ...], tuple[bool, ...], tuple[QColor | None, ...] | None,
+                tuple[QFont | None, ...] | None]
+
+
 class KeyedTableModel(QAbstractTableModel, Generic[T]):
     applied = Signal()  # once per apply(), after its signals
     # Roles ``extra_data`` answers (a subclass adds its own); a view asks for about seven
@@ -120,14 +133,31 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         self._keys: list[str] = []
         self._rows: list[T] = []
         self._index: dict[str, int] = {}
-        self._cache: list[tuple[str, ...] | None] = []
-        # One getter per column over the fields it shows: tuples compare in C.
+        self._cache: list[RowLook | None] = []
+        # Every field a column shows, read in one C call; which fields differ between a
+        # row's old and new version names the columns that changed (_changed_columns).
+        fields = list(dict.fromkeys(f for c in self.columns for f in c.fields))
+        self._shown = attrgetter(*fields) if len(fields) > 1 else _one(attrgetter(*fields))
+        self._field_columns = [
+            sum(1 << c for c, column in enumerate(self.columns) if f in column.fields)
+            for f in fields
+        ]
+        self._masks: dict[bytes, int] = {}
+        self._all_columns = (1 << len(self.columns)) - 1
+        # Rows changed since their look was made: (that look, the item it was made
+        # from), so only the columns whose fields differ are formatted again (row_look).
+        self._was: dict[int, tuple[RowLook, T]] = {}
         self._getters = [attrgetter(*c.fields) for c in self.columns]
         self._displays = [c.display for c in self.columns]
+        self._formatters = list(zip(range(len(self.columns)), self._getters, self._displays,
+                                    strict=True))
         self._sorts = [c.sort for c in self.columns]
         self._ncols = len(self.columns)
         self._aligns = [_RIGHT if c.numeric else _LEFT for c in self.columns]
         self._signed = [c.signed for c in self.columns]
+        self._rights = tuple(c.numeric for c in self.columns)
+        self._coloured = [c for c in range(self._ncols)
+                          if self._signed[c] or _FOREGROUND in self.extra_roles]
         self._raws = [raw_getter(c) for c in self.columns]
         self._pending: Iterable[T] | None = None
         self._base_interval = interval_ms
@@ -176,10 +206,7 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         """``data()`` by row and column (a sort proxy calls it without making indexes)."""
         if role == _DISPLAY:
             cached = self._cache[row]
-            if cached is None:
-                item = self._rows[row]
-                cached = self._cache[row] = tuple(f(item) for f in self._displays)
-            return cached[col]
+            return (cached if cached is not None else self.row_look(row))[0][col]
         if role == SORT_ROLE:
             return self._sorts[col](self._rows[row])
         if role == _ALIGN:
@@ -199,6 +226,31 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
             return self.extra_data(self._rows[row], col, role)
         return None
 
+    def row_look(self, row: int) -> RowLook:
+        """What a row shows, in one call: its texts, which are right-aligned, and
+        colours and fonts where a cell has its own (None: none in the row has).
+        ``ui.cell_painter`` paints from it; kept until the row changes."""
+        cached = self._cache[row]
+        if cached is None:
+            item = self._rows[row]
+            was = self._was.pop(row, None)
+            if was is None:
+                texts = tuple([show(item) for show in self._displays])
+            else:
+                old_texts, before = was[0][0], was[1]
+                texts = tuple([old_texts[c] if get(before) == get(item) else show(item)
+                               for c, get, show in self._formatters])
+            colours = fonts = None
+            if self._coloured:
+                shown = [None] * self._ncols
+                for c in self._coloured:
+                    shown[c] = self.cell(row, c, _FOREGROUND)
+                colours = tuple(shown)
+            if _FONT in self.extra_roles:
+                fonts = tuple(self.extra_data(item, c, _FONT) for c in range(self._ncols))
+            cached = self._cache[row] = (texts, self._rights, colours, fonts)
+        return cached
+
     def answered_roles(self) -> frozenset[int]:
         """Every role ``cell`` may answer with something other than None."""
         return frozenset({_DISPLAY, SORT_ROLE, _ALIGN, _FOREGROUND, KEY_ROLE, _TOOLTIP,
@@ -215,10 +267,16 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         """Roles a subclass adds (fonts, colours); None by default."""
         return None
 
+    def forget_looks(self) -> None:
+        """Every row is formatted afresh when next shown (what it shows depends on more
+        than its own fields, e.g. the clock)."""
+        self._cache = [None] * len(self._rows)
+        self._was = {}
+
     def invalidate_column(self, column: int) -> None:
         """Re-format one column of every row (e.g. an age that grows with the clock)."""
         if self._rows:
-            self._cache = [None] * len(self._rows)
+            self.forget_looks()
             self.dataChanged.emit(
                 self.createIndex(0, column), self.createIndex(len(self._rows) - 1, column)
             )
@@ -251,6 +309,7 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         if self._rows:
             self.beginResetModel()
             self._keys, self._rows, self._cache, self._index = [], [], [], {}
+            self._was = {}
             self.endResetModel()
 
     def _apply_pending(self) -> None:
@@ -281,34 +340,49 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         if len(incoming) < len(keys) or any(k not in incoming for k in keys):
             self._remove_missing(incoming)
             keys = self._keys
-        rows, cache, getters = self._rows, self._cache, self._getters
+        rows, cache, shown, was = self._rows, self._cache, self._shown, self._was
         pop = incoming.pop
         changed_rows: list[int] = []
-        changed_masks: list[int] = []
+        changed_from: list[T] = []
         for r, k in enumerate(keys):
             new = pop(k)
             old = rows[r]
             if new is old:
                 continue
             rows[r] = new
-            cache[r] = None
-            # What is shown is compared column by column (a whole-row == first would
-            # compare every field again: at stream speed most rows did change).
-            mask = 0
-            bit = 1
-            for g in getters:
-                if g(old) != g(new):
-                    mask |= bit
-                bit <<= 1
-            if mask:
+            look = cache[r]
+            if look is not None:
+                cache[r] = None
+                was[r] = (look, old)
+            if shown(old) != shown(new):
                 changed_rows.append(r)
-                changed_masks.append(mask)
+                changed_from.append(old)
         if changed_rows:
-            self._emit_changed(changed_rows, changed_masks)
+            if len(changed_rows) <= PRECISE_ROWS:
+                masks = [self._changed_columns(bytes(map(ne, shown(old), shown(rows[r]))))
+                         for r, old in zip(changed_rows, changed_from, strict=True)]
+            else:
+                # A view repaints all it shows of a change this wide anyway: which
+                # columns changed in each row is not worth working out.
+                masks = [self._all_columns] * len(changed_rows)
+            self._emit_changed(changed_rows, masks)
         if incoming:
             self._append(incoming)
 
+    def _changed_columns(self, fields_differ: bytes) -> int:
+        """The columns showing a field that differs (one byte per field, 1: differs);
+        the same few patterns recur at every tick, so each is worked out once."""
+        mask = self._masks.get(fields_differ)
+        if mask is None:
+            mask = 0
+            for differs, columns in zip(fields_differ, self._field_columns, strict=True):
+                if differs:
+                    mask |= columns
+            self._masks[fields_differ] = mask
+        return mask
+
     def _remove_missing(self, incoming: dict[str, T]) -> None:
+        self._was = {}  # row numbers move
         gone = [r for r, k in enumerate(self._keys) if k not in incoming]
         # Contiguous runs, bottom first, so earlier row numbers stay valid.
         runs: list[tuple[int, int]] = []

@@ -1,0 +1,492 @@
+"""A table view that paints its plain cells in one pass of its own.
+
+Qt's ``QTableView`` paints cell by cell: for each it asks the model for an index and
+calls the item delegate, and the delegate asks the model about seven roles (text,
+alignment, colour, font, check state, icon, background) and lays the text out anew.
+Over a Python model each of those is a call into Python. At stream speed, a positions
+table with 36 rows in view spent two thirds of its repaint on them.
+
+``PlainTextTableView`` paints what Qt's paint event would, in the same order and at the
+same pixels (``tests/ui/test_plain_cells.py`` compares them), but reads each row once
+from the ``KeyedTableModel`` behind the view (``row_look``, kept until the row changes)
+and draws a plain cell's background and text itself. A cell that is not plain (selected,
+current with focus, under the mouse, disabled) is painted as Qt paints it: the style's
+row panel, then the item delegate. Whatever this pass does not cover (another model or
+delegate, right to left, spans, hidden rows, a style other than Fusion) goes to Qt's own
+paint event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QEvent,
+    QLineF,
+    QPersistentModelIndex,
+    QPointF,
+    QRect,
+    Qt,
+)
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QHoverEvent,
+    QImage,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QStaticText,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
+
+from desktop_app.viewmodels.keyed_table import KeyedTableModel
+from desktop_app.viewmodels.sort_proxy import NumericSortProxy
+
+# Widths of this many distinct texts are kept; past it the cache starts again (prices
+# at stream speed are new texts every tick).
+MAX_WIDTHS = 20_000
+_RESTYLED = frozenset({QEvent.Type.FontChange, QEvent.Type.StyleChange,
+                       QEvent.Type.PaletteChange, QEvent.Type.LayoutDirectionChange,
+                       QEvent.Type.EnabledChange})
+_HOVER = frozenset({QEvent.Type.HoverEnter, QEvent.Type.HoverMove})
+_ALTERNATE = QStyleOptionViewItem.ViewItemFeature.Alternate
+_SELECTED = QStyle.StateFlag.State_Selected
+_MOUSE_OVER = QStyle.StateFlag.State_MouseOver
+_HAS_FOCUS = QStyle.StateFlag.State_HasFocus
+_ENABLED = QStyle.StateFlag.State_Enabled
+_ROW_PANEL = QStyle.PrimitiveElement.PE_PanelItemViewRow
+_CALL = QColor()  # a panel the style must draw itself
+
+
+class _Metrics:
+    """A font's measures for the cells: text widths (cached), the baseline in a row."""
+
+    def __init__(self, font: QFont, row_height: int) -> None:
+        self.metrics = QFontMetricsF(font)
+        self.widths: dict[str, float] = {}
+        self.elided: dict[tuple[str, float], tuple[str, float]] = {}
+        # A text drawn in two paints is laid out once and kept (QStaticText draws in
+        # half the time); prices at stream speed are drawn once and never kept.
+        self.statics: dict[str, QStaticText] = {}
+        self._seen: set[str] = set()
+        # Where Qt's delegate puts a line: centred in the row by whole pixels.
+        self.top = (row_height - round(self.metrics.height())) // 2
+        self.baseline = self.top + self.metrics.ascent()
+
+    def drawn(self, text: str) -> None:
+        """``text`` was drawn as plain text: the second time, it is kept laid out."""
+        if text in self._seen:
+            if len(self.statics) >= MAX_WIDTHS:
+                self.statics = {}
+            static = self.statics[text] = QStaticText(text)
+            static.setTextFormat(Qt.TextFormat.PlainText)
+        elif len(self._seen) >= MAX_WIDTHS:
+            self._seen = {text}
+        else:
+            self._seen.add(text)
+
+    def width(self, text: str) -> float:
+        width = self.widths.get(text)
+        if width is None:
+            if len(self.widths) >= MAX_WIDTHS:
+                self.widths = {}
+            width = self.widths[text] = self.metrics.horizontalAdvance(text)
+        return width
+
+    def fitted(self, text: str, room: float, mode: Qt.TextElideMode) -> tuple[str, float]:
+        """``text`` as it fits in ``room`` (elided as Qt's delegate does) and its width."""
+        width = self.width(text)
+        if width <= room:
+            return text, width
+        key = (text, room)
+        found = self.elided.get(key)
+        if found is None:
+            if len(self.elided) >= MAX_WIDTHS:
+                self.elided = {}
+            shown = self.metrics.elidedText(text, mode, room)
+            found = self.elided[key] = (shown, self.metrics.horizontalAdvance(shown))
+        return found
+
+
+class _Pass:
+    """What one paint event of a ``PlainTextTableView`` works with."""
+
+    def __init__(self, view: PlainTextTableView, painter: QPainter) -> None:
+        self.painter = painter
+        self.option = option = QStyleOptionViewItem()
+        view.initViewItemOption(option)
+        self.panel = QStyleOptionViewItem(option)
+        style = view.style()
+        self.draw_panel = style.drawPrimitive
+        self.grid = view.showGrid()
+        self.grid_pen = QPen(QColor.fromRgba(
+            style.styleHint(QStyle.StyleHint.SH_Table_GridLineColor, option, view)
+            & 0xFFFFFFFF), 1, view.gridStyle())
+        self.alternate = view.alternatingRowColors()
+        # How the style paints an unselected cell's row panel: a fill of one colour
+        # (or nothing) where it can be told; otherwise it is asked for every cell.
+        self.panel_fill, self.alternate_fill = view._panel_fills(option)
+        if (self.panel_fill is _CALL or self.alternate_fill is _CALL
+                or (self.grid and self.grid_pen.color().alpha() != 255)):
+            self.panel_fill = self.alternate_fill = _CALL
+        self.enabled = bool(option.state & _ENABLED)
+        group = (QPalette.ColorGroup.Disabled if not self.enabled
+                 else QPalette.ColorGroup.Active if view.isActiveWindow()
+                 else QPalette.ColorGroup.Inactive)
+        self.text_colour = option.palette.color(group, QPalette.ColorRole.Text)
+        self.selection = view.selectionModel()
+        self.model = view.model()
+        current = view.currentIndex()
+        focus = (view.hasFocus() or view.viewport().hasFocus()) and current.isValid()
+        self.focused = (current.row(), current.column()) if focus else None
+        hover = view._hover
+        self.hovered = (hover.row(), hover.column()) if hover.isValid() else None
+        self.focused_row = self.focused[0] if self.focused else -1
+        self.hovered_row = self.hovered[0] if self.hovered else -1
+        assert view._source is not None
+        self.look = view._source.row_look
+        self.to_source = view._source_row
+        self.elide = view.textElideMode()
+        self.margin = view._text_margin()
+        self.view_font = view.font()
+        # What the painter has now: the cell's own font and colour (None: the view's).
+        self.font: QFont | None = None
+        self.colour: QColor | None = None
+        # The selection as row ranges: (first, last, whole rows or some cells).
+        self.ranges: list[tuple[int, int, bool]] = []
+        if self.selection is not None:
+            last_column = self.model.columnCount() - 1
+            for part in self.selection.selection():
+                self.ranges.append((part.top(), part.bottom(),
+                                    part.left() == 0 and part.right() == last_column))
+        self.use(None, None)
+
+    def selected(self, row: int) -> tuple[bool, bool]:
+        """Whether the whole row is selected, and whether some of its cells may be."""
+        whole = some = False
+        for first, last, all_columns in self.ranges:
+            if first <= row <= last:
+                if all_columns:
+                    whole = True
+                else:
+                    some = True
+        return whole, some and not whole
+
+    def special(self, row: int, column: int, whole_row: bool, some: bool) -> bool:
+        """Whether Qt paints this cell (selected, focused, hovered, disabled)."""
+        cell = (row, column)
+        return (whole_row or not self.enabled or cell == self.focused or cell == self.hovered
+                or (some and self.selection is not None
+                    and self.selection.isSelected(self.model.index(row, column))))
+
+    def use(self, font: QFont | None, colour: QColor | None) -> None:
+        """The painter's font and pen for a cell's text."""
+        self.painter.setFont(font if font is not None else self.view_font)
+        self.painter.setPen(colour if colour is not None else self.text_colour)
+        self.font, self.colour = font, colour
+
+    def forget_pen(self) -> None:
+        """The delegate painted a cell with its own font and pen: set ours again."""
+        self.use(None, None)
+
+
+class PlainTextTableView(QTableView):
+    """A ``QTableView`` that paints a ``KeyedTableModel``'s plain cells in one pass."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._source: KeyedTableModel[Any] | None = None
+        self._source_row: Any = None
+        self._fonts: dict[tuple[int, int], tuple[QFont | None, _Metrics]] = {}
+        self._margin = 0
+        self._hover = QPersistentModelIndex()
+        self._own_delegates = False  # a delegate per row or column was set
+        self._spans = False
+        self._panels: tuple[Any, QColor | None, QColor | None] | None = None
+        # Off: Qt's own paint event for every cell (what the tests compare against).
+        self.paints_plain_cells = True
+
+    # --- what the pass covers -----------------------------------------------------
+
+    def setModel(self, model: Any) -> None:
+        super().setModel(model)
+        self._fonts = {}
+        if isinstance(model, NumericSortProxy):
+            self._source, self._source_row = model.sourceModel(), model.source_row
+        elif isinstance(model, KeyedTableModel):
+            self._source, self._source_row = model, None
+        else:
+            self._source = self._source_row = None
+
+    def setItemDelegateForColumn(self, column: int,
+                                 delegate: QAbstractItemDelegate | None) -> None:
+        self._own_delegates = True
+        super().setItemDelegateForColumn(column, delegate)
+
+    def setItemDelegateForRow(self, row: int,
+                              delegate: QAbstractItemDelegate | None) -> None:
+        self._own_delegates = True
+        super().setItemDelegateForRow(row, delegate)
+
+    def setSpan(self, row: int, column: int, rows: int, columns: int) -> None:
+        self._spans = True
+        super().setSpan(row, column, rows, columns)
+
+    def _covered(self) -> bool:
+        return (self.paints_plain_cells and self._source is not None
+                and not self._own_delegates and not self._spans
+                and type(self.itemDelegate()) is QStyledItemDelegate
+                and not self.isRightToLeft()
+                and not self.verticalHeader().sectionsHidden())
+
+    # --- events -------------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in _RESTYLED:
+            self._fonts = {}
+            self._margin = 0
+        super().changeEvent(event)
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        # The cell under the mouse, as Qt's view keeps it (a persistent index: it moves
+        # with its row when the rows are sorted again).
+        kind = event.type()
+        if kind in _HOVER and isinstance(event, QHoverEvent):
+            self._hover = QPersistentModelIndex(self.indexAt(event.position().toPoint()))
+        elif kind == QEvent.Type.HoverLeave:
+            self._hover = QPersistentModelIndex()
+        return super().viewportEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self._covered():
+            self._paint(event)
+        else:
+            super().paintEvent(event)
+
+    # --- the pass -----------------------------------------------------------------
+
+    def _metrics_for(self, font: QFont | None, row_height: int) -> _Metrics:
+        key = (id(font), row_height)
+        found = self._fonts.get(key)
+        if found is None or found[0] is not font:
+            found = self._fonts[key] = (font, _Metrics(font if font is not None
+                                                       else self.font(), row_height))
+        return found[1]
+
+    def _panel_fills(self, option: QStyleOptionViewItem) -> tuple[QColor | None, QColor | None]:
+        """The style's row panel for a plain cell, on a plain and an alternate row: the
+        one colour it fills with, None when it draws nothing, or _CALL when it draws
+        anything else. Worked out once per style and palette, on a small image."""
+        key = (id(self.style()), option.palette.cacheKey(), int(option.state.value))
+        if self._panels is not None and self._panels[0] == key:
+            return self._panels[1], self._panels[2]
+        fills = []
+        for alternate in (False, True):
+            image = QImage(8, 8, QImage.Format.Format_ARGB32_Premultiplied)
+            image.fill(Qt.GlobalColor.transparent)
+            probe = QStyleOptionViewItem(option)
+            probe.rect = QRect(0, 0, 8, 8)
+            probe.features = (probe.features | _ALTERNATE if alternate
+                              else probe.features & ~_ALTERNATE)
+            painter = QPainter(image)
+            self.style().drawPrimitive(_ROW_PANEL, probe, painter, self)
+            painter.end()
+            pixels = {image.pixel(x, y) for x in range(8) for y in range(8)}
+            only = pixels.pop() if len(pixels) == 1 else None
+            if only is None:
+                fills.append(_CALL)
+            elif only >> 24 == 0:
+                fills.append(None)
+            elif only >> 24 == 0xFF:
+                fills.append(QColor.fromRgba(only))
+            else:
+                fills.append(_CALL)
+        self._panels = (key, fills[0], fills[1])
+        return fills[0], fills[1]
+
+    def _text_margin(self) -> int:
+        """Qt's delegate keeps text this far from the cell's sides."""
+        if not self._margin:
+            self._margin = self.style().pixelMetric(
+                QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1
+        return self._margin
+
+    def _paint(self, event: QPaintEvent) -> None:
+        """QTableView::paintEvent's loops (Qt 6), plain cells drawn by ``_paint_row``."""
+        across, down = self.horizontalHeader(), self.verticalHeader()
+        painter = QPainter(self.viewport())
+        if across.count() == 0 or down.count() == 0:
+            return
+        pass_ = _Pass(self, painter)
+        grid_size = 1 if pass_.grid else 0
+        right_edge = across.length() - across.offset() - 1
+        bottom_edge = down.length() - down.offset() - 1
+        areas = list(event.region())
+        # A cell in two dirty rectangles is painted once (Qt keeps a bit per cell).
+        drawn: set[tuple[int, int]] | None = set() if len(areas) > 1 else None
+        for dirty in areas:
+            dirty.setBottom(min(dirty.bottom(), bottom_edge))
+            dirty.setRight(min(dirty.right(), right_edge))
+            if not dirty.isValid():
+                continue
+            left = across.visualIndexAt(dirty.left())
+            right = across.visualIndexAt(dirty.right())
+            left = 0 if left == -1 else left
+            right = across.count() - 1 if right == -1 else right
+            bottom = down.visualIndexAt(dirty.bottom())
+            bottom = down.count() - 1 if bottom == -1 else bottom
+            top = down.visualIndexAt(dirty.top())
+            if top == -1 or top > bottom:
+                continue
+            columns = []
+            for visual in range(left, right + 1):
+                column = across.logicalIndex(visual)
+                if not across.isSectionHidden(column):
+                    x = self.columnViewportPosition(column)
+                    width = self.columnWidth(column) - grid_size
+                    columns.append((visual, column, x, width, width - 2 * pass_.margin))
+            alternate_base = bool(top & 1) and pass_.alternate
+            for visual_row in range(top, bottom + 1):
+                self._paint_row(pass_, visual_row, down.logicalIndex(visual_row), columns,
+                                alternate_base, drawn)
+                alternate_base = not alternate_base and pass_.alternate
+            if pass_.grid:
+                self._paint_grid(painter, pass_.grid_pen, pass_.option, dirty, top, bottom,
+                                 left, right)
+        painter.end()
+
+    def _paint_row(self, pass_: _Pass, visual_row: int, row: int,
+                   columns: list[tuple[int, int, int, int, int]], alternate_base: bool,
+                   drawn: set[tuple[int, int]] | None) -> None:
+        painter, panel = pass_.painter, pass_.panel
+        if pass_.alternate:
+            panel.features = (panel.features | _ALTERNATE if alternate_base
+                              else panel.features & ~_ALTERNATE)
+        row_y = self.rowViewportPosition(row)
+        row_h = self.rowHeight(row) - (1 if pass_.grid else 0)
+        metrics = self._metrics_for(None, row_h)
+        widths = metrics.widths
+        texts, rights, colours, fonts = pass_.look(pass_.to_source(row) if pass_.to_source
+                                                   else row)
+        whole_row, some = pass_.selected(row)
+        special_row = (whole_row or some or not pass_.enabled or row == pass_.focused_row
+                       or row == pass_.hovered_row)
+        margin, elide, statics = pass_.margin, pass_.elide, metrics.statics
+        draw_text, draw_static = painter.drawText, painter.drawStaticText
+        draw_panel = pass_.draw_panel if pass_.panel_fill is _CALL else None
+        if pass_.panel_fill is not _CALL and drawn is None:
+            # The style's row panel is a plain fill (or nothing): one fill for the row,
+            # the same pixels as one per cell, as the grid lines are drawn over the gaps.
+            fill = pass_.alternate_fill if alternate_base else pass_.panel_fill
+            if fill is not None and columns:
+                first, last = columns[0], columns[-1]
+                painter.fillRect(first[2], row_y, last[2] + last[3] - first[2], row_h, fill)
+        for visual, column, x, width, room in columns:
+            if drawn is not None:
+                if (visual_row, visual) in drawn:
+                    continue
+                drawn.add((visual_row, visual))
+            if special_row and pass_.special(row, column, whole_row, some):
+                self._paint_cell(pass_, row, column, QRect(x, row_y, width, row_h),
+                                 alternate_base, whole_row or some)
+                pass_.forget_pen()  # the delegate set its own
+                continue
+            # The style's row panel, as Qt draws it under every cell (Fusion: the
+            # alternate rows' colour; a style sheet may set its own).
+            if draw_panel is not None:
+                panel.rect = QRect(x, row_y, width, row_h)
+                draw_panel(_ROW_PANEL, panel, painter, self)
+            elif drawn is not None:
+                fill = pass_.alternate_fill if alternate_base else pass_.panel_fill
+                if fill is not None:
+                    painter.fillRect(x, row_y, width, row_h, fill)
+            text = texts[column]
+            if not text:
+                continue
+            font = fonts[column] if fonts is not None else None
+            if font is None:
+                m, kept = metrics, statics
+                text_width = widths.get(text)
+                if text_width is None or text_width > room:
+                    text, text_width = m.fitted(text, room, elide)
+            else:
+                m = self._metrics_for(font, row_h)
+                kept = m.statics
+                text, text_width = m.fitted(text, room, elide)
+            colour = colours[column] if colours is not None else None
+            if font is not pass_.font or colour is not pass_.colour:
+                pass_.use(font, colour)
+            left = x + margin + (room - text_width if rights[column] else 0)
+            static = kept.get(text)
+            if static is not None:
+                draw_static(QPointF(left, row_y + m.top), static)
+            else:
+                draw_text(QPointF(left, row_y + m.baseline), text)
+                m.drawn(text)
+
+    def _paint_cell(self, pass_: _Pass, row: int, column: int, rect: QRect,
+                    alternate_base: bool, maybe_selected: bool) -> None:
+        """One cell as QTableViewPrivate::drawCell paints it."""
+        index = self.model().index(row, column)
+        option = QStyleOptionViewItem(pass_.option)
+        option.rect = rect
+        if pass_.alternate:
+            if alternate_base:
+                option.features |= _ALTERNATE
+            else:
+                option.features &= ~_ALTERNATE
+        selection = pass_.selection
+        if maybe_selected and selection is not None and selection.isSelected(index):
+            option.state |= _SELECTED
+        if (row, column) == pass_.hovered:
+            option.state |= _MOUSE_OVER
+        if option.state & _ENABLED:
+            if not self.model().flags(index) & Qt.ItemFlag.ItemIsEnabled:
+                option.state &= ~_ENABLED
+                option.palette.setCurrentColorGroup(QPalette.ColorGroup.Disabled)
+            else:
+                option.palette.setCurrentColorGroup(QPalette.ColorGroup.Normal)
+        if (row, column) == pass_.focused:
+            option.state |= _HAS_FOCUS
+        self.style().drawPrimitive(_ROW_PANEL, option, pass_.painter, self)
+        self.itemDelegate().paint(pass_.painter, option, index)
+
+    def _paint_grid(self, painter: QPainter, pen: QPen, option: QStyleOptionViewItem,
+                    dirty: QRect, top: int, bottom: int, left: int, right: int) -> None:
+        across, down = self.horizontalHeader(), self.verticalHeader()
+        old = painter.pen()
+        painter.setPen(pen)
+        for visual in range(top, bottom + 1):
+            row = down.logicalIndex(visual)
+            y = self.rowViewportPosition(row) + self.rowHeight(row) - 1
+            painter.drawLine(QLineF(dirty.left(), y, dirty.right(), y).translated(0.5, 0.5))
+        for visual in range(left, right + 1):
+            column = across.logicalIndex(visual)
+            if across.isSectionHidden(column):
+                continue
+            x = self.columnViewportPosition(column) + self.columnWidth(column) - 1
+            painter.drawLine(QLineF(x, dirty.top(), x, dirty.bottom()).translated(0.5, 0.5))
+        draw_when_hidden = self.style().styleHint(
+            QStyle.StyleHint.SH_Table_AlwaysDrawLeftTopGridLines, option, self)
+        if draw_when_hidden and across.isHidden():
+            row = down.logicalIndex(top)
+            y = self.rowViewportPosition(row)
+            if y == dirty.top():
+                painter.drawLine(dirty.left(), y, dirty.right(), y)
+        if draw_when_hidden and down.isHidden():
+            column = across.logicalIndex(left)
+            if not across.isSectionHidden(column):
+                x = self.columnViewportPosition(column)
+                if x == dirty.left():
+                    painter.drawLine(x, dirty.top(), x, dirty.bottom())
+        painter.setPen(old)
