@@ -128,6 +128,12 @@ class Hub(HubConnections, HubRecovery, HubFunding, HubAccounts, HubWebhooks):
     def accounts(self) -> list[Account]:
         return [a for cid in self._connections for a in self._accounts.get(cid, ())]
 
+    def account(self, ref: AccountRef | None) -> Account | None:
+        """One listed account of a connection the hub has, by its reference."""
+        if ref is None or ref.connection not in self._connections:
+            return None
+        return self._account(ref)
+
     def positions(self, account: AccountRef) -> tuple[Position, ...]:
         return self._positions.get(account, ())
 

@@ -37,9 +37,7 @@ class AccountContext:
 
 
 def find_account(hub: Hub, ref: AccountRef | None) -> Account | None:
-    if ref is None:
-        return None
-    return next((a for a in hub.accounts() if a.ref == ref), None)
+    return hub.account(ref)
 
 
 def account_name(account: Account | None, ref: AccountRef) -> str:

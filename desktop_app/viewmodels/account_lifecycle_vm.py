@@ -125,10 +125,7 @@ class AccountLifecycleViewModel(HubViewModel):
             self.stateChanged.emit()
 
     def selected_account(self) -> Account | None:
-        ref = self.account
-        if ref is None:
-            return None
-        return next((a for a in self.hub.accounts() if a.ref == ref), None)
+        return self.hub.account(self.account)
 
     def account_label(self) -> str:
         account = self.selected_account()

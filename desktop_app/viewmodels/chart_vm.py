@@ -93,11 +93,10 @@ class BalanceChartViewModel(HubViewModel):
         self.account = account
         self.currency = ""
         name = account.account_id if account is not None else ""
-        if account is not None:
-            for acc in self.hub.accounts():
-                if acc.ref == account:
-                    self.currency = acc.currency
-                    name = acc.name or name
+        listed = self.hub.account(account)
+        if listed is not None:
+            self.currency = listed.currency
+            name = listed.name or name
         self.titleChanged.emit(
             f"Balance and equity of {name} ({self.currency})".replace(" ()", "")
             if account else "No account selected"

@@ -56,10 +56,9 @@ class FundingForm(QObject):
 
     def destinations(self) -> list[tuple[AccountRef, str]]:
         """(account, what the trader calls it) for each account money may go to."""
-        names = {a.ref: a for a in self.hub.accounts()}
         found = []
         for ref in self.rules.destinations if self.rules is not None else ():
-            account = names.get(ref)
+            account = self.hub.account(ref)
             label = ref.account_id
             if account is not None:
                 label = f"{account.name} ({ref.account_id})" if account.name not in (

@@ -168,10 +168,9 @@ class FundingViewModel(HubViewModel):
             self._set_result("", True)
         self.account = account
         self.balance = None
-        if account is not None:
-            for acc in self.hub.accounts():
-                if acc.ref == account and acc.balance is not None:
-                    self.balance = acc.balance.balance
+        listed = self.hub.account(account)
+        if listed is not None and listed.balance is not None:
+            self.balance = listed.balance.balance
         kinds = self.kinds()
         self.set_kind(self.kind if self.kind in kinds else (kinds[0] if kinds else None))
 
@@ -464,7 +463,8 @@ class FundingViewModel(HubViewModel):
 
     def _show_journal(self) -> None:
         """The journal's rows, with account names and the brokers' names for each kind."""
-        names = {a.ref: account_name(a, a.ref) for a in self.hub.accounts()}
+        names = {ref: account_name(self.hub.account(ref), ref)
+                 for ref in {entry.account for entry in self._entries}}
         rows = []
         for entry in self._entries:
             ref = entry.account
