@@ -5,6 +5,13 @@ threads. If the cycle collector fires there, it may destroy QObjects (view-model
 timers) off the GUI thread: Qt warns "Timers cannot be stopped from another thread" at
 best and crashes at worst. So automatic collection is switched off and the same
 generational thresholds are checked from a timer on the GUI thread instead.
+
+A full collection walks every tracked object: with the app's modules, widgets and a desk
+of 5,000 accounts that was 56-72 ms on the GUI thread, a visible stall. What is alive
+once the window is up and the connections are started (modules, classes, widgets, the
+Sandbox) lives as long as the app, so it is frozen then (``freeze_long_lived``, Python's
+``gc.freeze``): later collections walk only what was made since (91,796 tracked objects,
+75,665 of them frozen, at a 5,000-account desk; no collection over 5 ms).
 """
 
 from __future__ import annotations
@@ -41,6 +48,16 @@ class GcGuard(QObject):
     def stop(self) -> None:
         """Collect once more on this thread and give collection back to Python."""
         self._timer.stop()
+        gc.unfreeze()
         gc.collect()
         if self._was_enabled:
             gc.enable()
+
+
+def freeze_long_lived() -> int:
+    """Leave every object alive now out of later collections; returns how many are.
+
+    Not collected first (that would be the very stall this avoids): a cycle that is
+    garbage at this moment stays in memory, once."""
+    gc.freeze()
+    return gc.get_freeze_count()

@@ -1,8 +1,10 @@
 """5,000 Upvest accounts in the accounts panel: loading, scrolling and repaint per frame.
 
-The real stack: the Upvest simulator with 5,000 more accounts (one bulk user), the real
-service (5 pages of 1,000 over signed loopback HTTP) and Hub, the accounts view-model
-and the accounts panel in the main window, offscreen. Measured per frame:
+The real stack: the Upvest simulator with 5,000 more accounts (one bulk user) in a process
+of its own, as a broker's server is (in this process its threads would take the
+interpreter from the app's loop), the real service (5 pages of 1,000 over signed loopback
+HTTP) and Hub, the accounts view-model and the accounts panel in the main window,
+offscreen. Measured per frame:
 
 - scrolling: the table scrolled by one page (then back) and repainted;
 - the view-model's once-a-second clock tick (the ages and staleness shown);
@@ -19,28 +21,47 @@ event loop while it happened (a one-off, not a frame of scrolling).
 from __future__ import annotations
 
 import asyncio
+import gc
+import multiprocessing
 import os
 import time
+from multiprocessing.connection import Connection
+from types import SimpleNamespace
+from typing import cast
 
 from PySide6.QtWidgets import QTableView
 
 from desktop_app.sandbox import sandbox_connection
 from desktop_app.session.events import AccountsUpdated
 from desktop_app.session.hub import Hub
-from desktop_app.simulators.runner import start_simulator
+from desktop_app.simulators.runner import RunningSimulator, start_simulator
 from desktop_app.storage.journal import Journal
 from desktop_app.storage.secrets import SecretStore
 from desktop_app.storage.settings import Settings
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.viewmodels.app_vm import AppViewModel
+from desktop_app.viewmodels.gc_guard import freeze_long_lived
 from tests.benchmarks.conftest import QUICK, median, percentile, report
 
 BULK = 5_000
 
 
-def test_5000_upvest_accounts_scroll_and_repaint(qapp, qrun) -> None:
+def _serve_upvest(reply: Connection) -> None:
+    """The child process: the simulator with the bulk accounts, until told to stop."""
     sim = start_simulator("upvest", port=0, seed=3)
     sim.state.add_bulk_accounts(BULK)
+    reply.send((sim.base_url, sim.credentials))
+    reply.recv()
+    sim.stop()
+
+
+def test_5000_upvest_accounts_scroll_and_repaint(qapp, qrun) -> None:
+    parent, child = multiprocessing.get_context("spawn").Pipe()
+    server = multiprocessing.get_context("spawn").Process(target=_serve_upvest, args=(child,))
+    server.start()
+    assert parent.poll(60), "the Upvest simulator did not start"
+    base_url, credentials = parent.recv()
+    sim = cast(RunningSimulator, SimpleNamespace(base_url=base_url, credentials=credentials))
     frames = 40 if QUICK else 200
 
     async def scenario() -> dict[str, list[float]]:
@@ -52,17 +73,32 @@ def test_5000_upvest_accounts_scroll_and_repaint(qapp, qrun) -> None:
         window.show()
         await hub.start()
         profile, creds = sandbox_connection("upvest", sim)
-        started = time.perf_counter()
-        await hub.add_connection(profile, creds, persist=False)
         model = vm.accounts.model
-        stalls: list[float] = []  # how late a 5 ms sleep wakes up while it loads
-        while model.rowCount() < BULK:
-            if time.perf_counter() - started > 120:
-                raise AssertionError(f"not listed: {hub.connections()}")
-            t = time.perf_counter()
-            await asyncio.sleep(0.005)
-            stalls.append((time.perf_counter() - t - 0.005) * 1000)
-        loaded = (time.perf_counter() - started) * 1000
+
+        async def load() -> tuple[float, list[float]]:
+            """Connect and wait for every account: the time, and how late a 5 ms sleep
+            woke up meanwhile (the loop's stalls)."""
+            started = time.perf_counter()
+            await hub.add_connection(profile, creds, persist=False)
+            stalls: list[float] = []
+            while model.rowCount() < BULK:
+                if time.perf_counter() - started > 120:
+                    raise AssertionError(f"not listed: {hub.connections()}")
+                t = time.perf_counter()
+                await asyncio.sleep(0.005)
+                stalls.append((time.perf_counter() - t - 0.005) * 1000)
+            return (time.perf_counter() - started) * 1000, stalls
+
+        # The session's first connection to a broker also imports its modules and the
+        # webhook receiver's server (a one-off of about 0.1 s); the second is the panel
+        # opening on 5,000 accounts as it always will.
+        first, first_stalls = await load()
+        # As the app does once the window is up and the connections are started.
+        freeze_long_lived()
+        await hub.remove_connection(profile.connection_id)
+        while model.rowCount() >= BULK:  # noqa: ASYNC110 (no awaitable for it)
+            await asyncio.sleep(0.01)
+        loaded, stalls = await load()
         table = window.findChild(QTableView, "accounts.table")
         assert table is not None
         await asyncio.sleep(0.2)  # settle: the loop (inside Qt's) handles what is queued
@@ -108,18 +144,26 @@ def test_5000_upvest_accounts_scroll_and_repaint(qapp, qrun) -> None:
         await vm.aclose()
         await hub.stop()
         journal.close()
-        return {"load": [loaded], "stalls": stalls, "scroll": scroll, "cpu": cpu,
+        return {"first": [first], "first_stalls": first_stalls,
+                "load": [loaded], "stalls": stalls, "scroll": scroll, "cpu": cpu,
                 "rebuild": rebuild, "rebuild_cpu": rebuild_cpu, "listing": listing,
                 "listing_cpu": listing_cpu}
 
     try:
         figures = qrun(scenario(), timeout=240)
     finally:
-        sim.stop()
+        gc.unfreeze()
+        parent.send("stop")
+        server.join(30)
     scroll = figures["scroll"]
-    report(f"{BULK:,} Upvest accounts listed and shown (5 pages, signed, loopback)",
-           figures["load"][0], None,
-           f"longest stall of the loop meanwhile {max(figures['stalls']):.0f} ms")
+    report(f"{BULK:,} Upvest accounts listed and shown, the session's first connection "
+           "(5 pages, signed, loopback)", figures["first"][0], None,
+           f"longest stall of the loop meanwhile {max(figures['first_stalls']):.0f} ms "
+           "(first-use imports included)")
+    report(f"{BULK:,} Upvest accounts listed and shown, connecting again", figures["load"][0])
+    report(f"the loop's longest stall while {BULK:,} accounts are listed and shown",
+           max(figures["stalls"]), 16, f"p99 {percentile(figures['stalls'], 99):.1f} ms "
+           f"over {len(figures['stalls'])} wake-ups")
     report(f"accounts panel scroll by a page + repaint, {BULK:,} rows, p50",
            median(scroll))
     report(f"accounts panel scroll by a page + repaint, {BULK:,} rows, worst frame",
