@@ -128,8 +128,10 @@ def test_a_pending_request_is_followed_until_it_settles(run, made) -> None:
         assert settled.message == "Paid."
         assert [ref for ref, _since, _ex in service.looked] == ["R-1", "R-1", "R-1"]
         assert all(since == entry.created for _ref, since, _ex in service.looked)
-        assert any(isinstance(e, JournalChanged) and e.entry_id == entry.id
-                   and e.extra.get("status") == "accepted" for e in events)
+        # The journal writer announces the change after it is written (a loop turn or
+        # two after the entry reads as settled).
+        await wait_for(lambda: any(isinstance(e, JournalChanged) and e.entry_id == entry.id
+                                   and e.extra.get("status") == "accepted" for e in events))
         # Balances are read again once it settled; the request was sent once.
         await wait_for(lambda: service.count("accounts") > listings)
         assert [m for m, _ in service.sent] == ["fund"]
