@@ -147,7 +147,7 @@ def _cells(p: Position) -> list[str]:
 
 
 def test_sorted_tick_changing_1000_and_10000_rows(qapp) -> None:
-    ticks = 5 if QUICK else 40
+    ticks = 15 if QUICK else 40
     for size, where in ((DOCKED, "docked 935x164"), (TALL, "enlarged 1200x800")):
         times = time_sorted_ticks(qapp, 1_000, ticks, size)
         t1k = median(times)
