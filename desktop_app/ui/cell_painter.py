@@ -11,9 +11,10 @@ same pixels (``tests/ui/test_plain_cells.py`` compares them), but reads each row
 from the ``KeyedTableModel`` behind the view (``row_look``, kept until the row changes)
 and draws a plain cell's background and text itself. A cell that is not plain (selected,
 current with focus, under the mouse, disabled) is painted as Qt paints it: the style's
-row panel, then the item delegate. Whatever this pass does not cover (another model or
-delegate, right to left, spans, hidden rows, a style other than Fusion) goes to Qt's own
-paint event.
+row panel, then the item delegate. The row panel under a plain cell is the style's own
+(asked once on a small image; a single opaque fill is then drawn per row, anything else
+is asked of the style per cell). Whatever this pass does not cover (another model or
+delegate, right to left, spans, hidden rows) goes to Qt's own paint event.
 """
 
 from __future__ import annotations
