@@ -6,6 +6,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from desktop_app.session.events import AccountsUpdated, BalanceUpdated
+from desktop_app.viewmodels.accounts_vm import ROWS_PER_SLICE
 from tests.viewmodels.sandbox import running_app, wait_for
 
 
@@ -20,14 +21,15 @@ def test_a_burst_of_updates_rebuilds_the_rows_once(capital_sim, qrun):
             app_vm.hub.set_focus(None, set(), set())
             await wait_for(lambda: not accounts.rebuilds_pending, what="a quiet moment")
             builds = []
-            rows = accounts.rows
+            build_rows = accounts._build_rows
 
-            def counting_rows(now=None):
-                built = rows(now)
+            def counting_rows(budget):
+                built, complete = build_rows(budget)
+                assert complete  # a handful of rows is one slice
                 builds.append({r.ref: r.balance for r in built})
-                return built
+                return built, complete
 
-            accounts.rows = counting_rows
+            accounts._build_rows = counting_rows
             capabilities = []
             accounts.capabilitiesChanged.connect(lambda: capabilities.append(1))
             account = accounts.selected_account()
@@ -44,5 +46,44 @@ def test_a_burst_of_updates_rebuilds_the_rows_once(capital_sim, qrun):
             assert builds[0][first].balance == Decimal(20_049)  # one rebuild had them all
             row = accounts.model.row_for_account(first)
             assert accounts.model.data(accounts.model.index(row, 2)) == "20,049.00"
+
+    qrun(scenario(), timeout=60)
+
+
+def test_thousands_of_accounts_arrive_a_slice_per_frame(capital_sim, qrun):
+    """A desk's listing of thousands is shown a slice per frame (so no frame builds and
+    inserts them all); a newer listing that arrives meanwhile is what the slices finish
+    with, and the selection is kept throughout."""
+
+    async def scenario():
+        async with running_app(capital_sim) as app_vm:
+            accounts, model = app_vm.accounts, app_vm.accounts.model
+            first = accounts.selected
+            accounts._clock.stop()
+            app_vm.hub.set_focus(None, set(), set())
+            await wait_for(lambda: not accounts.rebuilds_pending, what="a quiet moment")
+            template = accounts.selected_account()
+            others = model.rowCount() - sum(
+                1 for a in app_vm.hub.accounts() if a.ref.connection == first.connection)
+            bulk = tuple(
+                replace(template, ref=replace(template.ref, account_id=f"BULK-{i:05}"),
+                        active=False)
+                for i in range(2 * ROWS_PER_SLICE + 500)
+            )
+            shown: list[int] = []
+            model.rowsInserted.connect(lambda *_: shown.append(model.rowCount()))
+            accounts.on_event(AccountsUpdated(first.connection, (template, *bulk),
+                                              template.balance.as_of))
+            accounts.refresh()
+            assert shown == [others + 1 + ROWS_PER_SLICE] and accounts.rebuilds_pending
+            await wait_for(lambda: len(shown) == 2, what="the second slice")
+            # A newer listing without the last thousand: the slices end with it.
+            kept = bulk[: len(bulk) - 1000]
+            accounts.on_event(AccountsUpdated(first.connection, (template, *kept),
+                                              template.balance.as_of))
+            await wait_for(lambda: not accounts.rebuilds_pending, what="the last slice")
+            assert model.rowCount() == others + 1 + len(kept)
+            assert accounts.rows() == [model.item(r) for r in range(model.rowCount())]
+            assert accounts.selected == first
 
     qrun(scenario(), timeout=60)

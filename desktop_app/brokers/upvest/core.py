@@ -294,6 +294,9 @@ class UpvestCore(BrokerBase):
             )
             if not fresh:
                 listed = await self.client.accounts()
+                # The last page was decoded in this turn of the loop; thousands of
+                # accounts are indexed in the next.
+                await asyncio.sleep(0)
                 self._accounts = {str(a["id"]): a for a in listed if a.get("id")}
                 self._listed_at = now
                 self.listed_wall = utc_now()
