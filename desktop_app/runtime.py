@@ -27,7 +27,7 @@ from desktop_app.storage.secrets import SecretStore
 from desktop_app.storage.settings import Settings
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.viewmodels.app_vm import AppViewModel
-from desktop_app.viewmodels.gc_guard import GcGuard, freeze_long_lived
+from desktop_app.viewmodels.gc_guard import GcGuard, freeze_long_lived, frozen_count
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +120,9 @@ async def run_app(
         status = body.result()
         if status is not None:
             return status
+        freeze_long_lived()
         log.info("ready: the window is up and the connections are started; %d long-lived "
-                 "objects left out of later garbage collections", freeze_long_lived())
+                 "objects left out of later garbage collections", frozen_count())
         perform_test_action(window)
         await quit_requests.requested
         return 0

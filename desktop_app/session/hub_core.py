@@ -89,7 +89,7 @@ class HubCore:
         self._accounts: dict[str, tuple[Account, ...]] = {}
         # Per connection: the listing the live set was taken from, and its live accounts.
         self._live_refs: dict[str, tuple[tuple[Account, ...], frozenset[AccountRef]]] = {}
-        self._by_ref: dict[str, tuple[tuple[Account, ...], dict[AccountRef, Account]]] = {}
+        self._by_ref: dict[str, tuple[tuple[Account, ...], dict[str, Account]]] = {}
         self._positions: dict[AccountRef, tuple[Position, ...]] = {}
         self._orders: dict[AccountRef, tuple[WorkingOrder, ...]] = {}
         self._reconciled: set[str] = set()
@@ -263,9 +263,12 @@ class HubCore:
         listed = self._accounts.get(ref.connection, ())
         cached = self._by_ref.get(ref.connection)
         if cached is None or cached[0] is not listed:
-            cached = (listed, {a.ref: a for a in listed})
+            # By the broker's id (a string hashes in C; an AccountRef's hash is Python
+            # code: 3 ms at 5,000 accounts, in the frame of the first selection).
+            cached = (listed, {a.ref.account_id: a for a in listed})
             self._by_ref[ref.connection] = cached
-        return cached[1].get(ref)
+        found = cached[1].get(ref.account_id)
+        return found if found is not None and found.ref == ref else None
 
     def _cash_balance(self, account: AccountRef) -> Decimal | None:
         for acc in self._accounts.get(account.connection, ()):

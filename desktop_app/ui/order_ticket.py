@@ -319,10 +319,13 @@ class OrderTicketPanel(QWidget):
 
     def _update_state(self) -> None:
         state = self.vm.state()
-        self.environment.setText("LIVE — real money" if state.live else "DEMO")
-        self.environment.setProperty("live", "true" if state.live else "false")
-        self.environment.style().unpolish(self.environment)
-        self.environment.style().polish(self.environment)
+        live = "true" if state.live else "false"
+        if self.environment.property("live") != live:
+            # Re-styled only when it changes: a re-polish lays the ticket out again.
+            self.environment.setText("LIVE — real money" if state.live else "DEMO")
+            self.environment.setProperty("live", live)
+            self.environment.style().unpolish(self.environment)
+            self.environment.style().polish(self.environment)
         context = self.vm.context
         self.account.setText(context.text if context else "No account selected")
         self.account.setToolTip(context.tooltip if context else "")

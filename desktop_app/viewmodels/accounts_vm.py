@@ -174,6 +174,12 @@ class AccountsTableModel(KeyedTableModel[AccountRow]):
         self._stale_keys: set[str] = set()  # rows shown stale at the last tick
         self._scan_at: datetime | None = None  # when a fresh row turns stale next
 
+    def set_stale_after(self, value: timedelta) -> None:
+        """A new limit: which rows are stale is worked out again and shown at once."""
+        self.stale_after = value
+        self._scan_at = None
+        self.tick(utc_now())
+
     def stale(self, row: AccountRow) -> bool:
         bal = row.balance
         return (row.state is not ConnectionState.CONNECTED or bal is None
@@ -361,7 +367,7 @@ class AccountsViewModel(HubViewModel):
 
     @stale_after.setter
     def stale_after(self, value: timedelta) -> None:
-        self.model.stale_after = value
+        self.model.set_stale_after(value)
 
     def is_stale(self, row: AccountRow) -> bool:
         return self.model.stale(row)

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_app.domain.types import AccountRef
 from desktop_app.session.events import BalanceUpdated
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from desktop_app.session.hub import Hub
 
 REFRESH_MS = 1000
+# How long the previous account's lines may stay while the journal is read for the next.
+BLANK_AFTER_MS = 150
 # The chart plots the newest points only: what the journal keeps over most of a day at
 # its one-snapshot-per-30-s pace. Bounds both the load and the in-memory list.
 MAX_POINTS = 2000
@@ -83,6 +85,11 @@ class BalanceChartViewModel(HubViewModel):
         self._arrived: list[_Point] | None = None
         self._load: asyncio.Task[Any] | None = None
         self._throttle = Throttle(self._publish, refresh_ms, self)
+        # Blanks the previous account's lines if the journal has not answered by then.
+        self._blank = QTimer(self)
+        self._blank.setSingleShot(True)
+        self._blank.setInterval(BLANK_AFTER_MS)
+        self._blank.timeout.connect(self._publish)
 
     @property
     def loading(self) -> bool:
@@ -112,10 +119,14 @@ class BalanceChartViewModel(HubViewModel):
         self._points = []
         self._arrived = None
         self._throttle.cancel()
-        self._publish()
         account = self.account
         if account is None:
+            self._blank.stop()
+            self._publish()
             return None
+        # The lines are drawn once, when the journal answers (a few ms), not blanked
+        # first: a click on another account repainted the chart twice.
+        self._blank.start()
         self._arrived = []
 
         def loaded(history: list[_Point]) -> None:
@@ -123,6 +134,7 @@ class BalanceChartViewModel(HubViewModel):
                 return
             arrived, self._arrived = self._arrived, None
             self._load = None
+            self._blank.stop()
             self._points = list(history)
             for point in arrived:
                 self._add(point)
@@ -132,6 +144,8 @@ class BalanceChartViewModel(HubViewModel):
             if account == self.account:
                 self._load = None
                 self._arrived = None  # live points still draw; the past stays blank
+                self._blank.stop()
+                self._publish()
             self.tasks.report(exc)
 
         self._load = self.tasks.start(
@@ -172,4 +186,5 @@ class BalanceChartViewModel(HubViewModel):
 
     def close(self) -> None:
         self._throttle.cancel()
+        self._blank.stop()
         super().close()

@@ -218,9 +218,10 @@ def test_5000_upvest_accounts_scroll_and_repaint(qapp, qrun) -> None:
            f"{len(figures['clicks'])} clicks")
     report("the balance chart's first build (pyqtgraph imported), once, 100 ms after the "
            "window first shows: the loop held", max(figures["chart"]))
-    report(f"the longest garbage collection on the GUI thread, {BULK:,} accounts", 
-           max(figures["collections"]), 16,
-           f"{len(figures['collections'])} collections, p50 {median(figures['collections']):.2f} ms")
+    collections = figures["collections"]
+    report(f"the longest garbage collection on the GUI thread, {BULK:,} accounts",
+           max(collections), 16,
+           f"{len(collections)} collections, p50 {median(collections):.2f} ms")
     report(f"accounts panel scroll by a page + repaint, {BULK:,} rows, p50",
            median(scroll))
     report(f"accounts panel scroll by a page + repaint, {BULK:,} rows, worst frame",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -63,6 +64,42 @@ def test_chart_appends_updates_in_memory_and_reloads_only_on_account_change(capi
             assert reads[1:] == [(first, chart.max_points)]
             assert chart.times[-1] == (t0 + timedelta(seconds=20)).timestamp()
             assert chart.balances[-1] == 10300.0
+
+    qrun(scenario(), timeout=60)
+
+
+def test_another_account_is_drawn_once_and_blanked_only_if_its_history_is_slow(
+        capital_sim, qrun):
+    """A click on another account draws its lines once, when the journal answers (the
+    chart was cleared first, then drawn: two repaints per click); a journal that takes
+    longer than BLANK_AFTER_MS blanks the previous account's lines meanwhile."""
+    from desktop_app.viewmodels.chart_vm import BLANK_AFTER_MS
+
+    async def scenario():
+        async with running_app(capital_sim) as app_vm:
+            chart, hub = app_vm.chart, app_vm.hub
+            first = chart.account
+            await wait_for(lambda: not chart.loading, what="the first history load")
+            drawn: list[int] = []
+            chart.historyChanged.connect(lambda times, *_: drawn.append(len(times)))
+            other = next(r.ref for r in app_vm.accounts.rows() if r.ref != first)
+            app_vm.accounts.select(other)
+            await wait_for(lambda: not chart.loading, what="the other account's history")
+            assert len(drawn) == 1
+
+            history = hub.balance_history_async
+
+            async def slow(*args, **kwargs):
+                await asyncio.sleep(3 * BLANK_AFTER_MS / 1000)
+                return await history(*args, **kwargs)
+
+            hub.balance_history_async = slow
+            drawn.clear()
+            app_vm.accounts.select(first)
+            await asyncio.sleep(2 * BLANK_AFTER_MS / 1000)
+            assert drawn == [0] and chart.times == []  # the other account's lines are gone
+            await wait_for(lambda: not chart.loading, what="the slow history")
+            assert len(drawn) == 2
 
     qrun(scenario(), timeout=60)
 
