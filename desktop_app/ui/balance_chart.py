@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop_app.ui.lazy_plot import LazyPlot
 from desktop_app.viewmodels.chart_vm import BalanceChartViewModel, hold_steps, min_y_range
@@ -26,11 +26,17 @@ class BalanceChart(QWidget):
         self.empty = QLabel("No balance history yet: it fills in as the account is refreshed.",
                             self)
         self.empty.setObjectName("chart.empty")
+        # The "no history" note shares the title's line: shown and hidden there, it does
+        # not move the plot (on its own line it resized the plot at every click between
+        # an account with history and one without, and the chart was drawn twice more).
+        heading = QHBoxLayout()
+        heading.addWidget(self.title)
+        heading.addStretch(1)
+        heading.addWidget(self.empty)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.title)
+        layout.addLayout(heading)
         layout.addWidget(self.area, 1)
-        layout.addWidget(self.empty)
         vm.historyChanged.connect(self._show)
         vm.titleChanged.connect(self.title.setText)
         self._show(vm.times, vm.balances, vm.equities)

