@@ -275,12 +275,7 @@ class HubConnections(HubCore):
         ]
 
     def brokers(self) -> list[BrokerInfo]:
-        from desktop_app.brokers.registry import broker_specs
-
-        return [
-            BrokerInfo(s.broker, s.display_name, s.environments, s.credential_fields, s.hosts)
-            for s in broker_specs()
-        ]
+        return list(_broker_infos())
 
     def capabilities(self, connection_id: str) -> Capabilities | None:
         conn = self._connections.get(connection_id)
@@ -304,3 +299,18 @@ class HubConnections(HubCore):
         await self._wait_writes(conn.connection_id)
         await conn.close_service()
 
+
+_BROKER_INFOS: list[tuple[object, tuple[BrokerInfo, ...]]] = []
+
+
+def _broker_infos() -> tuple[BrokerInfo, ...]:
+    """The registry's brokers, made once per registry (every panel asks on each click on
+    an account)."""
+    from desktop_app.brokers import registry
+
+    specs = registry.SPECS
+    if not _BROKER_INFOS or _BROKER_INFOS[0][0] is not specs:
+        _BROKER_INFOS[:] = [(specs, tuple(
+            BrokerInfo(s.broker, s.display_name, s.environments, s.credential_fields, s.hosts)
+            for s in specs))]
+    return _BROKER_INFOS[0][1]

@@ -57,7 +57,9 @@ def show_error(label: QLabel, text: str) -> None:
 
 def set_result(label: QLabel, text: str, ok: bool) -> None:
     label.setText(text)
-    label.setStyleSheet(OK_STYLE if ok else ERROR_STYLE)
+    style = OK_STYLE if ok else ERROR_STYLE
+    if label.styleSheet() != style:  # a new sheet re-polishes and lays the form out again
+        label.setStyleSheet(style)
     label.setVisible(bool(text))
 
 
