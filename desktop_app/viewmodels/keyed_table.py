@@ -134,6 +134,9 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         self._rows: list[T] = []
         self._index: dict[str, int] = {}
         self._cache: list[RowLook | None] = []
+        # What each row shows (its shown fields, below), kept: a snapshot of new objects
+        # is compared with it, so each row's fields are read once per snapshot, not twice.
+        self._seen: list[tuple[Any, ...]] = []
         # Every field a column shows, read in one C call; which fields differ between a
         # row's old and new version names the columns that changed (_changed_columns).
         fields = list(dict.fromkeys(f for c in self.columns for f in c.fields))
@@ -309,6 +312,7 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         if self._rows:
             self.beginResetModel()
             self._keys, self._rows, self._cache, self._index = [], [], [], {}
+            self._seen = []
             self._was = {}
             self.endResetModel()
 
@@ -340,10 +344,10 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         if len(incoming) < len(keys) or any(k not in incoming for k in keys):
             self._remove_missing(incoming)
             keys = self._keys
-        rows, cache, shown, was = self._rows, self._cache, self._shown, self._was
+        rows, cache, shown, was, seen = self._rows, self._cache, self._shown, self._was, self._seen
         pop = incoming.pop
         changed_rows: list[int] = []
-        changed_from: list[T] = []
+        changed_from: list[tuple[Any, ...]] = []
         for r, k in enumerate(keys):
             new = pop(k)
             old = rows[r]
@@ -354,13 +358,15 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
             if look is not None:
                 cache[r] = None
                 was[r] = (look, old)
-            if shown(old) != shown(new):
+            before, now = seen[r], shown(new)
+            if before != now:
+                seen[r] = now
                 changed_rows.append(r)
-                changed_from.append(old)
+                changed_from.append(before)
         if changed_rows:
             if len(changed_rows) <= PRECISE_ROWS:
-                masks = [self._changed_columns(bytes(map(ne, shown(old), shown(rows[r]))))
-                         for r, old in zip(changed_rows, changed_from, strict=True)]
+                masks = [self._changed_columns(bytes(map(ne, before, seen[r])))
+                         for r, before in zip(changed_rows, changed_from, strict=True)]
             else:
                 # A view repaints all it shows of a change this wide anyway: which
                 # columns changed in each row is not worth working out.
@@ -397,17 +403,20 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
             del self._keys[first : last + 1]
             del self._rows[first : last + 1]
             del self._cache[first : last + 1]
+            del self._seen[first : last + 1]
             self.endRemoveRows()
             self.signals_emitted += 1
         self._index = {k: r for r, k in enumerate(self._keys)}
 
     def _append(self, added: dict[str, T]) -> None:
         first = len(self._rows)
+        shown = self._shown
         self.beginInsertRows(QModelIndex(), first, first + len(added) - 1)
         for r, (k, item) in enumerate(added.items(), start=first):
             self._keys.append(k)
             self._rows.append(item)
             self._cache.append(None)
+            self._seen.append(shown(item))
             self._index[k] = r
         self.endInsertRows()
         self.signals_emitted += 1
