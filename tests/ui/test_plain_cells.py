@@ -174,6 +174,10 @@ def test_stale_accounts_in_their_own_font_and_colour_look_as_qt_draws_them(qapp)
         assert_same_as_qt(view)
         view.sortByColumn(2, Qt.SortOrder.AscendingOrder)
         assert_same_as_qt(view)
+        # A selected stale row: the highlighted text's colour, in the row's own font.
+        view.selectRow(next(r for r in range(model.rowCount())
+                            if model.row_look(view.model().source_row(r))[3]))
+        assert_same_as_qt(view)
     finally:
         view.close()
 
