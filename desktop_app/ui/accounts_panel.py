@@ -43,6 +43,9 @@ class AccountsPanel(QWidget):
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         # By pixel: "in view" then means the whole row, not just its top line.
         self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        # Always there: a scroll bar that appears when a desk's accounts arrive narrows
+        # the table, and the window was laid out and repainted whole in that frame.
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         # An operator's desk lists thousands of accounts (Upvest): widths are fitted to
         # the first rows and those in view, not to every row on each change, and once the
         # list is that long they are fitted once and then left to the trader (refitting
