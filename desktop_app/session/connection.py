@@ -44,6 +44,15 @@ def registry_factory(
     return get_spec(profile.broker).create(profile, credentials, request_log)
 
 
+def preload_service(broker: str) -> None:
+    """Import a broker's adapter and what it brings (TLS, signatures, a webhook server):
+    80-130 ms the first time, in a worker thread, so the event loop never waits for it
+    (the thread and the loop share the interpreter in slices of a few ms)."""
+    from desktop_app.brokers.registry import get_spec
+
+    get_spec(broker).preload()
+
+
 @dataclass(frozen=True, slots=True)
 class Backoff:
     initial: float = 1.0
@@ -154,6 +163,8 @@ class Connection:
                 )
                 try:
                     if self.service is None:
+                        if self._factory is registry_factory:
+                            await asyncio.to_thread(preload_service, self.profile.broker)
                         self.service = self._factory(
                             self.profile, self.credentials, self.request_log
                         )

@@ -118,3 +118,43 @@ def test_session_refused_while_polling_fails_then_reconnects(capital_sim, run, m
     assert len(failed) == 1
     assert "not accepted" in failed[0].message  # the broker adapter's own user_text()
     assert capital_sim.credentials["password"] not in failed[0].message
+
+
+def test_the_adapter_is_imported_off_the_loop_before_the_service_is_made(
+        capital_sim, run, monkeypatch) -> None:
+    """A broker's adapter and its dependencies take 80-130 ms to import the first time:
+    the connection imports them in a worker thread, so the loop never waits for them."""
+    import threading
+
+    from desktop_app.session import connection as connection_module
+
+    seen: list[tuple[str, bool]] = []
+    preload = connection_module.preload_service
+    factory = connection_module.registry_factory
+
+    def recording_preload(broker: str) -> None:
+        seen.append(("preload", threading.current_thread() is threading.main_thread()))
+        preload(broker)
+
+    def recording_factory(*args):
+        seen.append(("factory", threading.current_thread() is threading.main_thread()))
+        return factory(*args)
+
+    monkeypatch.setattr(connection_module, "preload_service", recording_preload)
+    monkeypatch.setattr(connection_module, "registry_factory", recording_factory)
+    conn = Connection(capital_profile(capital_sim), capital_secrets(capital_sim),
+                      request_log=RequestLog(), factory=recording_factory)
+    # A factory of its own (a test's, a fake's) is not preloaded: only the registry's.
+    assert conn._factory is connection_module.registry_factory
+
+    async def go() -> bool:
+        first = asyncio.get_running_loop().create_future()
+        task = asyncio.create_task(conn.run(first))
+        await first
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await conn.close()
+        return conn.state is not ConnectionState.FAILED
+
+    assert run(go())
+    assert seen[:2] == [("preload", False), ("factory", True)]

@@ -61,6 +61,10 @@ class BrokerSpec:
         return frozenset(f.name for f in self.credential_fields
                          if (f.secret or f.private_key) and not f.optional)
 
+    def preload(self) -> None:
+        """Import the service's module (and so its dependencies) without making one."""
+        importlib.import_module(self.service.partition(":")[0])
+
     def create(
         self, profile: ConnectionProfile, credentials: Credentials, request_log: RequestLog
     ) -> BrokerService:
