@@ -17,6 +17,7 @@ from desktop_app.viewmodels.accounts_vm import AccountsViewModel
 from desktop_app.viewmodels.sort_proxy import NumericSortProxy
 
 RESIZE_SAMPLE_ROWS = 50
+FIT_AFTER_MS = 30
 FIXED_WIDTHS_FROM = 200  # rows
 MAX_COLUMN_WIDTH = 240
 ROW_HEIGHT = 22
@@ -85,9 +86,23 @@ class AccountsPanel(QWidget):
         header = self.table.horizontalHeader()
         if (self.vm.model.rowCount() >= FIXED_WIDTHS_FROM
                 and header.sectionResizeMode(0) is QHeaderView.ResizeMode.ResizeToContents):
-            header.resizeSections(QHeaderView.ResizeMode.ResizeToContents)
+            # Left to the trader from now on, and fitted once more a frame later, not in
+            # the frame the rows arrive in: the fit asks every sampled cell its size
+            # (12 ms at 5,000 accounts).
             header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
             header.setStretchLastSection(True)
+            QTimer.singleShot(FIT_AFTER_MS, self, self._fit_widths)
+
+    def _fit_widths(self) -> None:
+        """As Qt's ResizeToContents with RESIZE_SAMPLE_ROWS: the first rows and those in
+        view."""
+        table = self.table
+        first = max(0, table.rowAt(0))
+        last = table.rowAt(table.viewport().height() - 1)
+        last = table.model().rowCount() - 1 if last < 0 else last
+        rows = set(range(min(RESIZE_SAMPLE_ROWS, table.model().rowCount())))
+        rows.update(range(first, last + 1))
+        table.fit_columns(sorted(rows))
 
     def _scroll_to_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()

@@ -21,6 +21,8 @@ paint event.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtCore import (
@@ -45,6 +47,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
+    QHeaderView,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -359,6 +362,37 @@ class PlainTextTableView(QTableView):
             fills.append(_one_colour(image))
         self._selected_panels = (key, fills[0], fills[1])
         return fills[0], fills[1]
+
+    def fit_columns(self, rows: Iterable[int]) -> None:
+        """Each column as wide as its header and its widest text in ``rows`` (view rows),
+        as Qt's ResizeToContents makes it, from the rows' looks: Qt asks the delegate
+        for every sampled cell's size (20-28 ms for 50 rows of accounts)."""
+        header = self.horizontalHeader()
+        if not self._covered():
+            header.resizeSections(QHeaderView.ResizeMode.ResizeToContents)
+            return
+        assert self._source is not None
+        view_font = QFontMetricsF(self.font())
+        others: dict[int, QFontMetricsF] = {}
+        # Qt's delegate: the text and its margins on both sides; the grid line's pixel.
+        extra = 2 * self._text_margin() + (1 if self.showGrid() else 0)
+        widths = [header.sectionSizeHint(c) for c in range(header.count())]
+        to_source = self._source_row
+        for row in rows:
+            texts, _rights, _colours, fonts = self._source.row_look(
+                to_source(row) if to_source else row)
+            for column, text in enumerate(texts):
+                if not text:
+                    continue
+                font = fonts[column] if fonts is not None else None
+                metrics = view_font if font is None else others.setdefault(
+                    id(font), QFontMetricsF(font))
+                width = math.ceil(metrics.horizontalAdvance(text)) + extra
+                if width > widths[column]:
+                    widths[column] = width
+        for column, width in enumerate(widths):
+            if not header.isSectionHidden(column):
+                header.resizeSection(column, width)
 
     def _text_margin(self) -> int:
         """Qt's delegate keeps text this far from the cell's sides."""

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QFont, QHoverEvent, QImage
-from PySide6.QtWidgets import QApplication, QStyledItemDelegate
+from PySide6.QtWidgets import QApplication, QHeaderView, QStyledItemDelegate
 
 from desktop_app.domain.types import (
     Account,
@@ -194,3 +194,39 @@ def test_another_delegate_is_left_to_qt(positions_view) -> None:
     view._paint = lambda event: (calls.append(1), original(event))
     view.grab()
     assert not calls
+
+
+def test_columns_fitted_from_the_looks_are_as_wide_as_qt_fits_them(qapp):
+    """``fit_columns`` (the accounts panel's one-off fit of a long list) gives each column
+    the width Qt's ResizeToContents gives it, without asking the delegate per cell."""
+    model = AccountsTableModel()
+    now = datetime.now(UTC)
+    rows = []
+    for i in range(30):
+        ref = AccountRef("c1", "capital", f"ACC-{i:03d}" + "X" * (i % 7))
+        as_of = now - (timedelta(minutes=10) if i % 4 == 0 else timedelta(seconds=2))
+        balance = Balance(Decimal(1000 + i * 997), Decimal(1010 + i), Decimal(900),
+                          Decimal(-5 + i * 13), "EUR", as_of)
+        account = Account(ref, f"Account {'long ' * (i % 5)}{i}", "EUR",
+                          AccountStatus.ENABLED, Environment.DEMO, balance=balance)
+        rows.append(AccountRow(f"c1\x1f{ref.account_id}", "c1", "Demo",
+                               ConnectionState.CONNECTED, "", account, balance))
+    model.apply(rows)
+    model.tick(now)
+    view = table_view("accounts.table", NumericSortProxy(model))
+    assert isinstance(view, PlainTextTableView)
+    dress(view)
+    view.resize(1400, 600)
+    view.show()
+    try:
+        header = view.horizontalHeader()
+        header.setStretchLastSection(False)  # the last one as wide as its contents too
+        header.setResizeContentsPrecision(0)  # Qt: every row
+        header.resizeSections(QHeaderView.ResizeMode.ResizeToContents)
+        by_qt = [header.sectionSize(c) for c in range(header.count())]
+        for c in range(header.count()):
+            header.resizeSection(c, 30)
+        view.fit_columns(range(model.rowCount()))
+        assert [header.sectionSize(c) for c in range(header.count())] == by_qt
+    finally:
+        view.close()
