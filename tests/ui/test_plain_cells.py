@@ -149,26 +149,35 @@ def test_a_hovered_cell_and_another_font_look_as_qt_draws_them(positions_view) -
     assert_same_as_qt(view)
 
 
-def test_stale_accounts_in_their_own_font_and_colour_look_as_qt_draws_them(qapp):
+def account_row(account_id: str, name: str, balance: Balance) -> AccountRow:
+    account = Account(AccountRef("c1", "capital", account_id), name, "EUR",
+                      AccountStatus.ENABLED, Environment.DEMO, balance=balance)
+    return AccountRow(f"c1\x1f{account_id}", "c1", "Demo", ConnectionState.CONNECTED, "",
+                      account, balance)
+
+
+def accounts_view(rows: list[AccountRow], now: datetime, width: int, height: int
+                  ) -> tuple[AccountsTableModel, PlainTextTableView]:
+    """The accounts table over ``rows``, its ages as of ``now``, dressed and shown."""
     model = AccountsTableModel()
-    now = datetime.now(UTC)
-    rows = []
-    for i in range(12):
-        ref = AccountRef("c1", "capital", f"ACC-{i}")
-        as_of = now - (timedelta(minutes=10) if i % 3 == 0 else timedelta(seconds=2))
-        balance = Balance(Decimal(1000 + i), Decimal(1010 + i), Decimal(900), Decimal(-5 + i),
-                          "EUR", as_of)
-        account = Account(ref, f"Account {i}", "EUR", AccountStatus.ENABLED, Environment.DEMO,
-                          balance=balance)
-        rows.append(AccountRow(f"c1\x1fACC-{i}", "c1", "Demo", ConnectionState.CONNECTED, "",
-                               account, balance))
     model.apply(rows)
     model.tick(now)
     view = table_view("accounts.table", NumericSortProxy(model))
     assert isinstance(view, PlainTextTableView)
     dress(view)
-    view.resize(1000, 330)
+    view.resize(width, height)
     view.show()
+    return model, view
+
+
+def test_stale_accounts_in_their_own_font_and_colour_look_as_qt_draws_them(qapp):
+    now = datetime.now(UTC)
+    rows = []
+    for i in range(12):
+        as_of = now - (timedelta(minutes=10) if i % 3 == 0 else timedelta(seconds=2))
+        rows.append(account_row(f"ACC-{i}", f"Account {i}", Balance(
+            Decimal(1000 + i), Decimal(1010 + i), Decimal(900), Decimal(-5 + i), "EUR", as_of)))
+    model, view = accounts_view(rows, now, 1000, 330)
     try:
         assert any(model.row_look(r)[3] for r in range(model.rowCount())), "no stale row"
         assert_same_as_qt(view)
@@ -199,25 +208,14 @@ def test_another_delegate_is_left_to_qt(positions_view) -> None:
 def test_columns_fitted_from_the_looks_are_as_wide_as_qt_fits_them(qapp):
     """``fit_columns`` (the accounts panel's one-off fit of a long list) gives each column
     the width Qt's ResizeToContents gives it, without asking the delegate per cell."""
-    model = AccountsTableModel()
     now = datetime.now(UTC)
     rows = []
     for i in range(30):
-        ref = AccountRef("c1", "capital", f"ACC-{i:03d}" + "X" * (i % 7))
         as_of = now - (timedelta(minutes=10) if i % 4 == 0 else timedelta(seconds=2))
-        balance = Balance(Decimal(1000 + i * 997), Decimal(1010 + i), Decimal(900),
-                          Decimal(-5 + i * 13), "EUR", as_of)
-        account = Account(ref, f"Account {'long ' * (i % 5)}{i}", "EUR",
-                          AccountStatus.ENABLED, Environment.DEMO, balance=balance)
-        rows.append(AccountRow(f"c1\x1f{ref.account_id}", "c1", "Demo",
-                               ConnectionState.CONNECTED, "", account, balance))
-    model.apply(rows)
-    model.tick(now)
-    view = table_view("accounts.table", NumericSortProxy(model))
-    assert isinstance(view, PlainTextTableView)
-    dress(view)
-    view.resize(1400, 600)
-    view.show()
+        rows.append(account_row(f"ACC-{i:03d}" + "X" * (i % 7), f"Account {'long ' * (i % 5)}{i}",
+                                Balance(Decimal(1000 + i * 997), Decimal(1010 + i), Decimal(900),
+                                        Decimal(-5 + i * 13), "EUR", as_of)))
+    model, view = accounts_view(rows, now, 1400, 600)
     try:
         header = view.horizontalHeader()
         header.setStretchLastSection(False)  # the last one as wide as its contents too
