@@ -271,10 +271,10 @@ class HubCore:
         return found if found is not None and found.ref == ref else None
 
     def _cash_balance(self, account: AccountRef) -> Decimal | None:
-        for acc in self._accounts.get(account.connection, ()):
-            if acc.ref == account and acc.balance is not None:
-                return acc.balance.balance
-        return None
+        listed = self._account(account)
+        if listed is None or listed.balance is None:
+            return None
+        return listed.balance.balance
 
 
     async def _connection_main(
