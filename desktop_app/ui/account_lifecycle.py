@@ -85,14 +85,19 @@ class AccountLifecycleBar(QWidget):
         self.vm.confirm(accepted)
 
     def _update(self) -> None:
-        for action, button in self.buttons.items():
-            state = self.vm.state(action)
-            button.setVisible(state.visible)
-            button.setEnabled(state.enabled)
-            button.setToolTip(state.why)
         self.webhooks.set_connection(self.vm.connection_id)
-        offered = self.webhooks.offered()
-        self.webhooks_button.setVisible(offered.visible)
-        self.webhooks_button.setEnabled(offered.enabled)
-        self.webhooks_button.setToolTip(offered.why)
+        states = [(button, self.vm.state(action)) for action, button in self.buttons.items()]
+        states.append((self.webhooks_button, self.webhooks.offered()))
+        row = self.layout()
+        # Each button shown lays the row out again at once (about 1 ms each, and the
+        # first account of a desk shows four in the frame that selects it): the row is
+        # laid out once, after all of them, when Qt handles the layout request they made.
+        row.setEnabled(False)
+        try:
+            for button, state in states:
+                button.setVisible(state.visible)
+                button.setEnabled(state.enabled)
+                button.setToolTip(state.why)
+        finally:
+            row.setEnabled(True)
 
