@@ -158,3 +158,47 @@ def test_the_adapter_is_imported_off_the_loop_before_the_service_is_made(
 
     assert run(go())
     assert seen[:2] == [("preload", False), ("factory", True)]
+
+
+def test_while_adapters_are_imported_the_interpreter_changes_hands_in_short_slices(
+        monkeypatch) -> None:
+    """Python hands the interpreter between threads every 5 ms by default: while a worker
+    thread imports, each call the GUI thread makes into Python (a model's data, a slot)
+    could wait that long. During imports the slice is IMPORT_SLICE_S, and the default is
+    back once the last of several overlapping imports is done."""
+    import sys
+    import threading
+
+    from desktop_app.brokers import registry
+    from desktop_app.session import connection as connection_module
+
+    default = sys.getswitchinterval()
+    seen: dict[str, float] = {}
+    second_started = threading.Event()
+    first_may_finish = threading.Event()
+
+    class Spec:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def preload(self) -> None:
+            seen[self.name] = sys.getswitchinterval()
+            if self.name == "first":
+                assert first_may_finish.wait(5)
+            else:
+                second_started.set()
+
+    monkeypatch.setattr(registry, "get_spec", Spec)
+    first = threading.Thread(target=connection_module.preload_service, args=("first",))
+    first.start()
+    second = threading.Thread(target=connection_module.preload_service, args=("second",))
+    second.start()
+    assert second_started.wait(5)
+    second.join(5)
+    # The second import is done, the first is not: still short slices.
+    assert sys.getswitchinterval() == pytest.approx(connection_module.IMPORT_SLICE_S)
+    first_may_finish.set()
+    first.join(5)
+    assert seen == {"first": pytest.approx(connection_module.IMPORT_SLICE_S),
+                    "second": pytest.approx(connection_module.IMPORT_SLICE_S)}
+    assert sys.getswitchinterval() == default
