@@ -12,7 +12,6 @@ from desktop_app.domain.order_checks import request_errors
 from desktop_app.domain.service import BrokerService
 from desktop_app.domain.types import (
     AccountRef,
-    Environment,
     OrderAmendment,
     OrderRequest,
     OrderResult,
@@ -67,15 +66,9 @@ class HubTrading(HubCore):
         conn = self._connections.get(account.connection)
         if conn is not None and conn.profile.is_live:
             return True
-        listed = self._accounts.get(account.connection, ())
         # Asked for every row of the accounts table: a desk lists thousands, so the live
         # ones are found once per listing, not once per question.
-        cached = self._live_refs.get(account.connection)
-        if cached is None or cached[0] is not listed:
-            cached = (listed, frozenset(
-                a.ref for a in listed if a.environment is Environment.LIVE))
-            self._live_refs[account.connection] = cached
-        return account in cached[1]
+        return account.account_id in self._live_ids(account.connection)
 
     async def place_order(
         self, request: OrderRequest, *, allow_duplicate: bool = False
