@@ -69,7 +69,8 @@ class NumericSortProxy(QAbstractTableModel):
         self._ncols = source.columnCount()
         self._roles = source.answered_roles()
         source.dataChanged.connect(self._source_changed)
-        source.headerDataChanged.connect(self.headerDataChanged)
+        self._header: dict[tuple[int, int], Any] = {}  # (section, role): the source's answer
+        source.headerDataChanged.connect(self._header_changed)
         source.rowsAboutToBeInserted.connect(self._before_insert)
         source.rowsInserted.connect(self._inserted)
         source.rowsAboutToBeRemoved.connect(self._before_remove)
@@ -126,7 +127,18 @@ class NumericSortProxy(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
         if orientation == Qt.Orientation.Vertical:
             return section + 1 if role == _DISPLAY else None
-        return self._source.headerData(section, orientation, role)
+        # The header asks about ten roles per section at each of its paints (121 calls
+        # into Python for a positions table): answered from what the source said.
+        key = (section, role)
+        try:
+            return self._header[key]
+        except KeyError:
+            value = self._header[key] = self._source.headerData(section, orientation, role)
+            return value
+
+    def _header_changed(self, orientation: Qt.Orientation, first: int, last: int) -> None:
+        self._header = {}
+        self.headerDataChanged.emit(orientation, first, last)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self._column = column if 0 <= column < self._source.columnCount() else -1

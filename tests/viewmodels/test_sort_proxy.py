@@ -128,6 +128,21 @@ def test_rows_opened_and_closed_land_in_place(sorted_model) -> None:
     assert proxy.rowCount() == 0
 
 
+def test_a_header_the_source_changes_is_read_again(sorted_model) -> None:
+    """The proxy keeps the header's answers (the header asks at every paint) until the
+    source says its header changed."""
+    model, proxy = sorted_model
+    assert proxy.headerData(PL, Qt.Orientation.Horizontal) == "P/L"
+    model.columns = tuple(replace(c, title="Open P/L") if i == PL else c
+                          for i, c in enumerate(model.columns))
+    assert proxy.headerData(PL, Qt.Orientation.Horizontal) == "P/L"  # not told yet
+    told: list[tuple[int, int]] = []
+    proxy.headerDataChanged.connect(lambda _o, a, b: told.append((a, b)))
+    model.headerDataChanged.emit(Qt.Orientation.Horizontal, PL, PL)
+    assert told == [(PL, PL)]
+    assert proxy.headerData(PL, Qt.Orientation.Horizontal) == "Open P/L"
+
+
 def test_it_reads_the_models_cells_and_headers(sorted_model) -> None:
     model, proxy = sorted_model
     model.apply([pos(1, Decimal("-3.5")), pos(2, Decimal(8))])
