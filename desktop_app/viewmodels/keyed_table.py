@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from itertools import count
 from operator import attrgetter, ne
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -193,7 +194,13 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         """The sort keys of ``column`` for rows ``first`` to ``last`` (inclusive)."""
         key = self._sorts[column]
         stop = len(self._rows) if last is None else last + 1
-        return [key(item) for item in self._rows[first:stop]]
+        items = self._rows[first:stop]
+        fast = getattr(key, "fast", None)
+        if fast is not None:
+            keys = fast(items)
+            if keys is not None:
+                return keys
+        return [key(item) for item in items]
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
         if role == _DISPLAY and orientation == Qt.Orientation.Horizontal:
@@ -341,28 +348,30 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         keyf = self._key
         incoming = {keyf(it): it for it in items}
         keys = self._keys
-        if len(incoming) < len(keys) or any(k not in incoming for k in keys):
+        # Every row still there (a C loop over the keys): nothing to remove.
+        if len(incoming) < len(keys) or not incoming.keys() >= self._index.keys():
             self._remove_missing(incoming)
             keys = self._keys
-        rows, cache, shown, was, seen = self._rows, self._cache, self._shown, self._was, self._seen
+        rows, cache, was, seen = self._rows, self._cache, self._was, self._seen
         pop = incoming.pop
+        # The new items in row order and their shown fields, each read in a C loop; the
+        # Python loop below only looks at what differs (a tick changes every row).
+        new_rows = [pop(k) for k in keys]
+        nows = list(map(self._shown, new_rows))
         changed_rows: list[int] = []
         changed_from: list[tuple[Any, ...]] = []
-        for r, k in enumerate(keys):
-            new = pop(k)
-            old = rows[r]
+        for r, new, old, before, now in zip(count(), new_rows, rows, seen, nows):
             if new is old:
                 continue
-            rows[r] = new
             look = cache[r]
             if look is not None:
                 cache[r] = None
                 was[r] = (look, old)
-            before, now = seen[r], shown(new)
             if before != now:
-                seen[r] = now
                 changed_rows.append(r)
                 changed_from.append(before)
+        rows[:] = new_rows
+        seen[:] = nows
         if changed_rows:
             if len(changed_rows) <= PRECISE_ROWS:
                 masks = [self._changed_columns(bytes(map(ne, before, seen[r])))

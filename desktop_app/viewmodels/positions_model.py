@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from operator import attrgetter
 
 from PySide6.QtCore import QObject
 
@@ -22,10 +23,30 @@ def _figure(show: Callable[[Decimal], str], attr: str) -> Callable[[Position], s
     return display
 
 
+class _Figure:
+    """A position's figure as its sort key (-inf for a position that could not be read)."""
+
+    __slots__ = ("_get",)
+
+    def __init__(self, attr: str) -> None:
+        self._get = attrgetter(attr)
+
+    def __call__(self, p: Position) -> float:
+        return _LOWEST if p.unreadable else float(self._get(p))
+
+    def fast(self, items: Sequence[Position]) -> list[float] | None:
+        """Every item's key in C loops (a sorted table asks for all at each tick), or
+        None when one could not be read (then each is asked in turn)."""
+        if any(map(_UNREADABLE, items)):
+            return None
+        return list(map(float, map(self._get, items)))
+
+
+_UNREADABLE = attrgetter("unreadable")
+
+
 def _key(attr: str) -> Callable[[Position], float]:
-    def key(p: Position) -> float:
-        return _LOWEST if p.unreadable else float(getattr(p, attr))
-    return key
+    return _Figure(attr)
 
 
 def _raw(attr: str) -> Callable[[Position], object]:

@@ -133,3 +133,16 @@ def test_an_unreadable_position_shows_no_figures(qapp):
     proxy.sort(PL, Qt.SortOrder.DescendingOrder)
     order = [proxy.index(r, 0).data(int(Qt.ItemDataRole.UserRole) + 2) for r in range(3)]
     assert order == ["P3", "P1", "P2"]  # below every figure, not among the zeros
+
+
+def test_a_columns_sort_keys_read_at_once_are_each_rows_key(qapp):
+    """A sorted table asks for the sorted column's every key at each tick: read in one
+    pass when every position could be read, row by row when one could not."""
+    model = PositionsTableModel()
+    model.apply([pos(1, "-5.25"), pos(2, "0"), pos(3, "1234.5")])
+    each = [model.sort_key(r, PL) for r in range(3)]
+    assert model.sort_keys(PL) == each == [-5.25, 0.0, 1234.5]
+    assert model.sort_keys(PL, 1, 2) == each[1:]
+    lost = replace(pos(2, "0"), unreadable="Could not be read: no usable invested.")
+    model.apply([pos(1, "-5.25"), lost, pos(3, "1234.5")])
+    assert model.sort_keys(PL) == [-5.25, float("-inf"), 1234.5]
