@@ -352,26 +352,24 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         if len(incoming) < len(keys) or not incoming.keys() >= self._index.keys():
             self._remove_missing(incoming)
             keys = self._keys
-        rows, cache, was, seen = self._rows, self._cache, self._was, self._seen
+        rows, cache, shown, was, seen = self._rows, self._cache, self._shown, self._was, self._seen
         pop = incoming.pop
-        # The new items in row order and their shown fields, each read in a C loop; the
-        # Python loop below only looks at what differs (a tick changes every row).
-        new_rows = [pop(k) for k in keys]
-        nows = list(map(self._shown, new_rows))
+        new_rows = [pop(k) for k in keys]  # in row order
         changed_rows: list[int] = []
         changed_from: list[tuple[Any, ...]] = []
-        for r, new, old, before, now in zip(count(), new_rows, rows, seen, nows):
-            if new is old:
+        for r, new, old in zip(count(), new_rows, rows):
+            if new is old:  # a listing sent again: nothing read
                 continue
             look = cache[r]
             if look is not None:
                 cache[r] = None
                 was[r] = (look, old)
+            before, now = seen[r], shown(new)
             if before != now:
+                seen[r] = now
                 changed_rows.append(r)
                 changed_from.append(before)
         rows[:] = new_rows
-        seen[:] = nows
         if changed_rows:
             if len(changed_rows) <= PRECISE_ROWS:
                 masks = [self._changed_columns(bytes(map(ne, before, seen[r])))
