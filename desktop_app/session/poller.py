@@ -58,6 +58,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import operator
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -458,11 +459,16 @@ class Poller:
             as_of = utc_now()
             if self._conns.get(job.conn) is not conn:
                 return
-            conn.accounts = accounts
-            active = next((a.ref.account_id for a in accounts if a.active), None)
-            if active is not None:
-                conn.active_account = active
-            self._publish(AccountsUpdated(job.conn, accounts, as_of))
+            previous, conn.accounts = conn.accounts, accounts
+            # A desk's thousands of accounts, listed again unchanged (the adapter gives
+            # the same objects back): every listener's pass over them (4-5 ms at 5,000
+            # accounts, in one turn of the loop) would find nothing new.
+            if not (accounts and len(accounts) == len(previous)
+                    and all(map(operator.is_, accounts, previous))):
+                active = next((a.ref.account_id for a in accounts if a.active), None)
+                if active is not None:
+                    conn.active_account = active
+                self._publish(AccountsUpdated(job.conn, accounts, as_of))
             if len(accounts) > self.config.desk_accounts:
                 # A desk: the list carries every balance; the focused one is its own.
                 focus = self._focus.account

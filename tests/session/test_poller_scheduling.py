@@ -292,3 +292,51 @@ def test_a_desk_of_many_accounts_polls_the_focused_one_only(run, tmp_path: Path)
 
 def _snapshots(journal: Journal, svc: FakeService, ids: tuple[str, ...]) -> list:
     return [s for a in ids for s in journal.snapshots(svc.ref(a))]
+
+
+class SteadyDesk(FakeService):
+    """Gives the same Account objects back while nothing changed, as the Upvest desk's
+    mapping does; ``change()`` makes the next listing new."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._listed: list | None = None
+
+    def change(self) -> None:
+        self._listed = None
+
+    async def accounts(self) -> list:
+        fresh = await super().accounts()
+        if self._listed is None:
+            self._listed = fresh
+        return list(self._listed)
+
+
+def test_a_listing_given_back_unchanged_is_not_published_again(run) -> None:
+    """Every listener passes over a desk's every account when a listing is published
+    (4-5 ms at 5,000): the same accounts again are not news. The focused account's own
+    balance still goes out at each poll."""
+    ids = tuple(f"U{i}" for i in range(60))
+    svc = SteadyDesk("c1", ids, budget=Budget("all", 200, 1.0))
+    events: list[object] = []
+    poller = Poller(events.append, config=replace(FAST, desk_accounts=50))
+
+    def listings() -> list[AccountsUpdated]:
+        return [e for e in events if isinstance(e, AccountsUpdated)]
+
+    async def go() -> None:
+        poller.register("c1", svc)
+        poller.set_focus(svc.ref("U7"), {Topic.BALANCES}, ())
+        poller.start()
+        await asyncio.sleep(0.8)
+        polls = svc.count("accounts")
+        assert polls >= 3
+        assert len(listings()) == 1
+        assert sum(isinstance(e, BalanceUpdated) for e in events) >= polls - 1
+        svc.change()
+        await asyncio.sleep(0.5)
+        await poller.stop()
+
+    run(go())
+    assert len(listings()) == 2
+    assert listings()[0].accounts is not listings()[1].accounts
