@@ -27,7 +27,7 @@ from desktop_app.domain.errors import (
 )
 from desktop_app.domain.money import utc_now
 from desktop_app.net.limiter import Priority, RateLimiter
-from desktop_app.net.redact import Redactor
+from desktop_app.net.redact import NOT_PARSED, Redactor
 from desktop_app.net.request_log import LogEntry, RequestLog
 
 ErrorMapper = Callable[[httpx.Response], BrokerError | None]
@@ -290,15 +290,39 @@ class BrokerHttp:
                 status=response.status_code if response is not None else None,
                 elapsed_ms=(time.perf_counter() - started) * 1000,
                 request_body=r.body(request.content),
-                response_body=r.body(response.content) if response is not None else "",
+                response_body=r.body(response.content, parsed=_read_for_log(response))
+                if response is not None else "",
                 note=note,
             )
         )
 
 
-def json_body(response: httpx.Response, broker: str) -> Any:
+# A long reply's JSON, read once for the request log and handed to the first reader.
+READ_ONCE_FROM = 16_384
+_READ = "trading_dashboard.json"
+_NOT_JSON = object()
+
+
+def _read_for_log(response: httpx.Response) -> object:
+    """A long reply's JSON (a page of 1,000 accounts is 2-3 ms to read), kept on the
+    response for ``json_body``; a short one is read by each as before."""
+    if len(response.content) < READ_ONCE_FROM:
+        return NOT_PARSED
     try:
-        return exact_json.loads(response.content)
+        data = exact_json.loads(response.content)
+    except ValueError:
+        data = _NOT_JSON
+    response.extensions[_READ] = data
+    return NOT_PARSED if data is _NOT_JSON else data
+
+
+def json_body(response: httpx.Response, broker: str) -> Any:
+    # Taken, not shared: a second reader of the same reply gets its own copy.
+    data = response.extensions.pop(_READ, NOT_PARSED) if response.extensions else NOT_PARSED
+    try:
+        if data is _NOT_JSON:
+            raise ValueError("not JSON")
+        return exact_json.loads(response.content) if data is NOT_PARSED else data
     except ValueError as exc:
         raise ProtocolError(
             f"{broker} sent a reply that is not JSON (HTTP {response.status_code}).",

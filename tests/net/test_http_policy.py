@@ -301,3 +301,61 @@ def test_a_write_that_cannot_connect_is_not_sent() -> None:
     with pytest.raises(NotSent):
         asyncio.run(go())
     assert len(calls) == 1 + READ_RETRIES  # never left the machine: safe to try again
+
+
+def test_a_long_reply_is_read_once_for_the_log_and_its_reader(monkeypatch) -> None:
+    """A page of 1,000 accounts: the request log and the adapter used to read its JSON
+    each (2-3 ms each on the loop); now once, the log showing the same masked start, and
+    the reader getting exact Decimals. A second reader of the reply reads it again."""
+    from decimal import Decimal
+
+    import json
+
+    from desktop_app.net import http as http_module
+    from desktop_app.net.redact import MASK
+
+    page = {"data": [{"id": f"A{i}", "balance": 10.25 + i, "password": f"pw{i}"}
+                     for i in range(1000)]}
+    reads: list[int] = []
+    real = json.loads
+
+    def counted(content, **kwargs):
+        if len(content) >= http_module.READ_ONCE_FROM:
+            reads.append(len(content))
+        return real(content, **kwargs)
+
+    monkeypatch.setattr(json, "loads", counted)  # the log's reading and the reader's
+    log = RequestLog()
+
+    async def go():
+        http = make(lambda req: httpx.Response(200, json=page), log)
+        r = await http.request("GET", "/accounts")
+        await http.aclose()
+        return r
+
+    response = asyncio.run(go())
+    assert len(response.content) >= http_module.READ_ONCE_FROM
+    data = http_module.json_body(response, "Test")
+    assert len(reads) == 1
+    assert data["data"][3]["balance"] == Decimal("13.25")
+    again = http_module.json_body(response, "Test")
+    assert len(reads) == 2 and again == data and again is not data
+    shown = log.entries[-1].response_body
+    assert '"balance":10.25' in shown and MASK in shown and "pw1" not in shown
+
+
+def test_a_long_reply_that_is_not_json_is_refused_as_before() -> None:
+    from desktop_app.domain.errors import ProtocolError
+    from desktop_app.net import http as http_module
+
+    text = "<html>" + "x" * http_module.READ_ONCE_FROM + "</html>"
+
+    async def go():
+        http = make(lambda req: httpx.Response(200, text=text), RequestLog())
+        r = await http.request("GET", "/accounts")
+        await http.aclose()
+        return r
+
+    response = asyncio.run(go())
+    with pytest.raises(ProtocolError):
+        http_module.json_body(response, "Test")
