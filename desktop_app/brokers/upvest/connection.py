@@ -350,6 +350,9 @@ class UpvestConnection:
             offset += len(found.items)
             if not found.items or offset >= found.total_count:
                 return items
+            # A reply already there is read without the loop turning: a page of 1,000
+            # accounts each, and the loop gets its turn between them.
+            await asyncio.sleep(0)
         raise ProtocolError(f"Upvest's list {path} did not end.", broker=BROKER)
 
 
