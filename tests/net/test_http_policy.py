@@ -307,9 +307,8 @@ def test_a_long_reply_is_read_once_for_the_log_and_its_reader(monkeypatch) -> No
     """A page of 1,000 accounts: the request log and the adapter used to read its JSON
     each (2-3 ms each on the loop); now once, the log showing the same masked start, and
     the reader getting exact Decimals. A second reader of the reply reads it again."""
-    from decimal import Decimal
-
     import json
+    from decimal import Decimal
 
     from desktop_app.net import http as http_module
     from desktop_app.net.redact import MASK
