@@ -20,7 +20,7 @@ from desktop_app.domain.errors import (
 from desktop_app.domain.money import utc_now
 from desktop_app.domain.service import CHANGE_TOPICS
 from desktop_app.domain.types import Account, AccountRef, Environment
-from desktop_app.session.connection import Connection
+from desktop_app.session.connection import Connection, preload_service, registry_factory
 from desktop_app.session.events import AccountsUpdated, ConnectionChanged, ConnectionState, Topic
 from desktop_app.session.hub_core import HubCore
 from desktop_app.session.info import BrokerInfo, ConnectionInfo
@@ -207,6 +207,11 @@ class HubConnections(HubCore):
             self._persisted.add(cid)
         else:
             self._persisted.discard(cid)
+        if self._factory is registry_factory:  # a test's own factory imports nothing
+            # The broker's adapter is imported (in a worker thread) before the connection
+            # is shown: its row and state were laid out while the import held the
+            # interpreter, and each call into Python waited (18 ms frames).
+            await asyncio.to_thread(preload_service, profile.broker)
         await self._launch(profile, {**public, **secret})
 
     async def update_connection(

@@ -202,3 +202,33 @@ def test_while_adapters_are_imported_the_interpreter_changes_hands_in_short_slic
     assert seen == {"first": pytest.approx(connection_module.IMPORT_SLICE_S),
                     "second": pytest.approx(connection_module.IMPORT_SLICE_S)}
     assert sys.getswitchinterval() == default
+
+
+def test_a_connection_is_shown_once_its_adapter_is_imported(
+        capital_sim, run, make_hub, monkeypatch) -> None:
+    """Adding a connection imports the broker's adapter (in a worker thread) before the
+    hub lists it: the panels lay out its row and state while nothing else holds the
+    interpreter."""
+    import threading
+
+    from desktop_app.session import hub_connections
+
+    hub = make_hub()
+    seen: list[tuple[bool, list[str]]] = []
+    preload = hub_connections.preload_service
+
+    def recording_preload(broker: str) -> None:
+        listed = [c.profile.connection_id for c in hub.connections()]
+        seen.append((threading.current_thread() is threading.main_thread(), listed))
+        preload(broker)
+
+    monkeypatch.setattr(hub_connections, "preload_service", recording_preload)
+
+    async def go() -> None:
+        await hub.start()
+        await hub.add_connection(capital_profile(capital_sim), capital_secrets(capital_sim),
+                                 persist=False)
+        assert [c.profile.connection_id for c in hub.connections()] == [CID]
+
+    run(go(), timeout=30)
+    assert seen == [(False, [])]
