@@ -64,7 +64,7 @@ class LazyPlot(QWidget):
         # the grid item's 0.3 ms. The time lines stay the axis's, on its own ticks.
         plot.showGrid(x=True, y=False, alpha=0.2)
         self._value_lines = pg.GridItem(textPen=None)
-        self._value_lines.setTickSpacing(x=[NO_TIME_LINES])
+        self._value_lines.setTickSpacing(x=[NO_TIME_LINES], y=[None, None])
         plot.addItem(self._value_lines)
         if self._min_x_range is not None:
             plot.getViewBox().setLimits(minXRange=self._min_x_range)
