@@ -52,6 +52,7 @@ class BalanceChart(QWidget):
         self.area.set_data("Balance", *hold_steps(times, balances))
         self.area.set_data("Equity", *hold_steps(times, equities))
         self.area.set_min_y_range(min_y_range(balances, equities))
+        self.area.settle()
         self.empty.setVisible(not times)
 
     def apply_theme(self, theme: str) -> None:

@@ -119,6 +119,7 @@ class ProductsPanel(QWidget):
 
     def _show_history(self, times: list[float], prices: list[float]) -> None:
         self.plot.set_data("Price", times, prices)
+        self.plot.settle()
 
     def apply_theme(self, theme: str) -> None:
         self.plot.apply_theme(theme)
