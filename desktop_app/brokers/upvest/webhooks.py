@@ -52,6 +52,7 @@ from typing import Any
 
 import http_sf
 import uvicorn
+import uvicorn.protocols.http.h11_impl
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -326,8 +327,13 @@ class WebhookReceiver:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
+        # Plain HTTP over h11, imported with this module (off the loop, as the adapter is
+        # preloaded; uvicorn importing its protocols as it started serving held the loop
+        # 12-33 ms), no WebSocket protocol; uvicorn's records go to the app's own logging
+        # (masked) instead of a logging setup of its own.
         config = uvicorn.Config(self, log_level="warning", access_log=False, lifespan="off",
-                                server_header=False, timeout_graceful_shutdown=1)
+                                server_header=False, timeout_graceful_shutdown=1,
+                                http="h11", ws="none", log_config=None)
         server = _LoopServer(config)
         self._server = server
         self._task = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))
