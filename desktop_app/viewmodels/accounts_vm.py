@@ -493,6 +493,9 @@ class AccountsViewModel(HubViewModel):
 
     def _set_selected(self, ref: AccountRef | None) -> None:
         self._selected = ref
+        # Said once: the panels following the selection re-read what it offers (twice,
+        # when new accounts had also marked it changed, 1-2 ms at a desk's first account).
+        self._capabilities_dirty = False
         self.selectionChanged.emit(ref)
         self.capabilitiesChanged.emit()
 

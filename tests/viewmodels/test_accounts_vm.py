@@ -87,3 +87,30 @@ def test_thousands_of_accounts_arrive_a_slice_per_frame(capital_sim, qrun):
             assert accounts.selected == first
 
     qrun(scenario(), timeout=60)
+
+
+def test_a_new_selection_among_new_accounts_says_once_what_it_offers(capital_sim, qrun):
+    """The selected account gone from a new listing: the first of the others is selected
+    and the panels re-read what it offers once (they did twice: once for the new
+    selection, once for the new accounts)."""
+
+    async def scenario():
+        async with running_app(capital_sim) as app_vm:
+            accounts = app_vm.accounts
+            first = accounts.selected
+            accounts._clock.stop()
+            app_vm.hub.set_focus(None, set(), set())
+            await wait_for(lambda: not accounts.rebuilds_pending, what="a quiet moment")
+            template = accounts.selected_account()
+            others = tuple(replace(template, ref=replace(template.ref, account_id=f"NEW-{i}"),
+                                   active=False) for i in range(3))
+            said: list[object] = []
+            accounts.capabilitiesChanged.connect(lambda: said.append(accounts.selected))
+            accounts.on_event(AccountsUpdated(first.connection, others,
+                                              template.balance.as_of))
+            await wait_for(lambda: accounts.selected != first and not accounts.rebuilds_pending,
+                           what="another account selected")
+            assert accounts.selected.account_id.startswith("NEW-")
+            assert said == [accounts.selected]
+
+    qrun(scenario(), timeout=60)
