@@ -286,7 +286,7 @@ def account_key(ref: AccountRef) -> str:
 
 # Rows built anew per frame; the next slice and the settling after the last one follow
 # this much later (see refresh).
-ROWS_PER_SLICE = 1_000
+ROWS_PER_SLICE = 500
 SETTLE_AFTER_MS = 20
 
 
