@@ -217,13 +217,20 @@ class AccountsTableModel(KeyedTableModel[AccountRow]):
             return
         stale: set[str] = set()
         due: datetime | None = None
-        for r in range(rows):
-            row = self.item(r)
-            if self.stale(row):
-                stale.add(self.key(r))
-            elif row.balance is not None:
-                at = row.balance.as_of + self.stale_after
-                due = at if due is None or at < due else due
+        # stale(), for every row in one loop (a desk's first listing: 5,000 rows, 7-10 ms
+        # as a method call per row): stale unless connected with a balance no older than
+        # the limit; the first fresh one to turn stale says when to look again.
+        connected, limit = ConnectionState.CONNECTED, self.stale_after
+        for key, row in zip(self._keys, self._rows, strict=True):
+            balance = row.balance
+            if row.state is not connected or balance is None:
+                stale.add(key)
+                continue
+            at = balance.as_of + limit
+            if now > at:
+                stale.add(key)
+            elif due is None or at < due:
+                due = at
         self._scan_at = due or now + self.stale_after
         flipped = sorted(self.row_of(k) for k in stale ^ self._stale_keys
                          if self.row_of(k) >= 0)
