@@ -189,6 +189,13 @@ class OrderTicketPanel(QWidget):
         self.result.setObjectName("orderTicket.result")
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Its room (two lines) is kept with or without a result: when one appeared, the
+        # buttons moved up under the pointer, and a double click's second click landed
+        # on the result's text.
+        keep = self.result.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)
+        self.result.setSizePolicy(keep)
+        self.result.setMinimumHeight(2 * self.result.fontMetrics().lineSpacing())
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -64,11 +65,15 @@ def test_buy_see_position_close_it(capital_sim, qtbot, qrun):
             find(window, QLineEdit, "orderTicket.quantity").setText("0.01")
             buy = find(window, QPushButton, "orderTicket.buyButton")
             assert buy.isEnabled() and buy.text().startswith("Buy ")
+            where = buy.mapTo(window, buy.rect().topLeft())
             buy.click()
             result = find(window, QLabel, "orderTicket.result")
             await wait_for(lambda: result.text().startswith("Confirmed: BUY 0.01 BTCUSD"),
                            what="the order's confirmation")
             assert "deal id" in result.text()
+            await asyncio.sleep(0.05)  # laid out with the result shown
+            # The result has its room already: nothing moves under the pointer.
+            assert buy.mapTo(window, buy.rect().topLeft()) == where
 
             table = find(window, QTableView, "positions.table")
             await wait_for(lambda: table.model().rowCount() == 1, what="the position row")
