@@ -182,8 +182,9 @@ class AccountsTableModel(KeyedTableModel[AccountRow]):
 
     def stale(self, row: AccountRow) -> bool:
         bal = row.balance
+        # As tick() works it out for every row at once.
         return (row.state is not ConnectionState.CONNECTED or bal is None
-                or self.now - bal.as_of > self.stale_after)
+                or self.now > bal.as_of + self.stale_after)
 
     def age(self, row: AccountRow) -> str:
         return fmt.age(row.balance.as_of if row.balance else None, self.now)

@@ -191,7 +191,9 @@ class KeyedTableModel(QAbstractTableModel, Generic[T]):
         return self._sorts[column](self._rows[row])
 
     def sort_keys(self, column: int, first: int = 0, last: int | None = None) -> list[Any]:
-        """The sort keys of ``column`` for rows ``first`` to ``last`` (inclusive)."""
+        """The sort keys of ``column`` for rows ``first`` to ``last`` (inclusive); a
+        column's sort function may give them all at once (``fast(items)``, or None when
+        it cannot)."""
         key = self._sorts[column]
         stop = len(self._rows) if last is None else last + 1
         items = self._rows[first:stop]

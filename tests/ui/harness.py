@@ -9,6 +9,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QWidget
 
 from desktop_app.ui.main_window import MainWindow
@@ -34,3 +35,17 @@ async def running_window(sim: Any, qtbot: Any, **kw: Any) -> AsyncIterator[MainW
             yield window
         finally:
             window.close()
+
+
+class EventCount(QObject):
+    """Counts one kind of event on the widgets it is installed on (``installEventFilter``)."""
+
+    def __init__(self, kind: QEvent.Type) -> None:
+        super().__init__()
+        self.kind = kind
+        self.count = 0
+
+    def eventFilter(self, _obj: QObject, event: QEvent) -> bool:
+        if event.type() == self.kind:
+            self.count += 1
+        return False

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.ui.lazy_plot import LazyPlot
-
-
-class Paints(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def eventFilter(self, _obj: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            self.count += 1
-        return False
+from tests.ui.harness import EventCount
 
 
 def test_new_data_is_painted_once_in_a_view_that_holds_it(qtbot) -> None:
@@ -31,7 +21,7 @@ def test_new_data_is_painted_once_in_a_view_that_holds_it(qtbot) -> None:
     for _ in range(3):
         QApplication.processEvents()
     assert plot.plot is not None
-    paints = Paints()
+    paints = EventCount(QEvent.Type.Paint)
     plot.plot.viewport().installEventFilter(paints)
     counts = []
     for shift in (0.0, 500.0, -300.0):  # another account: another range

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QPushButton, QWidget
 from desktop_app.domain.types import AccountAction
 from desktop_app.ui.account_lifecycle import AccountLifecycleBar
 from desktop_app.viewmodels.account_lifecycle_vm import ActionState
+from tests.ui.harness import EventCount
 
 
 class Desk(QObject):
@@ -33,17 +34,6 @@ class Desk(QObject):
         self.connection_id = connection_id
 
 
-class Moves(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def eventFilter(self, _obj: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Move:
-            self.count += 1
-        return False
-
-
 def test_buttons_shown_together_are_placed_once_each(qtbot) -> None:
     """A desk's first account shows all four buttons in one frame: shown one by one,
     each made Qt lay the row out again at once, moving the earlier ones each time."""
@@ -59,7 +49,7 @@ def test_buttons_shown_together_are_placed_once_each(qtbot) -> None:
     qtbot.waitExposed(holder)
     buttons = bar.findChildren(QPushButton)
     assert len(buttons) == 4 and not any(b.isVisible() for b in buttons)
-    moves = Moves()
+    moves = EventCount(QEvent.Type.Move)
     buttons[0].installEventFilter(moves)
 
     desk.on = True

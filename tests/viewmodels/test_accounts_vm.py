@@ -50,6 +50,17 @@ def test_a_burst_of_updates_rebuilds_the_rows_once(capital_sim, qrun):
     qrun(scenario(), timeout=60)
 
 
+async def quiet_selection(app_vm):
+    """The accounts view-model with its clock and the polling of the selected account
+    stopped, once nothing is pending: (the view-model, its selection, that account)."""
+    accounts = app_vm.accounts
+    first = accounts.selected
+    accounts._clock.stop()
+    app_vm.hub.set_focus(None, set(), set())
+    await wait_for(lambda: not accounts.rebuilds_pending, what="a quiet moment")
+    return accounts, first, accounts.selected_account()
+
+
 def test_thousands_of_accounts_arrive_a_slice_per_frame(capital_sim, qrun):
     """A desk's listing of thousands is shown a slice per frame (so no frame builds and
     inserts them all); a newer listing that arrives meanwhile is what the slices finish
@@ -57,12 +68,8 @@ def test_thousands_of_accounts_arrive_a_slice_per_frame(capital_sim, qrun):
 
     async def scenario():
         async with running_app(capital_sim) as app_vm:
-            accounts, model = app_vm.accounts, app_vm.accounts.model
-            first = accounts.selected
-            accounts._clock.stop()
-            app_vm.hub.set_focus(None, set(), set())
-            await wait_for(lambda: not accounts.rebuilds_pending, what="a quiet moment")
-            template = accounts.selected_account()
+            accounts, first, template = await quiet_selection(app_vm)
+            model = accounts.model
             others = model.rowCount() - sum(
                 1 for a in app_vm.hub.accounts() if a.ref.connection == first.connection)
             bulk = tuple(
@@ -96,12 +103,7 @@ def test_a_new_selection_among_new_accounts_says_once_what_it_offers(capital_sim
 
     async def scenario():
         async with running_app(capital_sim) as app_vm:
-            accounts = app_vm.accounts
-            first = accounts.selected
-            accounts._clock.stop()
-            app_vm.hub.set_focus(None, set(), set())
-            await wait_for(lambda: not accounts.rebuilds_pending, what="a quiet moment")
-            template = accounts.selected_account()
+            accounts, first, template = await quiet_selection(app_vm)
             others = tuple(replace(template, ref=replace(template.ref, account_id=f"NEW-{i}"),
                                    active=False) for i in range(3))
             said: list[object] = []
