@@ -241,8 +241,9 @@ class PlainTextTableView(QTableView):
         self._hover = QPersistentModelIndex()
         self._own_delegates = False  # a delegate per row or column was set
         self._spans = False
-        self._panels: tuple[Any, QColor | None, QColor | None] | None = None
-        self._selected_panels: tuple[Any, QColor | None, QColor | None] | None = None
+        # (selected, style, palette, state): the panels' fills on a plain and an
+        # alternate row (_probed_fills).
+        self._fills: dict[tuple[Any, ...], tuple[QColor | None, QColor | None]] = {}
         # Off: Qt's own paint event for every cell (what the tests compare against).
         self.paints_plain_cells = True
 
@@ -317,51 +318,45 @@ class PlainTextTableView(QTableView):
         """The style's row panel for a plain cell, on a plain and an alternate row: the
         one colour it fills with, None when it draws nothing, or _CALL when it draws
         anything else. Worked out once per style and palette, on a small image."""
-        key = (id(self.style()), option.palette.cacheKey(), int(option.state.value))
-        if self._panels is not None and self._panels[0] == key:
-            return self._panels[1], self._panels[2]
-        fills = []
-        for alternate in (False, True):
-            image = QImage(8, 8, QImage.Format.Format_ARGB32_Premultiplied)
-            image.fill(Qt.GlobalColor.transparent)
-            probe = QStyleOptionViewItem(option)
-            probe.rect = QRect(0, 0, 8, 8)
-            probe.features = (probe.features | _ALTERNATE if alternate
-                              else probe.features & ~_ALTERNATE)
-            painter = QPainter(image)
-            self.style().drawPrimitive(_ROW_PANEL, probe, painter, self)
-            painter.end()
-            fills.append(_one_colour(image))
-        self._panels = (key, fills[0], fills[1])
-        return fills[0], fills[1]
+        return self._probed_fills(option, selected=False)
 
     def _selected_fills(self, option: QStyleOptionViewItem
                         ) -> tuple[QColor | None, QColor | None]:
         """A selected cell's panels (the row's, then the item's, as QTableView and the
-        delegate draw them) on a plain and an alternate row: one colour, None, or _CALL,
-        as in ``_panel_fills``."""
-        key = (id(self.style()), option.palette.cacheKey(), int(option.state.value))
-        if self._selected_panels is not None and self._selected_panels[0] == key:
-            return self._selected_panels[1], self._selected_panels[2]
-        fills = []
-        for alternate in (False, True):
-            probe = QStyleOptionViewItem(option)
-            probe.rect = QRect(0, 0, 8, 8)
+        delegate draw them) on a plain and an alternate row, as in ``_panel_fills``."""
+        return self._probed_fills(option, selected=True)
+
+    def _probed_fills(self, option: QStyleOptionViewItem, *, selected: bool
+                      ) -> tuple[QColor | None, QColor | None]:
+        key = (selected, id(self.style()), option.palette.cacheKey(), int(option.state.value))
+        found = self._fills.get(key)
+        if found is None:
+            if len(self._fills) >= 8:  # styles and palettes come and go (a theme switch)
+                self._fills = {}
+            plain, alternate = (self._probe(option, selected, a) for a in (False, True))
+            found = self._fills[key] = (plain, alternate)
+        return found
+
+    def _probe(self, option: QStyleOptionViewItem, selected: bool,
+               alternate: bool) -> QColor | None:
+        """What the style paints under a cell, on an 8x8 image, as ``_one_colour``."""
+        probe = QStyleOptionViewItem(option)
+        probe.rect = QRect(0, 0, 8, 8)
+        probe.features = (probe.features | _ALTERNATE if alternate
+                          else probe.features & ~_ALTERNATE)
+        image = QImage(8, 8, QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(image)
+        if selected:
             probe.state |= _SELECTED
-            probe.features = (probe.features | _ALTERNATE if alternate
-                              else probe.features & ~_ALTERNATE)
-            image = QImage(8, 8, QImage.Format.Format_ARGB32_Premultiplied)
-            image.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(image)
-            self.style().drawPrimitive(_ROW_PANEL, probe, painter, self)
+        self.style().drawPrimitive(_ROW_PANEL, probe, painter, self)
+        if selected:
             probe.features |= QStyleOptionViewItem.ViewItemFeature.HasDisplay
             probe.text = ""
             self.style().drawControl(QStyle.ControlElement.CE_ItemViewItem, probe, painter,
                                      self)
-            painter.end()
-            fills.append(_one_colour(image))
-        self._selected_panels = (key, fills[0], fills[1])
-        return fills[0], fills[1]
+        painter.end()
+        return _one_colour(image)
 
     def fit_columns(self, rows: Iterable[int]) -> None:
         """Each column as wide as its header and its widest text in ``rows`` (view rows),
