@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractTableModel,
     QModelIndex,
     QObject,
@@ -41,6 +42,10 @@ Index = QModelIndex | QPersistentModelIndex
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 # A dataChanged over at most this many rows is forwarded row by row, else as one span.
 PRECISE_ROWS = 32
+# Said with every re-sort, as QSortFilterProxyModel says it: only rows move, so the
+# horizontal header neither works out its sections again nor repaints at every tick.
+_ROWS_MOVE = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
+_WITH_HINT = "QList<QPersistentModelIndex>", "QAbstractItemModel::LayoutChangeHint"
 
 
 def _ordered(keys: Sequence[Any], descending: bool) -> list[int]:
@@ -162,7 +167,7 @@ class NumericSortProxy(QAbstractTableModel):
 
     def _relayout(self, order: list[int]) -> None:
         """Show the rows in ``order``: one layout change, persistent indexes in one pass."""
-        self.layoutAboutToBeChanged.emit()
+        self.layoutAboutToBeChanged[_WITH_HINT].emit([], _ROWS_MOVE)
         old_order = self._order
         pos = [0] * len(order)
         for proxy_row, source_row in enumerate(order):
@@ -174,7 +179,7 @@ class NumericSortProxy(QAbstractTableModel):
             ]
             self.changePersistentIndexList(persistent, moved)
         self._order, self._pos = order, pos
-        self.layoutChanged.emit()
+        self.layoutChanged[_WITH_HINT].emit([], _ROWS_MOVE)
 
     def _applied(self) -> None:
         if self._dirty:

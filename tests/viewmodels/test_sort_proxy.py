@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QAbstractItemModel, QItemSelectionModel, Qt
 from PySide6.QtTest import QAbstractItemModelTester
 
 from desktop_app.domain.types import AccountRef, Position, Side
@@ -92,6 +92,21 @@ def test_one_layout_change_per_snapshot_and_none_when_the_order_holds(sorted_mod
     model.apply([pos(i, Decimal(-i)) if i != 50 else pos(50, Decimal("-50.5"))
                  for i in range(100)])
     assert layouts == [1] and changed == [(50, 50)]
+
+
+def test_a_resort_says_only_rows_moved(sorted_model) -> None:
+    """As QSortFilterProxyModel says it: a horizontal header then keeps its sections
+    (and its pixels) through a tick that moves rows."""
+    model, proxy = sorted_model
+    proxy.sort(PL, DESC)
+    model.apply([pos(i, Decimal(i)) for i in range(10)])
+    hints: list[object] = []
+    signature = "QList<QPersistentModelIndex>", "QAbstractItemModel::LayoutChangeHint"
+    proxy.layoutAboutToBeChanged[signature].connect(lambda _parents, hint: hints.append(hint))
+    proxy.layoutChanged[signature].connect(lambda _parents, hint: hints.append(hint))
+    model.apply([pos(i, Decimal(-i)) for i in range(10)])
+    assert hints == [QAbstractItemModel.LayoutChangeHint.VerticalSortHint] * 2
+    assert keys(proxy)[0] == "P000"
 
 
 def test_the_selection_follows_its_row(sorted_model) -> None:
