@@ -209,14 +209,20 @@ class NumericSortProxy(QAbstractTableModel):
 
     def _inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
         added = last - first + 1
-        # Source rows at or after ``first`` move down; the new ones go at the end.
-        order = [r + added if r >= first else r for r in self._order]
-        order.extend(range(first, last + 1))
-        self._order = order
-        pos = [0] * len(order)
-        for proxy_row, source_row in enumerate(order):
-            pos[source_row] = proxy_row
-        self._pos = pos
+        if first == len(self._order):
+            # Appended (as a KeyedTableModel adds rows): each new row at the end, and
+            # nothing else moves. A desk's listing arrives so, a slice at a time.
+            self._order = self._order + list(range(first, last + 1))
+            self._pos = self._pos + list(range(first, last + 1))
+        else:
+            # Source rows at or after ``first`` move down; the new ones go at the end.
+            order = [r + added if r >= first else r for r in self._order]
+            order.extend(range(first, last + 1))
+            self._order = order
+            pos = [0] * len(order)
+            for proxy_row, source_row in enumerate(order):
+                pos[source_row] = proxy_row
+            self._pos = pos
         if self._column >= 0:
             self._keys[first:first] = self._source.sort_keys(self._column, first, last)
         self.endInsertRows()

@@ -96,6 +96,49 @@ def test_thousands_of_accounts_arrive_a_slice_per_frame(capital_sim, qrun):
     qrun(scenario(), timeout=60)
 
 
+def test_what_changes_while_a_listing_arrives_in_slices_is_shown_in_every_row(
+        capital_sim, qrun):
+    """Rows are found again by their account (a slice re-reads thousands): a listing
+    whose owners change midway (the account column then names them), and a balance
+    that moves, show in every row once the slices end, as a full rebuild shows them."""
+
+    async def scenario():
+        async with running_app(capital_sim) as app_vm:
+            accounts, first, template = await quiet_selection(app_vm)
+            model = accounts.model
+            bulk = tuple(
+                replace(template, ref=replace(template.ref, account_id=f"BULK-{i:05}"),
+                        active=False)
+                for i in range(2 * ROWS_PER_SLICE + 500)
+            )
+            shown: list[int] = []
+            model.rowsInserted.connect(lambda *_: shown.append(model.rowCount()))
+            accounts.on_event(AccountsUpdated(first.connection, (template, *bulk),
+                                              template.balance.as_of))
+            accounts.refresh()
+            assert len(shown) == 1 and accounts.rebuilds_pending
+            mine = [r for r in accounts._last_rows if r.connection_id == first.connection]
+            assert mine and not any(r.owner_shown for r in mine)
+            # Midway: the last account belongs to someone else now, and a shown one's
+            # balance moves.
+            other = replace(bulk[-1], owner="Someone else")
+            accounts.on_event(AccountsUpdated(first.connection, (template, *bulk[:-1], other),
+                                              template.balance.as_of))
+            moved = replace(bulk[0].balance, balance=Decimal("123456.78"))
+            accounts.on_event(BalanceUpdated(bulk[0].ref, moved))
+            await wait_for(lambda: not accounts.rebuilds_pending, what="the last slice")
+            rows = [model.item(r) for r in range(model.rowCount())]
+            mine = [r for r in rows if r.connection_id == first.connection]
+            assert len(mine) == 1 + len(bulk)
+            assert all(r.owner_shown for r in mine)
+            assert next(r for r in mine if r.ref == bulk[0].ref).balance == moved
+            assert next(r for r in mine if r.ref == other.ref).account.owner == "Someone else"
+            assert accounts.rows() == rows  # what a rebuild from scratch shows
+            assert accounts.rows()[0] is rows[0]  # and unchanged rows are kept as they are
+
+    qrun(scenario(), timeout=60)
+
+
 def test_a_new_selection_among_new_accounts_says_once_what_it_offers(capital_sim, qrun):
     """The selected account gone from a new listing: the first of the others is selected
     and the panels re-read what it offers once (they did twice: once for the new
