@@ -339,6 +339,7 @@ class AccountsViewModel(HubViewModel):
         self._next_slice.timeout.connect(self.refresh)
         self._sliced = False  # the rows shown are slices of a listing not yet all there
         self._capabilities_dirty = False
+        self._announcing_selection = False
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
@@ -558,7 +559,17 @@ class AccountsViewModel(HubViewModel):
         # when new accounts had also marked it changed, 1-2 ms at a desk's first account).
         self._capabilities_dirty = False
         self.selectionChanged.emit(ref)
-        self.capabilitiesChanged.emit()
+        self._announcing_selection = True
+        try:
+            self.capabilitiesChanged.emit()
+        finally:
+            self._announcing_selection = False
+
+    @property
+    def announcing_selection(self) -> bool:
+        """True while ``capabilitiesChanged`` says what a new selection offers: a panel
+        that followed ``selectionChanged`` just before has read it already."""
+        return self._announcing_selection
 
     # --- switching --------------------------------------------------------------------
 

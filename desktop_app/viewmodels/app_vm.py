@@ -153,6 +153,8 @@ class AppViewModel(QObject):
         self.tradeRequested.emit()
 
     def _on_capabilities(self) -> None:
+        if self.accounts.announcing_selection:
+            return  # every panel read them as it followed the selection (_on_selection)
         self.ticket.refresh_capabilities()
         self.funding.refresh_capabilities()
         self.products.refresh_capabilities()

@@ -39,6 +39,7 @@ from desktop_app.viewmodels.confirmation import LIVE_REASON, Confirmation
 from desktop_app.viewmodels.funding_form import FundingForm
 from desktop_app.viewmodels.input_numbers import parse
 from desktop_app.viewmodels.keyed_table import Column, KeyedTableModel
+from desktop_app.viewmodels.once_after import OnceAfter
 from desktop_app.viewmodels.tasks import send_and_report
 
 if TYPE_CHECKING:
@@ -147,6 +148,8 @@ class FundingViewModel(HubViewModel):
         self._entries: list[Any] = []
         # The broker's name for a kind per (connection, kind): fixed per broker.
         self._kind_titles: dict[tuple[str, str], str] = {}
+        # A new account (or kind) re-validates once, not at each step of the change.
+        self._revalidation = OnceAfter(self._revalidate_now)
         # The broker's own inputs (pay currency, bank details, the destination account)
         # and the facts to see before sending.
         self.form = FundingForm(hub, self.tasks, self)
@@ -161,18 +164,19 @@ class FundingViewModel(HubViewModel):
         return [k for k in KIND_ORDER if caps and k in caps.funding]
 
     def set_account(self, account: AccountRef | None) -> None:
-        if account != self.account:
-            self._withdraw()
-            # Nothing carries over: another account has other rules and another balance.
-            self._set_inputs("", "")
-            self._set_result("", True)
-        self.account = account
-        self.balance = None
-        listed = self.hub.account(account)
-        if listed is not None and listed.balance is not None:
-            self.balance = listed.balance.balance
-        kinds = self.kinds()
-        self.set_kind(self.kind if self.kind in kinds else (kinds[0] if kinds else None))
+        with self._revalidation:
+            if account != self.account:
+                self._withdraw()
+                # Nothing carries over: another account has other rules and balance.
+                self._set_inputs("", "")
+                self._set_result("", True)
+            self.account = account
+            self.balance = None
+            listed = self.hub.account(account)
+            if listed is not None and listed.balance is not None:
+                self.balance = listed.balance.balance
+            kinds = self.kinds()
+            self.set_kind(self.kind if self.kind in kinds else (kinds[0] if kinds else None))
 
     def refresh_capabilities(self) -> None:
         kinds = self.kinds()
@@ -182,13 +186,14 @@ class FundingViewModel(HubViewModel):
             self.stateChanged.emit()
 
     def set_kind(self, kind: FundingKind | None) -> None:
-        self.kind = kind
-        self.rules = (
-            self.hub.funding_rules(self.account, kind)
-            if self.account is not None and kind is not None else None
-        )
-        self.form.set_rules(self.account, self.rules)
-        self._revalidate()
+        with self._revalidation:
+            self.kind = kind
+            self.rules = (
+                self.hub.funding_rules(self.account, kind)
+                if self.account is not None and kind is not None else None
+            )
+            self.form.set_rules(self.account, self.rules)
+            self._revalidate()
 
     def kind_label(self, kind: FundingKind | None = None) -> str:
         """The broker's own name for ``kind`` on this account ("Demo balance change" at
@@ -320,6 +325,9 @@ class FundingViewModel(HubViewModel):
         return f"{at:%H:%M} UTC (in {minutes} min)"
 
     def _revalidate(self) -> None:
+        self._revalidation.request()
+
+    def _revalidate_now(self) -> None:
         error = self.validate(include_form=False)[0] if self.amount_text.strip() else ""
         if error != self.amount_error:
             self.amount_error = error

@@ -67,6 +67,7 @@ from desktop_app.viewmodels.account_context import AccountContext, account_conte
 from desktop_app.viewmodels.base import HubViewModel
 from desktop_app.viewmodels.input_numbers import field_text, parse
 from desktop_app.viewmodels.instrument_models import InstrumentListModel, LazyTreeModel
+from desktop_app.viewmodels.once_after import OnceAfter
 from desktop_app.viewmodels.tasks import error_text
 from desktop_app.viewmodels.ticket_rules import TICKET_ORDER_TYPES, TicketRules, TicketState
 from desktop_app.viewmodels.ticket_search import SEARCH_DEBOUNCE_MS, TicketSearch
@@ -138,6 +139,8 @@ class OrderTicketViewModel(TicketRules, TicketSending, TicketSearch, HubViewMode
         self._last_sizes: dict[tuple[str, str], Decimal] = {}
         self._auto_size = ""  # the size the ticket filled in itself
         self._equity: tuple[Decimal | None, str] = (None, "")
+        # A new account re-validates once, not at each step of the change.
+        self._revalidation = OnceAfter(self._revalidate_now)
         self._init_search()
         self._sized_unit = self.sizing.unit
         self.sizing.changed.connect(self._sizing_changed)
@@ -172,20 +175,21 @@ class OrderTicketViewModel(TicketRules, TicketSending, TicketSearch, HubViewMode
             account is not None and self.account is not None
             and account.connection == self.account.connection
         )
-        self.account = account
-        self._cancel_pending("Not sent: the selected account changed.")
-        self._equity = equity_of(self.hub, account)
-        if not same_connection:
-            self._reset_search()
-            if self.instrument is not None:
-                self._set_instrument(None)
-        elif self.instrument is not None:
-            self.quote = None
-            self.quoteChanged.emit(None, 0)
-            self._fetch_quote()
-        self._reset_fields()
-        self._sources_for = None
-        self.refresh_capabilities()
+        with self._revalidation:
+            self.account = account
+            self._cancel_pending("Not sent: the selected account changed.")
+            self._equity = equity_of(self.hub, account)
+            if not same_connection:
+                self._reset_search()
+                if self.instrument is not None:
+                    self._set_instrument(None)
+            elif self.instrument is not None:
+                self.quote = None
+                self.quoteChanged.emit(None, 0)
+                self._fetch_quote()
+            self._reset_fields()
+            self._sources_for = None
+            self.refresh_capabilities()
 
     def refresh_capabilities(self) -> None:
         """Re-read capabilities (a connection came up) and (re)load the browse sources."""
@@ -438,6 +442,9 @@ class OrderTicketViewModel(TicketRules, TicketSending, TicketSearch, HubViewMode
             self.inputsChanged.emit()
 
     def _revalidate(self) -> None:
+        self._revalidation.request()
+
+    def _revalidate_now(self) -> None:
         errors, _ = self.validate(None)
         # Before anything was typed, say nothing about empty fields.
         if not self.size_text.strip():

@@ -159,3 +159,34 @@ def test_a_new_selection_among_new_accounts_says_once_what_it_offers(capital_sim
             assert said == [accounts.selected]
 
     qrun(scenario(), timeout=60)
+
+
+def test_panels_follow_a_new_account_with_one_state_each(capital_sim, qrun):
+    """A click on another account: the ticket and the funding panel re-validate and
+    say their state once (they did at each step of the change, and once more when the
+    new selection's capabilities were announced: 3-4 repaints of each per click)."""
+
+    async def scenario():
+        async with running_app(capital_sim) as app_vm:
+            accounts, first, _ = await quiet_selection(app_vm)
+            other = next(a.ref for a in app_vm.hub.accounts()
+                         if a.ref.connection == first.connection and a.ref != first)
+            said: dict[str, int] = {"ticket": 0, "funding": 0, "ticket errors": 0}
+
+            def count(what: str):
+                def counted(*_: object) -> None:
+                    said[what] += 1
+                return counted
+
+            app_vm.ticket.stateChanged.connect(count("ticket"))
+            app_vm.ticket.errorsChanged.connect(count("ticket errors"))
+            app_vm.funding.stateChanged.connect(count("funding"))
+            accounts.select(other)
+            assert app_vm.ticket.account == app_vm.funding.account == other
+            assert said["ticket"] == 1 and said["funding"] == 1, said
+            assert said["ticket errors"] <= 1, said
+            # A change of capabilities on its own is still followed.
+            accounts.capabilitiesChanged.emit()
+            assert said["ticket"] == 2 and said["funding"] == 2, said
+
+    qrun(scenario(), timeout=60)
