@@ -408,6 +408,7 @@ class AccountsViewModel(HubViewModel):
         by_account = self._rows_by_account
         by_key: dict[str, AccountRow] | None = None
         built_with: dict[str, tuple[Any, ...]] = {}
+        owners_seen: dict[str, tuple[dict[str, Account], bool]] = {}
         built, complete = 0, True
         for info in self.hub.connections():
             cid = info.profile.connection_id
@@ -417,7 +418,7 @@ class AccountsViewModel(HubViewModel):
                 out.append(AccountRow(f"{cid}\x1f", cid, name, info.state, info.message,
                                       None, None))
                 continue
-            owners = self._owners_shown(cid, accounts)
+            owners = self._owners_shown(cid, accounts, owners_seen)
             context = (info.state, info.message, name, owners)
             same = self._built_with.get(cid) == context
             rows: list[AccountRow | None] = (
@@ -462,15 +463,18 @@ class AccountsViewModel(HubViewModel):
         self._last_rows = out
         self._rows_by_account = dict(zip(map(id, map(_ROW_ACCOUNT, out)), out, strict=True))
         self._built_with = built_with
+        self._owners = owners_seen
         return out, complete
 
-    def _owners_shown(self, cid: str, accounts: dict[str, Account]) -> bool:
+    def _owners_shown(self, cid: str, accounts: dict[str, Account],
+                      seen: dict[str, tuple[dict[str, Account], bool]]) -> bool:
         """Whether a connection's accounts belong to several owners; worked out once per
-        listing (a balance changes an account, never its owner)."""
+        listing (a balance changes an account, never its owner). Kept in ``seen``, which
+        replaces the last build's (a removed connection's listing is let go)."""
         found = self._owners.get(cid)
         if found is None or found[0] is not accounts:
-            found = self._owners[cid] = (accounts,
-                                         len({a.owner for a in accounts.values()}) > 1)
+            found = (accounts, len({a.owner for a in accounts.values()}) > 1)
+        seen[cid] = found
         return found[1]
 
     def _tick(self) -> None:
