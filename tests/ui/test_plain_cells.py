@@ -29,7 +29,7 @@ from desktop_app.session.events import ConnectionState
 from desktop_app.ui.cell_painter import PlainTextTableView
 from desktop_app.ui.common import table_view
 from desktop_app.ui.theme import STYLE, palette
-from desktop_app.viewmodels.accounts_vm import AccountRow, AccountsTableModel
+from desktop_app.viewmodels.accounts_model import AccountRow, AccountsTableModel
 from desktop_app.viewmodels.positions_model import PositionsTableModel
 from desktop_app.viewmodels.sort_proxy import NumericSortProxy
 

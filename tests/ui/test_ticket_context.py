@@ -49,7 +49,7 @@ def clean(size: str) -> dict[str, str]:
 
 async def select_account(window, ref: AccountRef) -> None:
     table = find(window, QTableView, "accounts.table")
-    from desktop_app.viewmodels.accounts_vm import account_key
+    from desktop_app.viewmodels.accounts_model import account_key
     from desktop_app.viewmodels.keyed_table import KEY_ROLE
 
     proxy = table.model()

@@ -26,7 +26,7 @@ from desktop_app.net.limiter import Priority
 from desktop_app.session.events import Topic
 from desktop_app.simulators.runner import start_simulator
 from desktop_app.ui.main_window import MainWindow
-from desktop_app.viewmodels.accounts_vm import STATUS_COLUMN
+from desktop_app.viewmodels.accounts_model import STATUS_COLUMN
 from tests.ui.harness import find
 from tests.ui.upvest_window import (
     CID,

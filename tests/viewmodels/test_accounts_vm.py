@@ -61,6 +61,14 @@ async def quiet_selection(app_vm):
     return accounts, first, accounts.selected_account()
 
 
+def bulk_listing(template, count: int) -> tuple:
+    """``count`` more inactive accounts like ``template`` (a desk's listing)."""
+    return tuple(
+        replace(template, ref=replace(template.ref, account_id=f"BULK-{i:05}"), active=False)
+        for i in range(count)
+    )
+
+
 def test_thousands_of_accounts_arrive_a_slice_per_frame(capital_sim, qrun):
     """A desk's listing of thousands is shown a slice per frame (so no frame builds and
     inserts them all); a newer listing that arrives meanwhile is what the slices finish
@@ -72,11 +80,7 @@ def test_thousands_of_accounts_arrive_a_slice_per_frame(capital_sim, qrun):
             model = accounts.model
             others = model.rowCount() - sum(
                 1 for a in app_vm.hub.accounts() if a.ref.connection == first.connection)
-            bulk = tuple(
-                replace(template, ref=replace(template.ref, account_id=f"BULK-{i:05}"),
-                        active=False)
-                for i in range(2 * ROWS_PER_SLICE + 500)
-            )
+            bulk = bulk_listing(template, 2 * ROWS_PER_SLICE + 500)
             shown: list[int] = []
             model.rowsInserted.connect(lambda *_: shown.append(model.rowCount()))
             accounts.on_event(AccountsUpdated(first.connection, (template, *bulk),
@@ -106,11 +110,7 @@ def test_what_changes_while_a_listing_arrives_in_slices_is_shown_in_every_row(
         async with running_app(capital_sim) as app_vm:
             accounts, first, template = await quiet_selection(app_vm)
             model = accounts.model
-            bulk = tuple(
-                replace(template, ref=replace(template.ref, account_id=f"BULK-{i:05}"),
-                        active=False)
-                for i in range(2 * ROWS_PER_SLICE + 500)
-            )
+            bulk = bulk_listing(template, 2 * ROWS_PER_SLICE + 500)
             shown: list[int] = []
             model.rowsInserted.connect(lambda *_: shown.append(model.rowCount()))
             accounts.on_event(AccountsUpdated(first.connection, (template, *bulk),

@@ -11,7 +11,7 @@ from PySide6.QtCore import QByteArray
 from desktop_app.domain.types import OrderType, Side
 from desktop_app.session.events import ConnectionState
 from desktop_app.storage.settings import Settings
-from desktop_app.viewmodels.accounts_vm import AGE_COLUMN
+from desktop_app.viewmodels.accounts_model import AGE_COLUMN
 from desktop_app.viewmodels.order_ticket_vm import F_LEVEL, F_PROFIT, F_SIZE, F_STOP
 from tests.viewmodels.sandbox import SYMBOL, running_app, wait_for
 

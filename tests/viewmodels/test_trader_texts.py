@@ -17,7 +17,7 @@ from desktop_app.domain.types import (
     WorkingOrder,
 )
 from desktop_app.viewmodels import position_texts as texts
-from desktop_app.viewmodels.accounts_vm import short
+from desktop_app.viewmodels.accounts_model import short
 from desktop_app.viewmodels.ticket_texts import button_text
 
 ACC = AccountRef("c", "capital", "A1")
