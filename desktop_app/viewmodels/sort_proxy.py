@@ -48,6 +48,14 @@ _ROWS_MOVE = QAbstractItemModel.LayoutChangeHint.VerticalSortHint
 _WITH_HINT = "QList<QPersistentModelIndex>", "QAbstractItemModel::LayoutChangeHint"
 
 
+def _positions(order: Sequence[int]) -> list[int]:
+    """Where each source row is shown: the inverse of ``order`` (proxy row -> source row)."""
+    pos = [0] * len(order)
+    for proxy_row, source_row in enumerate(order):
+        pos[source_row] = proxy_row
+    return pos
+
+
 def _ordered(keys: Sequence[Any], descending: bool) -> list[int]:
     """Row numbers in key order (stable: equal keys keep their order)."""
     try:
@@ -169,9 +177,7 @@ class NumericSortProxy(QAbstractTableModel):
         """Show the rows in ``order``: one layout change, persistent indexes in one pass."""
         self.layoutAboutToBeChanged[_WITH_HINT].emit([], _ROWS_MOVE)
         old_order = self._order
-        pos = [0] * len(order)
-        for proxy_row, source_row in enumerate(order):
-            pos[source_row] = proxy_row
+        pos = _positions(order)
         persistent = self.persistentIndexList()
         if persistent:
             moved = [
@@ -219,10 +225,7 @@ class NumericSortProxy(QAbstractTableModel):
             order = [r + added if r >= first else r for r in self._order]
             order.extend(range(first, last + 1))
             self._order = order
-            pos = [0] * len(order)
-            for proxy_row, source_row in enumerate(order):
-                pos[source_row] = proxy_row
-            self._pos = pos
+            self._pos = _positions(order)
         if self._column >= 0:
             self._keys[first:first] = self._source.sort_keys(self._column, first, last)
         self.endInsertRows()
@@ -246,10 +249,7 @@ class NumericSortProxy(QAbstractTableModel):
         removed = last - first + 1
         order = [r - removed if r > last else r for r in self._order[: -removed or None]]
         self._order = order
-        pos = [0] * len(order)
-        for proxy_row, source_row in enumerate(order):
-            pos[source_row] = proxy_row
-        self._pos = pos
+        self._pos = _positions(order)
         if self._column >= 0:
             del self._keys[first:last + 1]
         self._removing = 0
@@ -259,9 +259,6 @@ class NumericSortProxy(QAbstractTableModel):
         """After a reset (or a layout change) of the source: sort it all again."""
         self._keys = self._source.sort_keys(self._column) if self._column >= 0 else []
         self._order = self._wanted_order()
-        pos = [0] * len(self._order)
-        for proxy_row, source_row in enumerate(self._order):
-            pos[source_row] = proxy_row
-        self._pos = pos
+        self._pos = _positions(self._order)
         self._dirty = False
         self.endResetModel()
