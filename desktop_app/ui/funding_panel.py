@@ -39,6 +39,12 @@ class FundingPanel(QWidget):
         self.amount.setObjectName("funding.amount")
         self.amount.setPlaceholderText("amount")
         self.amount_error = error_label("funding.amountError", self)
+        # Its room (two lines) is kept with or without a message: when one came and went
+        # as the amount was typed, Comment and Send moved under the pointer.
+        keep = self.amount_error.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)
+        self.amount_error.setSizePolicy(keep)
+        self.amount_error.setMinimumHeight(2 * self.amount_error.fontMetrics().lineSpacing())
         # The broker's own inputs: destination, pay currency, bank details, facts.
         self.extra = FundingFormWidget(vm, self)
         self.comment = QLineEdit(self)

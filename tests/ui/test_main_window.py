@@ -168,13 +168,21 @@ def test_top_up_shows_result_and_journal_row(capital_sim, qtbot, qrun):
             assert "Amount from 0.01 to 40,000.00 USD" in rules.text()
             amount = find(window, QLineEdit, "funding.amount")
             submit = find(window, QPushButton, "funding.submitButton")
+            window.docks["funding"].raise_()
+            await asyncio.sleep(0.05)  # shown and laid out
+            where = submit.mapTo(window, submit.rect().topLeft())
             amount.setText("100000")
             error = find(window, QLabel, "funding.amountError")
             assert error.text().startswith("The amount must be at most")
+            await asyncio.sleep(0.05)  # laid out again
+            # The message has its room: Send stays under the pointer as it comes and goes.
+            assert submit.mapTo(window, submit.rect().topLeft()) == where
             submit.click()
             assert window.vm.hub.funding_journal() == []
             amount.setText("250")
             assert error.text() == ""
+            await asyncio.sleep(0.05)
+            assert submit.mapTo(window, submit.rect().topLeft()) == where
             submit.click()
             result = find(window, QLabel, "funding.result")
             await wait_for(lambda: result.text().startswith("Done: Demo top-up of 250.00"),
