@@ -61,12 +61,21 @@ async def quiet_selection(app_vm):
     return accounts, first, accounts.selected_account()
 
 
-def bulk_listing(template, count: int) -> tuple:
-    """``count`` more inactive accounts like ``template`` (a desk's listing)."""
-    return tuple(
+def list_in_slices(accounts, template) -> tuple[tuple, list[int]]:
+    """A desk's listing: ``template`` and 1,500 more inactive accounts like it, given to
+    the view-model and its first slice shown. The listing, and the row count after each
+    insertion of rows (the first slice's already in)."""
+    bulk = tuple(
         replace(template, ref=replace(template.ref, account_id=f"BULK-{i:05}"), active=False)
-        for i in range(count)
+        for i in range(2 * ROWS_PER_SLICE + 500)
     )
+    model = accounts.model
+    shown: list[int] = []
+    model.rowsInserted.connect(lambda *_: shown.append(model.rowCount()))
+    accounts.on_event(AccountsUpdated(template.ref.connection, (template, *bulk),
+                                      template.balance.as_of))
+    accounts.refresh()
+    return bulk, shown
 
 
 def test_thousands_of_accounts_arrive_a_slice_per_frame(capital_sim, qrun):
@@ -80,12 +89,7 @@ def test_thousands_of_accounts_arrive_a_slice_per_frame(capital_sim, qrun):
             model = accounts.model
             others = model.rowCount() - sum(
                 1 for a in app_vm.hub.accounts() if a.ref.connection == first.connection)
-            bulk = bulk_listing(template, 2 * ROWS_PER_SLICE + 500)
-            shown: list[int] = []
-            model.rowsInserted.connect(lambda *_: shown.append(model.rowCount()))
-            accounts.on_event(AccountsUpdated(first.connection, (template, *bulk),
-                                              template.balance.as_of))
-            accounts.refresh()
+            bulk, shown = list_in_slices(accounts, template)
             assert shown == [others + 1 + ROWS_PER_SLICE] and accounts.rebuilds_pending
             await wait_for(lambda: len(shown) == 2, what="the second slice")
             # A newer listing without the last thousand: the slices end with it.
@@ -110,12 +114,7 @@ def test_what_changes_while_a_listing_arrives_in_slices_is_shown_in_every_row(
         async with running_app(capital_sim) as app_vm:
             accounts, first, template = await quiet_selection(app_vm)
             model = accounts.model
-            bulk = bulk_listing(template, 2 * ROWS_PER_SLICE + 500)
-            shown: list[int] = []
-            model.rowsInserted.connect(lambda *_: shown.append(model.rowCount()))
-            accounts.on_event(AccountsUpdated(first.connection, (template, *bulk),
-                                              template.balance.as_of))
-            accounts.refresh()
+            bulk, shown = list_in_slices(accounts, template)
             assert len(shown) == 1 and accounts.rebuilds_pending
             mine = [r for r in accounts._last_rows if r.connection_id == first.connection]
             assert mine and not any(r.owner_shown for r in mine)
