@@ -107,7 +107,11 @@ def test_its_calls_work_against_the_simulator(darwinex_sim) -> None:
 
     assert out["refreshed"]["access_token_changed"] and out["refreshed"]["refresh_token_changed"]
     assert state.tokens.find(out["refreshed"]["access_token"]) is not None
-    assert out["accounts_after_refresh"] == out["accounts"]
+    # The same accounts through the refreshed token; their figures may have moved since
+    # (the DARWINs bought and closed above realise the quotes' moves meanwhile).
+    listed = [(a["id"], a["name"], a["currency"]) for a in out["accounts"]]
+    assert [(a["id"], a["name"], a["currency"])
+            for a in out["accounts_after_refresh"]] == listed
 
     universe = out["universe"]
     assert universe["columns"][:3] == ["productName", "shortName", "status"]
