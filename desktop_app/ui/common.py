@@ -50,6 +50,15 @@ def error_label(name: str, parent: QWidget | None = None) -> QLabel:
     return label
 
 
+def keep_room(label: QLabel, lines: int = 2) -> None:
+    """``label`` keeps ``lines`` lines of room, shown or hidden: a message that comes and
+    goes then never moves the controls below it under the pointer."""
+    keep = label.sizePolicy()
+    keep.setRetainSizeWhenHidden(True)
+    label.setSizePolicy(keep)
+    label.setMinimumHeight(lines * label.fontMetrics().lineSpacing())
+
+
 def show_error(label: QLabel, text: str) -> None:
     label.setText(text)
     label.setVisible(bool(text))

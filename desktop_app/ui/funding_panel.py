@@ -15,7 +15,15 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain.types import FundingKind
-from desktop_app.ui.common import ElidedLabel, ask, error_label, set_result, show_error, table_view
+from desktop_app.ui.common import (
+    ElidedLabel,
+    ask,
+    error_label,
+    keep_room,
+    set_result,
+    show_error,
+    table_view,
+)
 from desktop_app.ui.funding_form import FundingFormWidget
 from desktop_app.viewmodels.confirmation import Confirmation
 from desktop_app.viewmodels.funding_vm import FundingViewModel
@@ -39,12 +47,9 @@ class FundingPanel(QWidget):
         self.amount.setObjectName("funding.amount")
         self.amount.setPlaceholderText("amount")
         self.amount_error = error_label("funding.amountError", self)
-        # Its room (two lines) is kept with or without a message: when one came and went
-        # as the amount was typed, Comment and Send moved under the pointer.
-        keep = self.amount_error.sizePolicy()
-        keep.setRetainSizeWhenHidden(True)
-        self.amount_error.setSizePolicy(keep)
-        self.amount_error.setMinimumHeight(2 * self.amount_error.fontMetrics().lineSpacing())
+        # Its room is kept with or without a message: when one came and went as the
+        # amount was typed, Comment and Send moved under the pointer.
+        keep_room(self.amount_error)
         # The broker's own inputs: destination, pay currency, bank details, facts.
         self.extra = FundingFormWidget(vm, self)
         self.comment = QLineEdit(self)

@@ -24,7 +24,14 @@ from PySide6.QtWidgets import (
 
 from desktop_app.domain.types import Instrument, OrderType, Quote, Side
 from desktop_app.ui.accessibility import set_tab_order
-from desktop_app.ui.common import ElidedLabel, ask, error_label, set_result, show_error
+from desktop_app.ui.common import (
+    ElidedLabel,
+    ask,
+    error_label,
+    keep_room,
+    set_result,
+    show_error,
+)
 from desktop_app.ui.ticket_sizing import TicketSizingRow
 from desktop_app.viewmodels.confirmation import Confirmation
 from desktop_app.viewmodels.instrument_models import INSTRUMENT_ROLE, instrument_label
@@ -189,13 +196,9 @@ class OrderTicketPanel(QWidget):
         self.result.setObjectName("orderTicket.result")
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        # Its room (two lines) is kept with or without a result: when one appeared, the
-        # buttons moved up under the pointer, and a double click's second click landed
-        # on the result's text.
-        keep = self.result.sizePolicy()
-        keep.setRetainSizeWhenHidden(True)
-        self.result.setSizePolicy(keep)
-        self.result.setMinimumHeight(2 * self.result.fontMetrics().lineSpacing())
+        # Its room is kept with or without a result: when one appeared, the buttons moved
+        # up under the pointer, and a double click's second click landed on its text.
+        keep_room(self.result)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

@@ -45,10 +45,6 @@ class _Figure:
 _UNREADABLE = attrgetter("unreadable")
 
 
-def _key(attr: str) -> Callable[[Position], float]:
-    return _Figure(attr)
-
-
 def _raw(attr: str) -> Callable[[Position], object]:
     """Exported: the broker's own value, or nothing for a position that could not be read
     (never a 0 it did not send)."""
@@ -60,14 +56,14 @@ def _raw(attr: str) -> Callable[[Position], object]:
 POSITION_COLUMNS: tuple[Column[Position], ...] = (
     Column("Instrument", ("name", "symbol"), lambda p: p.name or p.symbol, lambda p: p.name),
     Column("Side", ("side",), lambda p: p.side.value, lambda p: p.side.value),
-    Column("Size", ("size", "unreadable"), _figure(fmt.size, "size"), _key("size"), True,
+    Column("Size", ("size", "unreadable"), _figure(fmt.size, "size"), _Figure("size"), True,
            raw=_raw("size")),
     Column("Open", ("open_level", "unreadable"), _figure(fmt.level, "open_level"),
-           _key("open_level"), True, raw=_raw("open_level")),
+           _Figure("open_level"), True, raw=_raw("open_level")),
     Column("Current", ("current_level", "unreadable"), _figure(fmt.level, "current_level"),
-           _key("current_level"), True, raw=_raw("current_level")),
+           _Figure("current_level"), True, raw=_raw("current_level")),
     Column("P/L", ("profit_loss", "unreadable"), _figure(fmt.signed_money, "profit_loss"),
-           _key("profit_loss"), True, True, raw=_raw("profit_loss")),
+           _Figure("profit_loss"), True, True, raw=_raw("profit_loss")),
     Column("Currency", ("currency",), lambda p: p.currency, lambda p: p.currency),
     Column("Stop loss", ("stop_level",), lambda p: fmt.level(p.stop_level),
            lambda p: numeric_key(p.stop_level), True),
